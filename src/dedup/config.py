@@ -1,0 +1,62 @@
+"""Configuration: one frozen dataclass per pipeline step, nested in :class:`Config`.
+
+Change a setting with :func:`dataclasses.replace`; every value is checked when the object is made.
+
+>>> import dataclasses
+>>> cfg = Config()
+>>> cfg.clean.uncurl_quotes
+False
+>>> dataclasses.replace(cfg, clean=dataclasses.replace(cfg.clean, unwrap="never")).clean.unwrap
+'never'
+>>> CleanConfig(unwrap="sometimes")
+Traceback (most recent call last):
+...
+ValueError: CleanConfig.unwrap must be one of 'auto', 'never', 'always', not 'sometimes'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+Unwrap = Literal["auto", "never", "always"]
+
+
+def check_choice(owner: str, name: str, value: object, allowed: tuple[object, ...]) -> None:
+    """Raise ValueError naming ``owner.name`` unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        choices = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"{owner}.{name} must be one of {choices}, not {value!r}")
+
+
+def check_range(owner: str, name: str, value: float, low: float, high: float) -> None:
+    """Raise ValueError naming ``owner.name`` unless ``low <= value <= high``."""
+    if not low <= value <= high:
+        raise ValueError(f"{owner}.{name} must be between {low} and {high}, not {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class CleanConfig:
+    """The canonical cleaner.
+
+    Attributes:
+        repair: run ftfy (mojibake, HTML entities, control characters) where the text may need it.
+        uncurl_quotes: turn curly quotes into straight ones (ftfy's option; off keeps typography).
+        punctuation_spacing: remove spaces before ``, . ; : ! ?`` ("Firstly , the" -> "Firstly, the").
+        unwrap: join hard-wrapped lines of one paragraph: ``"auto"`` when a block looks wrapped.
+    """
+
+    repair: bool = True
+    uncurl_quotes: bool = False
+    punctuation_spacing: bool = True
+    unwrap: Unwrap = "auto"
+
+    def __post_init__(self) -> None:
+        check_choice("CleanConfig", "unwrap", self.unwrap, get_args(Unwrap))
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole pipeline's configuration."""
+
+    clean: CleanConfig = field(default_factory=CleanConfig)
