@@ -56,7 +56,33 @@ class CleanConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class StripConfig:
+    """The boilerplate stripper (rules, line classifier, site templates)."""
+
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class MinHashConfig:
+    """The hashing core: shingling and MinHash signatures."""
+
+    num_perm: int = 128
+    ngram: int = 3
+    seed: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class DedupConfig:
+    """The near-duplicate finder and its keep rule."""
+
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
-    """The whole pipeline's configuration."""
+    """The whole pipeline's configuration: one field per step."""
 
     clean: CleanConfig = field(default_factory=CleanConfig)
+    strip: StripConfig = field(default_factory=StripConfig)
+    minhash: MinHashConfig = field(default_factory=MinHashConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)

@@ -130,12 +130,15 @@ class Document:
     """An input document: an id, its text, and where it came from.
 
     ``notes`` carries what reading it had to do (a replaced invalid byte, a guessed encoding).
+    ``site`` names the source it was scraped from (a JSONL ``site`` field, a URL's host, or the
+    input's parent folder); the stripper treats lines repeated across one site's pages as chrome.
     """
 
     id: str
     text: str
     source: str | None = None
     notes: tuple[str, ...] = ()
+    site: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +149,7 @@ class CleanedDocument:
     paragraphs: tuple[Paragraph, ...]
     source: str | None = None
     notes: tuple[str, ...] = ()
+    site: str | None = None
 
     @property
     def kept(self) -> tuple[Paragraph, ...]:
