@@ -1,0 +1,134 @@
+"""The canonical cleaner: repaired Unicode, NFC, clean spacing; idempotent.
+
+One paragraph at a time, :func:`normalize_paragraph` applies these steps in order and records
+every one that changed something (that record is what the report shows):
+
+1. ``repair``: ftfy fixes mojibake, HTML entities, control characters, ligatures and
+   full-width letters. ftfy runs at 8-25 MB/s, so it is skipped for text made only of printable
+   ASCII other than ``&``: ftfy cannot change such text (``tests/test_normalize.py`` proves it).
+2. ``nfc``: Unicode normal form C.
+3. ``invisible``: zero-width spaces, word joiners, byte-order marks and soft hyphens go.
+4. ``punctuation_spacing``: no space before ``, . ; : ! ?`` ("Firstly , the" -> "Firstly, the").
+5. white space: every run of spaces, tabs and other Unicode spaces becomes one space; none at the
+   ends. Not recorded: white space carries no content.
+
+>>> normalize("Firstly , the visit\\u00a0was  a success .\\n\\n\\nIt was.")
+'Firstly, the visit was a success.\\n\\nIt was.\\n'
+>>> normalize("The top legislatorsâ€™ talks")
+'The top legislators’ talks\\n'
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import ftfy
+import regex
+
+from dedup.config import CleanConfig
+from dedup.model import Edit
+from dedup.segment import segment
+
+PLAIN_ASCII = regex.compile(r"[\t\x20-\x25\x27-\x7e]*+")
+"""Text that ftfy leaves as it is: printable ASCII and tabs, without ``&`` (HTML entities)."""
+
+INVISIBLE = regex.compile(r"[\u00ad\u200b\u2060\ufeff]+")
+"""Soft hyphen, zero-width space, word joiner, byte-order mark: invisible, never content."""
+
+SPACE_RUN = regex.compile(r"[\p{Zs}\t\n\r\v\f\x85\u2028\u2029]+")
+"""Any run of white space, Unicode spaces included (no-break, thin, ideographic...)."""
+
+SPACE_BEFORE_PUNCT = regex.compile(
+    r"(?<=[\p{L}\p{M}\p{N}\p{Pe}\p{Pf}\"'%])[\p{Zs}\t]+(?=[,.;:!?]++(?:[\p{Zs}\t\p{Pe}\p{Pf}\"']|$))"
+)
+"""Spaces between a word (or closing bracket or quote) and the punctuation that ends a clause.
+
+The punctuation must itself end there (space, closing bracket or quote, or the end), so ``.NET``,
+``.5`` and ``:)`` are left alone.
+"""
+
+FTFY_SEGMENT = 1_000_000
+"""Longest text given to ftfy's explaining mode in one call; longer text is fixed in segments."""
+
+
+def ftfy_config(config: CleanConfig) -> ftfy.TextFixerConfig:
+    """ftfy's settings for our cleaner: line breaks are ours, quotes are kept unless asked."""
+    return ftfy.TextFixerConfig(uncurl_quotes=config.uncurl_quotes, fix_line_breaks=False, normalization="NFC")
+
+
+def needs_repair(text: str) -> bool:
+    """Whether ftfy might change ``text``: anything but printable ASCII without ``&`` might.
+
+    >>> needs_repair("Plain words, numbers 1-2 and (brackets).")
+    False
+    >>> needs_repair("Tom &amp; Jerry"), needs_repair("café")
+    (True, True)
+    """
+    return PLAIN_ASCII.fullmatch(text) is None
+
+
+def repair(text: str, config: CleanConfig) -> tuple[str, Edit | None]:
+    """Run ftfy on ``text`` where it may need it; return the text and the edit, if any.
+
+    >>> repair("NÃºmero", CleanConfig())
+    ('Número', Edit(step='repair', detail='encode latin-1, decode utf-8', removed=''))
+    """
+    if not needs_repair(text):
+        return text, None
+    settings = ftfy_config(config)
+    if len(text) > FTFY_SEGMENT:
+        fixed = ftfy.fix_text(text, settings)
+        detail = "ftfy (long text, fixed in segments)"
+    else:
+        explained = ftfy.fix_and_explain(text, settings)
+        fixed = explained.text
+        detail = ", ".join(f"{action} {param}" for action, param in explained.explanation or ())
+    if fixed == text:
+        return text, None
+    return fixed, Edit("repair", detail)
+
+
+def normalize_paragraph(text: str, config: CleanConfig | None = None) -> tuple[str, tuple[Edit, ...]]:
+    """Canonical form of one paragraph and the record of the steps that changed it.
+
+    The result is a single line with no surrounding space (empty if nothing but space was there).
+
+    >>> normalize_paragraph("  Second ,  the\\tvisit ")
+    ('Second, the visit', (Edit(step='punctuation_spacing', detail='1 space removed', removed=''),))
+    """
+    config = config or CleanConfig()
+    edits: list[Edit] = []
+    if config.repair:
+        text, edit = repair(text, config)
+        if edit is not None:
+            edits.append(edit)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+        edits.append(Edit("nfc"))
+    text, count = INVISIBLE.subn("", text)
+    if count:
+        edits.append(Edit("invisible", f"{count} invisible character run(s) removed"))
+    text = SPACE_RUN.sub(" ", text).strip(" ")
+    if config.punctuation_spacing:
+        text, count = SPACE_BEFORE_PUNCT.subn("", text)
+        if count:
+            edits.append(Edit("punctuation_spacing", f"{count} space{'s' if count > 1 else ''} removed"))
+    return text, tuple(edits)
+
+
+def normalize(text: str, config: CleanConfig | None = None) -> str:
+    """The canonical cleaner on a whole text: paragraphs in canonical form, one blank line apart.
+
+    Only repairs and re-spaces; it removes no paragraph (see :func:`dedup.clean_text` for that).
+    The result ends with one newline, or is empty when the text has no visible character.
+    ``normalize(normalize(x)) == normalize(x)`` for every ``x``.
+
+    >>> normalize("  one\\r\\n\\r\\n\\r\\ntwo  ")
+    'one\\n\\ntwo\\n'
+    >>> normalize(" \\n\\t ")
+    ''
+    """
+    config = config or CleanConfig()
+    paragraphs = (normalize_paragraph(block.text, config)[0] for block in segment(text, config.unwrap))
+    kept = [p for p in paragraphs if p]
+    return "\n\n".join(kept) + "\n" if kept else ""
