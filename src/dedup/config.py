@@ -57,9 +57,43 @@ class CleanConfig:
 
 @dataclass(frozen=True, slots=True)
 class StripConfig:
-    """The boilerplate stripper (rules, line classifier, site templates)."""
+    """The boilerplate stripper (rules, line classifier, site templates).
+
+    Attributes:
+        enabled: run the stripper at all.
+        rules: apply the chrome patterns (``dedup/data/chrome.txt``): whole-line rules, the tail
+            after a comment counter or "Same tag", and trimmed spans (photo credits, metadata prefixes).
+        classifier: apply the learned line classifier and its context pass.
+        switch_cost: the context pass's price, in nats, for changing between article and chrome
+            from one line to the next; higher values keep short lines between article lines.
+        bias: added to every line's log-odds before the context pass; positive keeps more.
+        repeated_alt: remove a short line repeated ``repeated_alt`` or more times in one
+            document right before captions or in another language than the body (image alt
+            text); 0 turns the rule off.
+        template_min_docs: a site needs at least this many documents before its repeated lines
+            count as a template.
+        template_share: a line is a template when it appears in at least this share of its
+            site's documents (and in at least ``template_min_docs`` of them).
+        template_max_words: only lines of at most this many words can be templates.
+    """
 
     enabled: bool = True
+    rules: bool = True
+    classifier: bool = True
+    switch_cost: float = 1.5
+    bias: float = 0.0
+    repeated_alt: int = 3
+    template_min_docs: int = 3
+    template_share: float = 0.5
+    template_max_words: int = 25
+
+    def __post_init__(self) -> None:
+        check_range("StripConfig", "switch_cost", self.switch_cost, 0.0, 50.0)
+        check_range("StripConfig", "bias", self.bias, -20.0, 20.0)
+        check_range("StripConfig", "repeated_alt", self.repeated_alt, 0, 1000)
+        check_range("StripConfig", "template_min_docs", self.template_min_docs, 2, 1_000_000)
+        check_range("StripConfig", "template_share", self.template_share, 0.0, 1.0)
+        check_range("StripConfig", "template_max_words", self.template_max_words, 1, 10_000)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,259 @@
+"""The ``dedup`` command: a thin layer of argparse subcommands over the library.
+
+Exit codes: 0 every input was cleaned or deliberately skipped (empty, binary, too large: see the
+report); 1 some input could not be read (unreadable path, bad JSONL line); 2 bad usage or a
+refused output (it would overwrite input); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from dedup.config import CleanConfig, Config, DedupConfig, StripConfig
+from dedup.model import CleanedDocument, Document
+from dedup.pipeline import FileItem, clean_items
+from dedup.read import MAX_BYTES, BinaryInputError, Skip, decode, iter_files, read_file, read_jsonl
+from dedup.write import OutputError, check_output_dir, is_within, prepare_output_dir, write_atomic
+
+EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+Result = CleanedDocument | Skip
+
+
+class UsageError(ValueError):
+    """The command line asks for something that cannot be done."""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What one ``clean`` or ``strip`` run reads and writes.
+
+    ``mode`` is ``"tree"`` (a folder mirrored into a folder), ``"jsonl"`` (records to one stream)
+    or ``"text"`` (one document to one stream).
+    """
+
+    mode: str
+    items: list[Document | Skip] | list[FileItem]
+    out: Path | None
+    report: Path | None
+    notes: tuple[str, ...] = ()
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    """Options shared by ``clean`` and ``strip``."""
+    parser.add_argument("input", help="a folder, a text or .jsonl file, or - for standard input")
+    parser.add_argument("-o", "--output", default=None,
+                        help="output folder (for a folder input), file, or - for standard output (default)")
+    parser.add_argument("--jsonl", action="store_true",
+                        help="read and write JSONL records ({'id', 'text'} per line) instead of plain text")
+    parser.add_argument("--report", type=Path, default=None,
+                        help="write the per-document report (JSONL) here (default: OUT_DIR/report.jsonl)")
+    parser.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (output does not change)")
+    parser.add_argument("--max-bytes", type=int, default=MAX_BYTES, help="skip input files larger than this")
+    parser.add_argument("--force", action="store_true",
+                        help="write into an output folder that already holds other files")
+    parser.add_argument("--no-repair", action="store_true", help="do not run ftfy's Unicode repair")
+    parser.add_argument("--uncurl-quotes", action="store_true", help="turn curly quotes into straight ones")
+    parser.add_argument("--unwrap", choices=["auto", "never", "always"], default="auto",
+                        help="join the lines of hard-wrapped paragraphs (default: auto-detect)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``dedup`` command."""
+    parser = argparse.ArgumentParser(
+        prog="dedup", description="Clean scraped article text: canonical Unicode, chrome and repeats removed."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    clean = sub.add_parser(
+        "clean", help="clean documents: repair, strip chrome, remove repeated paragraphs",
+        description="Clean documents and report what was removed and why.",
+        epilog="examples:\n  dedup clean fixtures/seeds -o out\n  dedup clean - < page.txt\n"
+               "  dedup clean --jsonl pages.jsonl -o clean.jsonl --jobs 2",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_common(clean)
+    clean.add_argument("--no-strip", action="store_true", help="keep site chrome (no boilerplate stripper)")
+    clean.add_argument("--no-dedup", action="store_true", help="keep repeated paragraphs")
+    strip = sub.add_parser(
+        "strip", help="print text with site chrome removed (no de-duplication)",
+        description="Remove site chrome from text and print the rest.",
+        epilog="examples:\n  dedup strip page.txt\n  dedup strip - < page.txt",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_common(strip)
+    return parser
+
+
+def config_from(args: argparse.Namespace) -> Config:
+    """The pipeline configuration the options ask for."""
+    clean = CleanConfig(repair=not args.no_repair, uncurl_quotes=args.uncurl_quotes, unwrap=args.unwrap)
+    strip_on = not getattr(args, "no_strip", False)
+    dedup_on = args.command == "clean" and not args.no_dedup
+    return Config(clean=clean, strip=StripConfig(enabled=strip_on), dedup=DedupConfig(enabled=dedup_on))
+
+
+def read_stdin(args: argparse.Namespace) -> list[Document | Skip]:
+    """Standard input as one document, or as JSONL records."""
+    if args.jsonl:
+        return list(read_jsonl(sys.stdin.buffer, "-"))
+    data = sys.stdin.buffer.read()
+    if not data.strip():
+        return [Skip("-", "empty")]
+    try:
+        text, notes = decode(data)
+    except BinaryInputError as exc:
+        return [Skip("-", f"binary: {exc}")]
+    return [Document(id="-", text=text, source="-", notes=notes)]
+
+
+def plan_stream(args: argparse.Namespace, items: list[Document | Skip], in_path: Path | None) -> Plan:
+    """Plan a run whose input is one file or standard input."""
+    out = None if args.output in (None, "-") else Path(args.output)
+    if out is not None and in_path is not None and out.exists() and out.resolve() == in_path.resolve():
+        raise OutputError(f"output {out} is the input file: refusing to overwrite input")
+    if out is not None and out.is_dir():
+        raise UsageError(f"output {out} is a folder; give a file name or - for a single input")
+    return Plan("jsonl" if args.jsonl else "text", items, out, args.report)
+
+
+def plan_tree(args: argparse.Namespace, in_dir: Path) -> Plan:
+    """Plan a run over a folder: into a mirrored folder, or into one JSONL stream."""
+    if args.output is None:
+        raise UsageError(f"input {in_dir} is a folder: give an output with -o (a folder, a .jsonl file or -)")
+    if args.output == "-" or args.jsonl or args.output.endswith(".jsonl"):
+        out = None if args.output == "-" else Path(args.output)
+        if out is not None and is_within(out, in_dir):
+            raise OutputError(f"output {out} is inside the input folder {in_dir}: it would be read as input")
+        files = [(p, p.relative_to(in_dir).as_posix()) for p in iter_files(in_dir)]
+        return Plan("jsonl", files, out, args.report)
+    out_dir = Path(args.output)
+    check_output_dir(in_dir, out_dir, force=args.force)
+    notes: tuple[str, ...] = ()
+    exclude = None
+    if is_within(out_dir, in_dir):
+        exclude = out_dir.resolve()
+        notes = (f"output folder {out_dir} is inside the input folder: it is not read as input",)
+    root = in_dir.resolve()
+    files = [(p, p.relative_to(root).as_posix()) for p in iter_files(root, exclude=exclude)]
+    return Plan("tree", files, out_dir, args.report or out_dir / "report.jsonl", notes)
+
+
+def make_plan(args: argparse.Namespace) -> Plan:
+    """Decide what to read and where to write, refusing anything that would put input at risk."""
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
+    if args.input == "-":
+        return plan_stream(args, read_stdin(args), None)
+    in_path = Path(args.input)
+    if not in_path.exists():
+        raise UsageError(f"input {in_path} does not exist")
+    if in_path.is_dir():
+        return plan_tree(args, in_path)
+    if args.jsonl or in_path.suffix == ".jsonl":
+        args.jsonl = True
+        try:
+            with in_path.open("rb") as stream:
+                items: list[Document | Skip] = list(read_jsonl(stream, str(in_path)))
+        except OSError as exc:
+            items = [Skip(str(in_path), f"unreadable: {exc.strerror or exc}", error=True)]
+        return plan_stream(args, items, in_path)
+    return plan_stream(args, [read_file(in_path, in_path.name, max_bytes=args.max_bytes)], in_path)
+
+
+def progress_bar(args: argparse.Namespace, total: int) -> Any:
+    """A wrapper that shows a progress bar on stderr when it is a terminal (tqdm decides)."""
+    if args.no_progress:
+        return None
+    from tqdm import tqdm
+
+    def wrap(stream: Iterator[Result]) -> Iterator[Result]:
+        yield from tqdm(stream, total=total, unit="doc", file=sys.stderr, disable=None, leave=False)
+
+    return wrap
+
+
+def jsonl_line(record: dict[str, Any]) -> str:
+    """One JSON object on one line, UTF-8 text kept readable."""
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def render_stream(plan: Plan, results: list[Result]) -> str:
+    """The whole output of a stream run (text or JSONL records)."""
+    docs = [r for r in results if isinstance(r, CleanedDocument)]
+    if plan.mode == "text":
+        return "".join(d.text for d in docs)
+    return "".join(jsonl_line({"id": d.id, "text": d.text, **({"site": d.site} if d.site else {})}) for d in docs)
+
+
+def write_outputs(plan: Plan, results: list[Result]) -> None:
+    """Write cleaned documents and the report where the plan says."""
+    if plan.mode == "tree":
+        assert plan.out is not None
+        prepare_output_dir(plan.out)
+        for r in results:
+            if isinstance(r, CleanedDocument):
+                write_atomic(plan.out / r.id, r.text)
+    else:
+        text = render_stream(plan, results)
+        if plan.out is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            write_atomic(plan.out, text)
+    if plan.report is not None:
+        write_atomic(plan.report, "".join(jsonl_line(r.report()) for r in results))
+
+
+def summary(plan: Plan, results: list[Result]) -> str:
+    """One paragraph for stderr: what was read, kept, removed (by stage) and skipped."""
+    docs = [r for r in results if isinstance(r, CleanedDocument)]
+    skips = [r for r in results if isinstance(r, Skip)]
+    stages = Counter(p.removed.stage for d in docs for p in d.paragraphs if p.removed is not None)
+    total = sum(len(d.paragraphs) for d in docs)
+    kept = sum(len(d.kept) for d in docs)
+    lines = [*plan.notes, f"dedup: {len(docs)} document(s) cleaned, {len(skips)} skipped; "
+             f"{total} paragraphs in, {kept} kept"]
+    if stages:
+        lines.append("removed: " + ", ".join(f"{stage} {n}" for stage, n in sorted(stages.items())))
+    lines.extend(f"{'error' if s.error else 'skipped'}: {s.source}: {s.reason}" for s in skips)
+    written = [str(p) for p in (plan.out, plan.report) if p is not None]
+    if written:
+        lines.append("wrote " + " and ".join(written))
+    return "\n".join(lines) + "\n"
+
+
+def run_clean(args: argparse.Namespace, err: IO[str]) -> int:
+    """The ``clean`` and ``strip`` subcommands."""
+    config = config_from(args)
+    plan = make_plan(args)
+    results = clean_items(plan.items, config, jobs=args.jobs, max_bytes=args.max_bytes,
+                          progress=progress_bar(args, len(plan.items)))
+    write_outputs(plan, results)
+    if not args.quiet:
+        err.write(summary(plan, results))
+    return EXIT_INPUT_ERRORS if any(isinstance(r, Skip) and r.error for r in results) else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``dedup`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return run_clean(args, sys.stderr)
+    except (UsageError, OutputError, ValueError) as exc:
+        print(f"dedup {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("dedup: interrupted; outputs already written are complete, rerun to finish", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_INPUT_ERRORS

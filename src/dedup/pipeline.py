@@ -1,0 +1,163 @@
+"""The cleaning pipeline: per-document steps in parallel, then corpus-wide steps, then rendering.
+
+1. per document (parallel over ``jobs`` processes, order kept): segment -> canonical cleaner ->
+   boilerplate stripper;
+2. over the whole corpus: exact repeats within each document, then near-duplicates within and
+   across documents;
+3. rendering: :attr:`CleanedDocument.text` and :meth:`CleanedDocument.report`.
+
+Every step marks paragraphs instead of dropping them, so the report can say what went and why.
+The output does not depend on ``jobs``.
+
+>>> docs = clean_documents([("a", "Title\\n\\nA caption\\nA caption\\n\\nFirstly , body.")])
+>>> print(docs[0].text, end="")
+Title
+<BLANKLINE>
+A caption
+<BLANKLINE>
+Firstly, body.
+>>> [(r["paragraph"], r["rule"], r["duplicate_of"]) for r in docs[0].report()["removed"]]
+[(2, 'exact_repeat', {'doc': 'a', 'paragraph': 1})]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from dedup.config import Config
+from dedup.exact import mark_exact_repeats
+from dedup.model import CleanedDocument, Document, Paragraph
+from dedup.normalize import normalize_paragraph
+from dedup.read import Skip, read_file
+from dedup.segment import segment
+
+DocumentLike = Document | tuple[str, str]
+"""A document, or an ``(id, text)`` pair."""
+
+FileItem = tuple[Path, str]
+"""A file to read and the document id to give it."""
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+CHUNK_DOCUMENTS = 16
+"""Documents sent to a worker process at a time: large enough to amortise pickling."""
+
+
+def as_document(item: DocumentLike) -> Document:
+    """``item`` as a :class:`Document`."""
+    if isinstance(item, Document):
+        return item
+    doc_id, text = item
+    return Document(id=doc_id, text=text)
+
+
+def paragraphs_of(doc: Document, config: Config) -> list[Paragraph]:
+    """Segment ``doc`` and put every paragraph in canonical form; paragraphs left empty are dropped."""
+    out: list[Paragraph] = []
+    for block in segment(doc.text, config.clean.unwrap):
+        text, edits = normalize_paragraph(block.text, config.clean)
+        if text:
+            out.append(Paragraph(doc.id, len(out), block.line, text, edits))
+    return out
+
+
+def prepare(doc: Document, config: Config) -> CleanedDocument:
+    """The per-document steps: segment, clean, strip."""
+    paragraphs = paragraphs_of(doc, config)
+    return CleanedDocument(doc.id, tuple(paragraphs), source=doc.source, notes=doc.notes, site=doc.site)
+
+
+def prepare_file(item: FileItem, config: Config, max_bytes: int) -> CleanedDocument | Skip:
+    """Read one file and run the per-document steps on it (run in worker processes)."""
+    path, doc_id = item
+    doc = read_file(path, doc_id, max_bytes=max_bytes)
+    return doc if isinstance(doc, Skip) else prepare(doc, config)
+
+
+def prepare_item(item: Document | Skip, config: Config) -> CleanedDocument | Skip:
+    """Run the per-document steps on a document; pass a skip through."""
+    return item if isinstance(item, Skip) else prepare(item, config)
+
+
+def run_parallel(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[R]:
+    """``map(fn, items)`` over ``jobs`` processes, results in input order; in-process for one job."""
+    if jobs <= 1 or len(items) <= 1:
+        yield from map(fn, items)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(fn, items, chunksize=CHUNK_DOCUMENTS)
+
+
+def corpus_steps(docs: Sequence[CleanedDocument], config: Config) -> list[CleanedDocument]:
+    """The steps that look across paragraphs and documents: exact repeats, then near-duplicates."""
+    out = []
+    for doc in docs:
+        if config.dedup.enabled:
+            doc = dataclasses.replace(doc, paragraphs=tuple(mark_exact_repeats(doc.paragraphs)))
+        out.append(doc)
+    return out
+
+
+def finish(results: Iterable[CleanedDocument | Skip], config: Config) -> list[CleanedDocument | Skip]:
+    """Run the corpus steps on the documents among ``results``, keeping skips in their places."""
+    results = list(results)
+    docs = [r for r in results if isinstance(r, CleanedDocument)]
+    done = iter(corpus_steps(docs, config))
+    return [r if isinstance(r, Skip) else next(done) for r in results]
+
+
+def clean_items(
+    items: Sequence[Document | Skip] | Sequence[FileItem],
+    config: Config,
+    *,
+    jobs: int = 1,
+    max_bytes: int,
+    progress: Callable[[Iterator[CleanedDocument | Skip]], Iterator[CleanedDocument | Skip]] | None = None,
+) -> list[CleanedDocument | Skip]:
+    """The pipeline over documents or files (read in the workers), for the CLI.
+
+    ``progress`` wraps the stream of per-document results (a progress bar).
+    """
+    if items and isinstance(items[0], tuple):
+        fn: Callable[..., CleanedDocument | Skip] = functools.partial(
+            prepare_file, config=config, max_bytes=max_bytes
+        )
+    else:
+        fn = functools.partial(prepare_item, config=config)
+    stream = run_parallel(fn, items, jobs)
+    return finish(progress(stream) if progress else stream, config)
+
+
+def clean_documents(
+    documents: Iterable[DocumentLike], config: Config | None = None, *, jobs: int = 1
+) -> list[CleanedDocument]:
+    """Clean many documents together: the library's corpus-level entry point.
+
+    Args:
+        documents: :class:`Document` objects or ``(id, text)`` pairs; ids should be unique.
+        config: the pipeline's settings (defaults: everything on).
+        jobs: worker processes for the per-document steps; the result does not depend on it.
+
+    Returns:
+        One :class:`CleanedDocument` per input, in input order: its ``text`` is the canonical
+        text and its ``report()`` says what was removed and why.
+    """
+    config = config or Config()
+    docs = [as_document(d) for d in documents]
+    fn = functools.partial(prepare, config=config)
+    return corpus_steps(list(run_parallel(fn, docs, jobs)), config)
+
+
+def clean_text(text: str, config: Config | None = None) -> str:
+    """Clean one document: canonical text with chrome and repeated paragraphs removed.
+
+    >>> clean_text("Firstly , the visit.\\n\\nFirstly , the visit.\\n")
+    'Firstly, the visit.\\n'
+    """
+    return clean_documents([("text", text)], config)[0].text
