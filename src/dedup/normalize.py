@@ -39,12 +39,12 @@ SPACE_RUN = regex.compile(r"[\p{Zs}\t\n\r\v\f\x85\u2028\u2029]+")
 """Any run of white space, Unicode spaces included (no-break, thin, ideographic...)."""
 
 SPACE_BEFORE_PUNCT = regex.compile(
-    r"(?<=[\p{L}\p{M}\p{N}\p{Pe}\p{Pf}\"'%])[\p{Zs}\t]+(?=[,.;:!?]++(?:[\p{Zs}\t\p{Pe}\p{Pf}\"']|$))"
+    r"(?<=[\p{L}\p{M}\p{N}\p{Pe}\p{Pf}\"'%])[\p{Zs}\t]+(?=[,.;:!?]++(?:[\p{Zs}\t\p{Pf}\"']|$))"
 )
 """Spaces between a word (or closing bracket or quote) and the punctuation that ends a clause.
 
-The punctuation must itself end there (space, closing bracket or quote, or the end), so ``.NET``,
-``.5`` and ``:)`` are left alone.
+The punctuation must itself end there (space, closing quote, or the end), so ``.NET``, ``.5``
+and ``:)`` are left alone.
 """
 
 FTFY_SEGMENT = 1_000_000

@@ -146,8 +146,10 @@ def read_file(path: Path, doc_id: str, *, max_bytes: int = MAX_BYTES) -> Documen
     """Read one file into a document, or say why it was skipped. Never raises ``OSError``."""
     source = str(path)
     try:
+        if path.is_symlink() and not path.exists():
+            return Skip(source, "unreadable: broken symbolic link", error=True)
         if not path.is_file():
-            return Skip(source, "not a regular file", error=True)
+            return Skip(source, "unreadable: not a regular file", error=True)
         size = path.stat().st_size
         if size > max_bytes:
             return Skip(source, f"too large: {size} bytes (limit {max_bytes}, see --max-bytes)")

@@ -58,8 +58,9 @@ def split_lines(text: str) -> list[str]:
 def looks_wrapped(lines: list[str]) -> bool:
     """Whether a block of lines is one paragraph wrapped at a fixed width.
 
-    Wrapped lines are narrow, of similar width, and mostly stop mid-sentence; paragraphs written
-    one per line end in sentence punctuation, and a repeated line is never a wrap.
+    Wrapped lines are narrow, of similar width, and mostly break mid-sentence (no sentence
+    punctuation before the break, no capital after it); paragraphs written one per line end in
+    sentence punctuation or start with a capital, and a repeated line is never a wrap.
 
     >>> looks_wrapped(["It was the best of times, it was the worst of times, it was", "the age of wisdom."])
     True
@@ -77,8 +78,10 @@ def looks_wrapped(lines: list[str]) -> bool:
     body = stripped[:-1]
     if any(len(line) < WRAP_MIN_FILL * widest for line in body):
         return False
-    ended = sum(1 for line in body if SENTENCE_END.search(line))
-    return ended * 2 <= len(body)
+    mid_sentence = sum(
+        1 for line, after in zip(body, stripped[1:], strict=True) if not SENTENCE_END.search(line) and not after[0].isupper()
+    )
+    return mid_sentence * 2 >= len(body)
 
 
 def blocks(text: str) -> list[list[tuple[int, str]]]:
