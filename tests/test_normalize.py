@@ -77,7 +77,8 @@ def test_output_is_canonical(text: str) -> None:
     assert out == "" or (out.endswith("\n") and not out.endswith("\n\n"))
     for paragraph in out.removesuffix("\n").split("\n\n"):
         assert paragraph == paragraph.strip()
-        assert "  " not in paragraph and "\n" not in paragraph
+        assert "  " not in paragraph
+        assert "\n" not in paragraph
 
 
 ASCII_NO_AMP = st.text(alphabet=st.sampled_from([chr(c) for c in range(0x20, 0x7F) if chr(c) != "&"] + ["\t"]))

@@ -41,7 +41,8 @@ was, and ending here."""
 def test_hard_wrapped_text_is_joined() -> None:
     out = texts(WRAPPED)
     assert len(out) == 2
-    assert out[0].startswith("It is a truth") and out[0].endswith("so well fixed.")
+    assert out[0].startswith("It is a truth")
+    assert out[0].endswith("so well fixed.")
     assert "\n" not in out[0]
 
 

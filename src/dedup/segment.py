@@ -78,9 +78,8 @@ def looks_wrapped(lines: list[str]) -> bool:
     body = stripped[:-1]
     if any(len(line) < WRAP_MIN_FILL * widest for line in body):
         return False
-    mid_sentence = sum(
-        1 for line, after in zip(body, stripped[1:], strict=True) if not SENTENCE_END.search(line) and not after[0].isupper()
-    )
+    breaks = zip(body, stripped[1:], strict=True)
+    mid_sentence = sum(1 for line, after in breaks if not SENTENCE_END.search(line) and not after[0].isupper())
     return mid_sentence * 2 >= len(body)
 
 
