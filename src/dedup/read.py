@@ -31,7 +31,7 @@ SNIFF_BYTES = 1 << 16
 """How much of a file's start is looked at to tell text from binary."""
 
 BOMS: tuple[tuple[bytes, str], ...] = (
-    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xef\xbb\xbf", "utf-8"),
     (b"\xff\xfe\x00\x00", "utf-32-le"),
     (b"\x00\x00\xfe\xff", "utf-32-be"),
     (b"\xff\xfe", "utf-16-le"),
@@ -112,10 +112,11 @@ def decode(data: bytes) -> tuple[str, tuple[str, ...]]:
     """
     for bom, codec in BOMS:
         if data.startswith(bom):
+            body = data[len(bom) :]
             try:
-                return data.decode(codec), ()
+                return body.decode(codec), ()
             except UnicodeDecodeError as exc:
-                return data.decode(codec, errors="replace"), (f"invalid {codec}: {exc.reason}, bytes replaced",)
+                return body.decode(codec, errors="replace"), (f"invalid {codec}: {exc.reason}, bytes replaced",)
     reason = sniff_binary(data)
     if reason is not None:
         raise BinaryInputError(reason)
@@ -166,30 +167,24 @@ def read_file(path: Path, doc_id: str, *, max_bytes: int = MAX_BYTES) -> Documen
 
 
 def iter_files(root: Path, *, exclude: Path | None = None) -> Iterator[Path]:
-    """Every file below ``root``, in a stable (sorted) order, leaving out ``exclude`` and hidden entries.
+    """Every file below ``root`` in sorted path order, leaving out ``exclude`` and hidden entries.
 
-    Folders that cannot be listed are yielded as themselves, so that :func:`read_file` reports them.
+    Symbolic links to folders are not followed. A folder that cannot be listed is yielded as
+    itself, so that :func:`read_file` reports it.
     """
-    stack = [root]
-    while stack:
-        folder = stack.pop()
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            yield folder
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError:
+        yield root
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.name.startswith(".") or (exclude is not None and path == exclude):
             continue
-        subfolders = []
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            path = Path(entry.path)
-            if exclude is not None and path == exclude:
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                subfolders.append(path)
-            else:
-                yield path
-        stack.extend(reversed(subfolders))
+        if entry.is_dir(follow_symlinks=False):
+            yield from iter_files(path, exclude=exclude)
+        else:
+            yield path
 
 
 def parse_record(line: str, number: int, origin: str) -> Document | Skip:
