@@ -38,6 +38,12 @@ INVISIBLE = regex.compile(r"[\u00ad\u200b\u2060\ufeff]+")
 SPACE_RUN = regex.compile(r"[\p{Zs}\t\n\r\v\f\x85\u2028\u2029]+")
 """Any run of white space, Unicode spaces included (no-break, thin, ideographic...)."""
 
+OTHER_SPACE = regex.compile(r"[[\p{Zs}\t\n\r\v\f\x85\u2028\u2029]--[ ]]", regex.V1)
+"""White space other than the ASCII space: with double spaces, where :data:`SPACE_RUN` has work to do."""
+
+SPACE_THEN_PUNCT = regex.compile(r" [,.;:!?]")
+"""Where :data:`SPACE_BEFORE_PUNCT` may have work to do (after white space became single spaces)."""
+
 SPACE_BEFORE_PUNCT = regex.compile(
     r"(?<=[\p{L}\p{M}\p{N}\p{Pe}\p{Pf}\"'%])[\p{Zs}\t]+(?=[,.;:!?]++(?:[\p{Zs}\t\p{Pf}\"']|$))"
 )
@@ -108,8 +114,11 @@ def normalize_paragraph(text: str, config: CleanConfig | None = None) -> tuple[s
     text, count = INVISIBLE.subn("", text)
     if count:
         edits.append(Edit("invisible", f"{count} invisible character run(s) removed"))
-    text = SPACE_RUN.sub(" ", text).strip(" ")
-    if config.punctuation_spacing:
+    # The cheap searches first: on long text the substitutions cost seconds even when they change nothing.
+    if "  " in text or OTHER_SPACE.search(text):
+        text = SPACE_RUN.sub(" ", text)
+    text = text.strip(" ")
+    if config.punctuation_spacing and SPACE_THEN_PUNCT.search(text):
         text, count = SPACE_BEFORE_PUNCT.subn("", text)
         if count:
             edits.append(Edit("punctuation_spacing", f"{count} space{'s' if count > 1 else ''} removed"))

@@ -14,6 +14,7 @@ scraped pages (and reported).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Iterator
@@ -78,11 +79,12 @@ class Skip:
     source: str
     reason: str
     error: bool = False
+    doc_id: str | None = None
 
     def report(self) -> dict[str, Any]:
         """The skip as one line of ``report.jsonl``."""
-        return {"id": self.source, "source": self.source, "status": "error" if self.error else "skipped",
-                "reason": self.reason}
+        status = "error" if self.error else "skipped"
+        return {"id": self.doc_id or self.source, "source": self.source, "status": status, "reason": self.reason}
 
 
 def sniff_binary(data: bytes) -> str | None:
@@ -145,6 +147,12 @@ def site_of_url(url: str) -> str | None:
 
 def read_file(path: Path, doc_id: str, *, max_bytes: int = MAX_BYTES) -> Document | Skip:
     """Read one file into a document, or say why it was skipped. Never raises ``OSError``."""
+    result = read_path(path, doc_id, max_bytes)
+    return dataclasses.replace(result, doc_id=doc_id) if isinstance(result, Skip) else result
+
+
+def read_path(path: Path, doc_id: str, max_bytes: int) -> Document | Skip:
+    """:func:`read_file`, before the skip is given the document id."""
     source = str(path)
     try:
         if path.is_symlink() and not path.exists():
