@@ -12,7 +12,8 @@ from dedup.write import MARKER, TEMP_SUFFIX
 
 
 def read_tree(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()}
+    files = (p for p in sorted(root.rglob("*")) if p.is_file())
+    return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8") for p in files}
 
 
 def report_of(out: Path) -> list[dict]:
