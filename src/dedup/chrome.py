@@ -1,0 +1,148 @@
+"""Site chrome patterns: whole-paragraph rules and spans trimmed inside kept paragraphs.
+
+The patterns are data (``data/chrome.txt``), read once; this module parses them and answers
+two questions about a paragraph: is it chrome (and by which rule), and which chrome spans at
+its start or end should be cut while the rest is kept.
+
+>>> rules = load_rules()
+>>> match_line("Comment (0)", rules).name
+'comment_counter'
+>>> match_line("by NDO 29/09/2025, 02:00", rules).name
+'byline_date'
+>>> match_line("The talks centred on energy.", rules) is None
+True
+>>> trim("A meeting in Hanoi (Photo: TASS)", rules)
+(Cut(rule='photo_credit', removed='(Photo: TASS)', text='A meeting in Hanoi'),)
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal, get_args
+
+import regex
+
+RuleKind = Literal["line", "tail", "last", "trim_start", "trim_end"]
+"""Where a rule applies; see ``data/chrome.txt`` for the meaning of each kind."""
+
+LINE_KINDS: frozenset[str] = frozenset({"line", "tail", "last"})
+SECTION = regex.compile(r"^\[(?P<name>[a-z_]+)\s+(?P<kind>[a-z_]+)\]$")
+
+
+class ChromeRulesError(ValueError):
+    """The chrome pattern file is malformed (unknown kind, bad regex, pattern outside a section)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChromeRule:
+    """One named chrome rule: its kind and its compiled patterns joined in one alternation.
+
+    Attributes:
+        name: the rule's name, reported as ``chrome:<name>``.
+        kind: where the rule applies (whole line, tail opener, last lines, or a trimmed span).
+        pattern: the compiled, case-insensitive alternation of the rule's patterns.
+    """
+
+    name: str
+    kind: RuleKind
+    pattern: regex.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """A chrome span cut from a kept paragraph: the rule, the characters removed, the text left."""
+
+    rule: str
+    removed: str
+    text: str
+
+
+def parse_rules(text: str) -> tuple[ChromeRule, ...]:
+    """Parse the chrome pattern format: ``[name kind]`` sections of one regex per line.
+
+    Raises:
+        ChromeRulesError: naming the line number and the offending text.
+
+    >>> [r.name for r in parse_rules("# c\\n[sep line]\\n[;|]+\\n")]
+    ['sep']
+    >>> try:
+    ...     parse_rules("[x maybe]\\n")
+    ... except ChromeRulesError as exc:
+    ...     print(exc)
+    line 1: unknown rule kind 'maybe' (expected one of line, tail, last, trim_start, trim_end)
+    """
+    sections: list[tuple[str, RuleKind, list[str]]] = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        header = SECTION.match(line)
+        if header:
+            kind = header["kind"]
+            if kind not in get_args(RuleKind):
+                allowed = ", ".join(get_args(RuleKind))
+                raise ChromeRulesError(f"line {number}: unknown rule kind {kind!r} (expected one of {allowed})")
+            sections.append((header["name"], kind, []))
+        elif not sections:
+            raise ChromeRulesError(f"line {number}: pattern {line!r} outside a [name kind] section")
+        else:
+            sections[-1][2].append(line)
+    return tuple(compile_rule(name, kind, patterns) for name, kind, patterns in sections)
+
+
+def compile_rule(name: str, kind: RuleKind, patterns: list[str]) -> ChromeRule:
+    """Compile a rule's patterns, anchored as its kind requires."""
+    body = "|".join(f"(?:{p})" for p in patterns)
+    anchored = {"trim_start": f"^(?:{body})", "trim_end": f"(?:{body})$"}.get(kind, f"^(?:{body})$")
+    try:
+        pattern = regex.compile(anchored, regex.IGNORECASE | regex.VERSION0)
+    except regex.error as exc:
+        raise ChromeRulesError(f"rule {name!r}: bad pattern: {exc}") from exc
+    return ChromeRule(name, kind, pattern)
+
+
+@functools.cache
+def load_rules() -> tuple[ChromeRule, ...]:
+    """The package's chrome rules, parsed once from ``data/chrome.txt``."""
+    text = resources.files("dedup").joinpath("data").joinpath("chrome.txt").read_text(encoding="utf-8")
+    return parse_rules(text)
+
+
+def match_line(text: str, rules: tuple[ChromeRule, ...]) -> ChromeRule | None:
+    """The first whole-paragraph rule (kind line, tail or last) that ``text`` matches, if any.
+
+    >>> match_line("12 comments", load_rules()).kind
+    'tail'
+    """
+    for rule in rules:
+        if rule.kind in LINE_KINDS and rule.pattern.match(text):
+            return rule
+    return None
+
+
+def trim(text: str, rules: tuple[ChromeRule, ...]) -> tuple[Cut, ...]:
+    """The chrome spans to cut at the start and end of ``text``, in the order they apply.
+
+    Each cut names its rule, the characters removed and the text left after it; the last cut's
+    text is the trimmed paragraph. A cut that would leave fewer than three words is not made.
+
+    >>> [(c.rule, c.removed, c.text) for c in trim("date 2025-09-30 Vietnam hopes for more.", load_rules())]
+    [('metadata_prefix', 'date 2025-09-30', 'Vietnam hopes for more.')]
+    >>> trim("The talks went well.", load_rules())
+    ()
+    """
+    cuts: list[Cut] = []
+    for rule in rules:
+        if rule.kind not in ("trim_start", "trim_end"):
+            continue
+        found = rule.pattern.search(text)
+        if found is None or found.end() == found.start():
+            continue
+        rest = (text[: found.start()] + text[found.end() :]).strip()
+        if len(rest.split()) < 3:
+            continue
+        cuts.append(Cut(rule.name, found.group().strip(), rest))
+        text = rest
+    return tuple(cuts)

@@ -1,0 +1,189 @@
+"""Features of each line of a plain-text page, for the line classifier (dedup.classify).
+
+A line is described by what it looks like (length, words, stopword density, final punctuation,
+capitals, digits, separators), by where it stands (position, distance to the page's dense
+part) and by its neighbours (the same measures averaged over windows around it). All of it is
+language-light: the only vocabulary is the stopword lists in ``data/stopwords/``.
+
+>>> x = line_features(["Home", "News", "The minister said on Monday that the talks would go on.", "Share"])
+>>> x.shape == (4, len(FEATURE_NAMES))
+True
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Sequence
+from importlib import resources
+
+import numpy as np
+import numpy.typing as npt
+import regex
+
+from dedup.chrome import ChromeRule, load_rules, match_line
+
+WORD = regex.compile(r"\w+")
+LETTER = regex.compile(r"\p{L}")
+UPPER = regex.compile(r"\p{Lu}")
+DIGIT = regex.compile(r"\p{N}")
+PUNCT = regex.compile(r"[\p{P}\p{S}]")
+SENTENCE_END = regex.compile(r"[.!?…。！？][\"'”’»)\]]*$")
+SENTENCE_MARK = regex.compile(r"[.!?…。！？](?=\s|$)")
+SEPARATOR = regex.compile(r"(?:^|\s)[|•·»›/>«‹<]+(?=\s|$)")
+URL = regex.compile(r"https?://|www\.|\w@\w|\.(?:com|org|net|html?)\b", regex.IGNORECASE)
+DATE = regex.compile(
+    r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b",
+    regex.IGNORECASE,
+)
+QUOTE = regex.compile(r"[\"“”«»„]")
+BULLET = regex.compile(r"^[-–—*•·►▪●]\s")
+
+LOCAL_NAMES: tuple[str, ...] = (
+    "log_chars", "log_words", "stop_ratio", "stop_count", "ends_sentence", "ends_colon", "ends_question",
+    "digit_ratio", "upper_ratio", "title_ratio", "punct_ratio", "log_sentences", "has_url", "separators",
+    "mean_word_len", "all_caps", "bullet", "has_date", "has_quote", "chrome_rule", "log_repeats",
+    "long_line",
+)  # fmt: skip
+CONTEXT_NAMES: tuple[str, ...] = (
+    "position", "char_position", "prev_log_words", "next_log_words", "prev_stop", "next_stop",
+    "prev_ends", "next_ends", "win3_words", "win3_stop", "win10_words", "win10_long", "in_dense",
+    "dense_distance", "doc_log_lines", "doc_long_share", "before_dense", "after_dense",
+)  # fmt: skip
+FEATURE_NAMES: tuple[str, ...] = LOCAL_NAMES + CONTEXT_NAMES
+"""The columns of :func:`line_features`, in order."""
+
+LONG_WORDS = 20
+"""A line with at least this many words counts as prose for the density measures."""
+
+
+@functools.cache
+def stopword_lists() -> dict[str, frozenset[str]]:
+    """The package's stopword lists (``data/stopwords/<lang>.txt``), lower case, by language code."""
+    lists: dict[str, frozenset[str]] = {}
+    folder = resources.files("dedup").joinpath("data").joinpath("stopwords")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".txt"):
+            lines = entry.read_text(encoding="utf-8").splitlines()
+            lists[entry.name[:-4]] = frozenset(w for line in lines if not line.startswith("#") for w in line.lower().split())
+    return lists
+
+
+@functools.cache
+def stopwords() -> frozenset[str]:
+    """The union of all stopword lists: stopword density is measured without guessing the language."""
+    return frozenset().union(*stopword_lists().values())
+
+
+def local_features(text: str, repeats: int, rules: tuple[ChromeRule, ...], stops: frozenset[str]) -> list[float]:
+    """The measures of one line on its own, in ``LOCAL_NAMES`` order."""
+    words = WORD.findall(text)
+    n_words = len(words)
+    letters = len(LETTER.findall(text)) or 1
+    n_stop = sum(w.lower() in stops for w in words)
+    capitalised = sum(w[:1].isupper() for w in words)
+    return [
+        np.log1p(len(text)),
+        np.log1p(n_words),
+        n_stop / n_words if n_words else 0.0,
+        np.log1p(n_stop),
+        float(bool(SENTENCE_END.search(text))),
+        float(text.endswith(":")),
+        float(text.endswith("?")),
+        len(DIGIT.findall(text)) / max(len(text), 1),
+        len(UPPER.findall(text)) / letters,
+        capitalised / n_words if n_words else 0.0,
+        len(PUNCT.findall(text)) / max(len(text), 1),
+        np.log1p(len(SENTENCE_MARK.findall(text))),
+        float(bool(URL.search(text))),
+        float(len(SEPARATOR.findall(text))),
+        sum(map(len, words)) / n_words if n_words else 0.0,
+        float(text.isupper()),
+        float(bool(BULLET.match(text))),
+        float(bool(DATE.search(text))),
+        float(bool(QUOTE.search(text))),
+        float(match_line(text, rules) is not None),
+        np.log1p(repeats - 1),
+        float(n_words >= LONG_WORDS),
+    ]
+
+
+def dense_span(prose: npt.NDArray[np.float64]) -> tuple[int, int]:
+    """The span ``[start, end)`` maximising (prose words - penalty per line): the article's dense part.
+
+    ``prose`` holds each line's word count where the line reads as prose, else 0. Each line
+    costs a fixed number of words, so runs of menu lines between prose blocks break the span.
+
+    >>> dense_span(np.array([0, 0, 30.0, 25, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5]))
+    (2, 6)
+    """
+    best, best_span, run, start = 0.0, (0, 0), 0.0, 0
+    for i, value in enumerate(prose - 4.0):
+        if run <= 0:
+            run, start = 0.0, i
+        run += value
+        if run > best:
+            best, best_span = run, (start, i + 1)
+    return best_span
+
+
+def window_mean(values: npt.NDArray[np.float64], radius: int) -> npt.NDArray[np.float64]:
+    """Mean of ``values`` over ``[i - radius, i + radius]``, clipped at the ends.
+
+    >>> window_mean(np.array([0.0, 3.0, 0.0]), 1).tolist()
+    [1.5, 1.0, 1.5]
+    """
+    padded = np.concatenate([[0.0], np.cumsum(values)])
+    idx = np.arange(len(values))
+    lo, hi = np.maximum(idx - radius, 0), np.minimum(idx + radius + 1, len(values))
+    return np.asarray((padded[hi] - padded[lo]) / (hi - lo), dtype=np.float64)
+
+
+def line_features(lines: Sequence[str], rules: tuple[ChromeRule, ...] | None = None) -> npt.NDArray[np.float32]:
+    """The feature matrix of one page's lines: one row per line, columns ``FEATURE_NAMES``.
+
+    Args:
+        lines: the page's non-empty lines (paragraphs), in order.
+        rules: chrome rules for the ``chrome_rule`` column; the package's rules by default.
+    """
+    if not lines:
+        return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
+    rules = load_rules() if rules is None else rules
+    stops = stopwords()
+    counts = Counter(lines)
+    local = np.array([local_features(t, counts[t], rules, stops) for t in lines], dtype=np.float64)
+    return np.hstack([local, context_features(local)]).astype(np.float32)
+
+
+def context_features(local: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """The columns ``CONTEXT_NAMES``, computed from the local features of all of a page's lines."""
+    col = {name: local[:, i] for i, name in enumerate(LOCAL_NAMES)}
+    n = len(local)
+    words, stop, ends = col["log_words"], col["stop_ratio"], col["ends_sentence"]
+    chars = np.expm1(col["log_chars"])
+    prose = np.where((col["long_line"] > 0) & (stop > 0.15), np.expm1(words), 0.0)
+    start, end = dense_span(prose)
+    idx = np.arange(n, dtype=np.float64)
+    distance = np.where(idx < start, start - idx, np.where(idx >= end, idx - end + 1, 0.0))
+
+    def shift(values: npt.NDArray[np.float64], by: int) -> npt.NDArray[np.float64]:
+        out = np.zeros(n)
+        if by > 0:
+            out[by:] = values[:-by]
+        else:
+            out[:by] = values[-by:]
+        return out
+
+    return np.column_stack([
+        idx / max(n - 1, 1),
+        (np.cumsum(chars) - chars) / max(chars.sum(), 1.0),
+        shift(words, 1), shift(words, -1), shift(stop, 1), shift(stop, -1), shift(ends, 1), shift(ends, -1),
+        window_mean(words, 1), window_mean(stop, 1), window_mean(words, 5), window_mean(col["long_line"], 5),
+        ((idx >= start) & (idx < end)).astype(np.float64),
+        np.log1p(distance),
+        np.full(n, np.log1p(n)),
+        np.full(n, col["long_line"].mean()),
+        (idx < start).astype(np.float64),
+        (idx >= end).astype(np.float64),
+    ])  # fmt: skip

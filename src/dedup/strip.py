@@ -1,0 +1,212 @@
+"""The boilerplate stripper: remove site chrome from one page's paragraphs, keep the article.
+
+Four passes, each recorded in the report:
+
+1. **Trims** (``chrome.trim``): a photo credit ending a caption ("(Photo: TASS)") or a metadata
+   prefix ("date 2025-09-30 ") is cut and the paragraph kept, with an :class:`~dedup.model.Edit`.
+2. **Classifier** (``classify``): a small network scores each line from its own features and
+   its neighbours'; the context pass labels the page jointly, so a short line between article
+   lines stays. Removals say ``rule="classifier"`` with the line's score, or ``rule="context"``
+   when the line scored as article but its surroundings outvoted it.
+3. **Chrome rules** (``data/chrome.txt``): paragraphs matching a pattern are removed whatever the
+   classifier said (``rule="chrome:<name>"``); a comment counter or a "Same tag" / "Related"
+   heading placed after the article's body also removes everything after it
+   (``rule="chrome:tail"``); agency credits are removed only among the last paragraphs.
+4. **Repeated alt text**: a short line repeated in the page right before captions, or in
+   another language than the page, is image alt text (``rule="chrome:repeated_alt"``).
+
+Site templates, which need many pages of one site, are in :mod:`dedup.templates`.
+
+>>> from dedup.config import StripConfig
+>>> lines = ["by NDO 29/09/2025, 02:00", "Talks go on",
+...          "The two ministers met in Hanoi on Monday and agreed to expand trade in energy and farming.",
+...          "Comment (0)", "Same tag"]
+>>> [d.rule for d in decide_lines(lines, StripConfig())]
+['chrome:byline_date', '', '', 'chrome:comment_counter', 'chrome:tail']
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from dedup.chrome import ChromeRule, Cut, load_rules, match_line, trim
+from dedup.classify import LineModel, load_model, smooth
+from dedup.config import StripConfig
+from dedup.linefeatures import SENTENCE_END, WORD, line_features, stopword_lists
+from dedup.model import Edit, Paragraph, Removal
+
+LAST_LINES = 3
+"""How many closing paragraphs an agency-credit rule ("last" kind) looks at."""
+TAIL_BODY_SHARE = 0.25
+"""A tail opener cuts the rest only when the prose after it is below this share of the prose before."""
+PROSE_WORDS = 20
+"""A paragraph of at least this many words counts as prose when weighing a tail opener."""
+ALT_MAX_WORDS = 12
+"""Image alt text repeated in a page is at most this many words long."""
+
+
+@dataclass(frozen=True, slots=True)
+class LineDecision:
+    """What the stripper decided for one line.
+
+    Attributes:
+        keep: whether the line stays.
+        text: the line after trims (equal to the input when nothing was cut).
+        cuts: the spans trimmed from a kept line, in order.
+        rule: why a removed line goes (``"chrome:<name>"``, ``"classifier"``, ``"context"``), else ``""``.
+        detail: a short explanation for the report.
+        score: the classifier's probability that the line is article text, when it ran.
+    """
+
+    keep: bool
+    text: str
+    cuts: tuple[Cut, ...] = ()
+    rule: str = ""
+    detail: str = ""
+    score: float | None = None
+
+
+def decide_lines(
+    lines: Sequence[str],
+    config: StripConfig,
+    model: LineModel | None = None,
+    features: npt.NDArray[np.float32] | None = None,
+) -> list[LineDecision]:
+    """Decide, for each line of one page, whether it is article or chrome, and what to trim.
+
+    Args:
+        lines: the page's paragraphs in order, each one line of canonical text.
+        config: the stripper's settings.
+        model: the line classifier; the package's trained model by default.
+        features: ``line_features`` of the trimmed lines, when the caller already has them.
+    """
+    rules = load_rules() if config.rules else ()
+    cuts = [trim(t, rules) for t in lines]
+    texts = [c[-1].text if c else t for t, c in zip(lines, cuts, strict=True)]
+    scores: list[float | None] = [None] * len(lines)
+    decisions = [LineDecision(True, t, c) for t, c in zip(texts, cuts, strict=True)]
+    if config.classifier and lines:
+        model = load_model() if model is None else model
+        x = line_features(texts, rules) if features is None else features
+        probs = model.predict(x)
+        keep = smooth(probs, config.switch_cost, config.bias)
+        scores = [float(p) for p in probs]
+        decisions = [classified(d, k, float(p)) for d, k, p in zip(decisions, keep, probs, strict=True)]
+    if rules:
+        decisions = apply_rules(lines, decisions, scores, rules)
+    if config.repeated_alt:
+        decisions = drop_repeated_alt(decisions, config.repeated_alt)
+    return decisions
+
+
+def classified(decision: LineDecision, keep: bool, prob: float) -> LineDecision:
+    """``decision`` with the classifier's verdict and score attached."""
+    if keep:
+        return LineDecision(True, decision.text, decision.cuts, score=prob)
+    if prob >= 0.5:
+        return LineDecision(False, decision.text, (), "context", f"scored {prob:.2f} but its neighbours are chrome",
+                            prob)  # fmt: skip
+    return LineDecision(False, decision.text, (), "classifier", f"scored {prob:.2f} as article text", prob)
+
+
+def apply_rules(
+    lines: Sequence[str], decisions: list[LineDecision], scores: list[float | None], rules: tuple[ChromeRule, ...]
+) -> list[LineDecision]:
+    """Overrule the classifier where a chrome pattern matches, and cut the page's tail."""
+    out = list(decisions)
+    n = len(lines)
+    words = [len(WORD.findall(t)) for t in lines]
+    tail_from: int | None = None
+    for i, text in enumerate(lines):
+        rule = match_line(text, rules)
+        if rule is None or (rule.kind == "last" and i < n - LAST_LINES):
+            continue
+        out[i] = LineDecision(False, decisions[i].text, (), f"chrome:{rule.name}", f"matches the {rule.name} pattern",
+                              scores[i])  # fmt: skip
+        if rule.kind == "tail" and tail_from is None and opens_tail(words, i):
+            tail_from = i
+    if tail_from is not None:
+        opener = lines[tail_from]
+        for j in range(tail_from + 1, n):
+            if out[j].keep:
+                out[j] = LineDecision(False, decisions[j].text, (), "chrome:tail",
+                                      f"after {opener!r} (paragraph {tail_from}) that ends the article", scores[j])  # fmt: skip
+    return out
+
+
+def opens_tail(words: Sequence[int], at: int) -> bool:
+    """Whether a tail opener at ``at`` stands after the article's body (little prose follows it).
+
+    >>> opens_tail([40, 50, 2, 8, 3], 2), opens_tail([2, 40, 50, 60], 0)
+    (True, False)
+    """
+    before = sum(w for w in words[:at] if w >= PROSE_WORDS)
+    after = sum(w for w in words[at + 1 :] if w >= PROSE_WORDS)
+    return before > 0 and after <= TAIL_BODY_SHARE * before
+
+
+def drop_repeated_alt(decisions: list[LineDecision], min_repeats: int) -> list[LineDecision]:
+    """Remove short unpunctuated lines repeated ``min_repeats``+ times before captions or in another language."""
+    counts = Counter(d.text for d in decisions)
+    page_lang = language(" ".join(d.text for d in decisions if d.keep))
+    out = list(decisions)
+    for text, count in counts.items():
+        if count < min_repeats or len(WORD.findall(text)) > ALT_MAX_WORDS or SENTENCE_END.search(text):
+            continue
+        at = [i for i, d in enumerate(decisions) if d.text == text]
+        before_caption = sum(i + 1 < len(decisions) and bool(decisions[i + 1].cuts) for i in at)
+        lang = language(text)
+        foreign = lang is not None and page_lang is not None and lang != page_lang
+        if before_caption * 2 < count and not foreign:
+            continue
+        why = "before captions" if before_caption * 2 >= count else f"in {lang}, the page is in {page_lang}"
+        for i in at:
+            if out[i].keep:
+                out[i] = LineDecision(False, text, (), "chrome:repeated_alt", f"repeated {count} times, {why}",
+                                      out[i].score)  # fmt: skip
+    return out
+
+
+def language(text: str) -> str | None:
+    """The stopword list that ``text`` hits most, or None when it hits none.
+
+    >>> language("Bầu không khí mới trong quan hệ"), language("the talks and the trade"), language("Volodin")
+    ('vi', 'en', None)
+    """
+    tokens = [w.lower() for w in WORD.findall(text)]
+    hits = {lang: sum(t in words for t in tokens) for lang, words in stopword_lists().items()}
+    best = max(hits, key=lambda lang: hits[lang], default=None)
+    return best if best is not None and hits[best] > 0 else None
+
+
+def strip_paragraphs(paragraphs: Sequence[Paragraph], config: StripConfig) -> list[Paragraph]:
+    """Strip one document's chrome: mark removed paragraphs, trim chrome spans in kept ones.
+
+    Returns as many paragraphs as it was given, in the same order. Paragraphs an earlier stage
+    removed are passed through untouched and not shown to the classifier.
+
+    >>> from dedup.config import StripConfig
+    >>> ps = [Paragraph("d", i, i + 1, t) for i, t in enumerate(["Source: https://example.com/a", "A caption of the meeting in Hanoi (Photo: VNA)"])]
+    >>> out = strip_paragraphs(ps, StripConfig(classifier=False))
+    >>> out[0].removed.rule, out[1].text, out[1].edits[0].removed
+    ('chrome:source_url', 'A caption of the meeting in Hanoi', '(Photo: VNA)')
+    """
+    if not config.enabled:
+        return list(paragraphs)
+    live = [i for i, p in enumerate(paragraphs) if p.kept]
+    decisions = decide_lines([paragraphs[i].text for i in live], config)
+    out = list(paragraphs)
+    for i, decision in zip(live, decisions, strict=True):
+        p = paragraphs[i]
+        if not decision.keep:
+            out[i] = p.remove(Removal(stage="strip", rule=decision.rule, detail=decision.detail, score=decision.score))
+            continue
+        for cut in decision.cuts:
+            p = p.edit(cut.text, Edit(step=f"strip:{cut.rule}", removed=cut.removed))
+        out[i] = p
+    return out
