@@ -3,14 +3,15 @@
 One paragraph at a time, :func:`normalize_paragraph` applies these steps in order and records
 every one that changed something (that record is what the report shows):
 
-1. ``repair``: ftfy fixes mojibake, HTML entities, control characters, ligatures and
-   full-width letters. ftfy runs at 8-25 MB/s, so it is skipped for text made only of printable
-   ASCII other than ``&``: ftfy cannot change such text (``tests/test_normalize.py`` proves it).
-2. ``nfc``: Unicode normal form C.
-3. ``invisible``: zero-width spaces, word joiners, byte-order marks and soft hyphens go.
-4. ``punctuation_spacing``: no space before ``, . ; : ! ?`` ("Firstly , the" -> "Firstly, the").
-5. white space: every run of spaces, tabs and other Unicode spaces becomes one space; none at the
+1. ``invisible``: zero-width spaces, word joiners, byte-order marks and soft hyphens go.
+2. white space: every run of spaces, tabs and other Unicode spaces becomes one space; none at the
    ends. Not recorded: white space carries no content.
+3. ``repair``: ftfy fixes mojibake, HTML entities, control characters, ligatures and
+   full-width letters, on the text as steps 1-2 left it (and 1-3 repeat while ftfy finds more).
+   ftfy runs at 8-25 MB/s, so it is skipped for text made only of printable ASCII other than
+   ``&``: ftfy cannot change such text (``tests/test_normalize.py`` proves it).
+4. ``nfc``: Unicode normal form C.
+5. ``punctuation_spacing``: no space before ``, . ; : ! ?`` ("Firstly , the" -> "Firstly, the").
 
 >>> normalize("Firstly , the visit\\u00a0was  a success .\\n\\n\\nIt was.")
 'Firstly, the visit was a success.\\n\\nIt was.\\n'
@@ -53,6 +54,9 @@ The punctuation must itself end there (space, closing quote, or the end), so ``.
 and ``:)`` are left alone.
 """
 
+MAX_REPAIR_PASSES = 4
+"""ftfy passes over one paragraph at most; each further pass runs only if the last changed something."""
+
 FTFY_SEGMENT = 1_000_000
 """Longest text given to ftfy's explaining mode in one call; longer text is fixed in segments."""
 
@@ -94,30 +98,45 @@ def repair(text: str, config: CleanConfig) -> tuple[str, Edit | None]:
     return fixed, Edit("repair", detail)
 
 
+def tidy(text: str, edits: list[Edit]) -> str:
+    """Drop invisible characters and fold white space into single spaces; record the invisible ones.
+
+    >>> edits = []
+    >>> tidy(" a\u200b b\u00a0\u00a0c ", edits), [e.step for e in edits]
+    ('a b c', ['invisible'])
+    """
+    text, count = INVISIBLE.subn("", text)
+    if count:
+        edits.append(Edit("invisible", f"{count} invisible character run(s) removed"))
+    # The cheap searches first: on long text the substitution costs seconds even when it changes nothing.
+    if "  " in text or OTHER_SPACE.search(text):
+        text = SPACE_RUN.sub(" ", text)
+    return text.strip(" ")
+
+
 def normalize_paragraph(text: str, config: CleanConfig | None = None) -> tuple[str, tuple[Edit, ...]]:
     """Canonical form of one paragraph and the record of the steps that changed it.
 
     The result is a single line with no surrounding space (empty if nothing but space was there).
+    ftfy runs again on its own output until it changes nothing, because a repair can uncover
+    another (mojibake of mojibake), so that the cleaner is idempotent.
 
-    >>> normalize_paragraph("  Second ,  the\\tvisit ")
+    >>> normalize_paragraph("  Second ,  the\tvisit ")
     ('Second, the visit', (Edit(step='punctuation_spacing', detail='1 space removed', removed=''),))
     """
     config = config or CleanConfig()
     edits: list[Edit] = []
+    text = tidy(text, edits)
     if config.repair:
-        text, edit = repair(text, config)
-        if edit is not None:
+        for _ in range(MAX_REPAIR_PASSES):
+            text, edit = repair(text, config)
+            if edit is None:
+                break
             edits.append(edit)
+            text = tidy(text, edits)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
         edits.append(Edit("nfc"))
-    text, count = INVISIBLE.subn("", text)
-    if count:
-        edits.append(Edit("invisible", f"{count} invisible character run(s) removed"))
-    # The cheap searches first: on long text the substitutions cost seconds even when they change nothing.
-    if "  " in text or OTHER_SPACE.search(text):
-        text = SPACE_RUN.sub(" ", text)
-    text = text.strip(" ")
     if config.punctuation_spacing and SPACE_THEN_PUNCT.search(text):
         text, count = SPACE_BEFORE_PUNCT.subn("", text)
         if count:
