@@ -1,0 +1,491 @@
+"""Numba kernels of the hashing core: UTF-8 tokenising, shingle hashing, MinHash.
+
+Everything here takes and returns numpy arrays; Python never loops per token or per shingle.
+The public wrappers live in :mod:`dedup.shingle` and :mod:`dedup.minhash`, which document the
+scheme; this module documents each kernel's complexity. All kernels are compiled with
+``cache=True``, so only the first run after an install pays the compile time.
+
+Integer discipline: numba promotes mixed signed/unsigned 64-bit arithmetic to float64, so hashing
+is done in ``uint64`` with ``uint64`` constants only, and 32-bit values are kept masked in ``uint64``.
+
+A text's bytes are ``data[starts[d]:starts[d + 1]]`` (UTF-8, from ``str.encode("utf-8",
+"surrogatepass")``, so every byte sequence here is well formed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+U64 = np.uint64
+M32 = np.uint64(0xFFFFFFFF)
+FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+FNV_PRIME = np.uint64(0x100000001B3)
+COMBINE_SEED = np.uint64(0x9E3779B97F4A7C15)
+COMBINE_MULT = np.uint64(0xBF58476D1CE4E5B9)
+
+SEPARATOR, WORD, MARK, UNSEGMENTED, IGNORABLE = 0, 1, 2, 3, 4
+MULTI_FOLD = 8
+DOCS_PER_TASK = 64
+
+
+@njit(cache=True, inline="always")
+def fmix64(h: np.uint64) -> np.uint64:
+    """MurmurHash3's 64-bit finaliser (a bijection that avalanches)."""
+    h ^= h >> U64(33)
+    h *= U64(0xFF51AFD7ED558CCD)
+    h ^= h >> U64(33)
+    h *= U64(0xC4CEB9FE1A85EC53)
+    h ^= h >> U64(33)
+    return h
+
+
+@njit(cache=True, inline="always")
+def fmix32(h: np.uint64) -> np.uint64:
+    """MurmurHash3's 32-bit finaliser on a value below 2**32 held in a uint64."""
+    h ^= h >> U64(16)
+    h = (h * U64(0x85EBCA6B)) & M32
+    h ^= h >> U64(13)
+    h = (h * U64(0xC2B2AE35)) & M32
+    h ^= h >> U64(16)
+    return h
+
+
+@njit(cache=True)
+def byte_offsets(data: np.ndarray, char_offsets: np.ndarray) -> np.ndarray:
+    """Byte offset of each character offset in UTF-8 ``data``; ``char_offsets`` ascending. O(len(data))."""
+    out = np.empty(char_offsets.size, dtype=np.int64)
+    k = 0
+    while k < char_offsets.size and char_offsets[k] == 0:
+        out[k] = 0
+        k += 1
+    chars = 0
+    for i in range(data.size):
+        if (data[i] & 0xC0) != 0x80:
+            chars += 1
+            while k < char_offsets.size and char_offsets[k] == chars:
+                # the character ends where the next one (or the data) starts
+                j = i + 1
+                while j < data.size and (data[j] & 0xC0) == 0x80:
+                    j += 1
+                out[k] = j
+                k += 1
+    return out
+
+
+@njit(cache=True, inline="always")
+def put_utf8(buf: np.ndarray, pos: int, cp: int) -> int:
+    """Write code point ``cp`` as UTF-8 at ``buf[pos]``; return the position after it."""
+    if cp < 0x80:
+        buf[pos] = cp
+        return pos + 1
+    if cp < 0x800:
+        buf[pos] = 0xC0 | (cp >> 6)
+        buf[pos + 1] = 0x80 | (cp & 0x3F)
+        return pos + 2
+    if cp < 0x10000:
+        buf[pos] = 0xE0 | (cp >> 12)
+        buf[pos + 1] = 0x80 | ((cp >> 6) & 0x3F)
+        buf[pos + 2] = 0x80 | (cp & 0x3F)
+        return pos + 3
+    buf[pos] = 0xF0 | (cp >> 18)
+    buf[pos + 1] = 0x80 | ((cp >> 12) & 0x3F)
+    buf[pos + 2] = 0x80 | ((cp >> 6) & 0x3F)
+    buf[pos + 3] = 0x80 | (cp & 0x3F)
+    return pos + 4
+
+
+@njit(cache=True, inline="always")
+def push_byte(h: np.uint64, byte: int) -> np.uint64:
+    """One FNV-1a-64 step."""
+    return (h ^ U64(byte)) * FNV_PRIME
+
+
+@njit(cache=True, inline="always")
+def push_char(h: np.uint64, cp: int) -> np.uint64:
+    """FNV-1a-64 steps over the UTF-8 bytes of code point ``cp``."""
+    if cp < 0x80:
+        return push_byte(h, cp)
+    if cp < 0x800:
+        h = push_byte(h, 0xC0 | (cp >> 6))
+    else:
+        if cp < 0x10000:
+            h = push_byte(h, 0xE0 | (cp >> 12))
+        else:
+            h = push_byte(h, 0xF0 | (cp >> 18))
+            h = push_byte(h, 0x80 | ((cp >> 12) & 0x3F))
+        h = push_byte(h, 0x80 | ((cp >> 6) & 0x3F))
+    return push_byte(h, 0x80 | (cp & 0x3F))
+
+
+@njit(cache=True)
+def tokenize(
+    data: np.ndarray,
+    start: int,
+    end: int,
+    index: np.ndarray,
+    blocks: np.ndarray,
+    expansions: np.ndarray,
+    runs: bool,
+    want_bytes: bool,
+    tok_hash: np.ndarray,
+    tok_start: np.ndarray,
+    tok_end: np.ndarray,
+    buf: np.ndarray,
+) -> int:
+    """Tokenise ``data[start:end]``; return the number of tokens. O(end - start).
+
+    Writes each token's hash, ``fmix64`` of FNV-1a-64 over the UTF-8 of its case-folded characters, to
+    ``tok_hash``. With ``want_bytes``, also writes the folded tokens to ``buf`` as UTF-8, each followed by
+    one space, and their spans to ``tok_start``/``tok_end`` (so an n-gram's bytes are one slice of
+    ``buf``). The state machine mirrors :func:`dedup.tokens.tokenize`.
+    """
+    ntok = 0
+    state = 0
+    h = FNV_OFFSET
+    pos = 0
+    ascii_block = np.int64(index[0]) << 7
+    i = start
+    while i < end:
+        b0 = np.int64(data[i])
+        if b0 < 0x80:
+            cp = b0
+            e = np.int64(blocks[ascii_block | cp])
+            i += 1
+        else:
+            if b0 < 0xE0:
+                cp = ((b0 & 0x1F) << 6) | (np.int64(data[i + 1]) & 0x3F)
+                i += 2
+            elif b0 < 0xF0:
+                cp = ((b0 & 0x0F) << 12) | ((np.int64(data[i + 1]) & 0x3F) << 6) | (np.int64(data[i + 2]) & 0x3F)
+                i += 3
+            else:
+                cp = (
+                    ((b0 & 0x07) << 18)
+                    | ((np.int64(data[i + 1]) & 0x3F) << 12)
+                    | ((np.int64(data[i + 2]) & 0x3F) << 6)
+                    | (np.int64(data[i + 3]) & 0x3F)
+                )
+                i += 4
+            e = np.int64(blocks[(np.int64(index[cp >> 7]) << 7) | (cp & 127)])
+        cls = int(e & 7)
+        if cls == UNSEGMENTED and runs:
+            cls = WORD
+        if cls == IGNORABLE:
+            continue
+        if cls == SEPARATOR or cls == UNSEGMENTED or (cls == WORD and state == 2):  # noqa: SIM109
+            if state != 0:
+                tok_hash[ntok] = fmix64(h)
+                if want_bytes:
+                    tok_end[ntok] = pos
+                    buf[pos] = 32
+                    pos += 1
+                ntok += 1
+                state = 0
+            if cls == SEPARATOR:
+                continue
+        if state == 0:
+            h = FNV_OFFSET
+            if want_bytes:
+                tok_start[ntok] = pos
+        if e & MULTI_FOLD:
+            row = e >> 8
+            for k in range(expansions.shape[1]):
+                f = int(expansions[row, k])
+                if f == 0:
+                    break
+                h = push_char(h, f)
+                if want_bytes:
+                    pos = put_utf8(buf, pos, f)
+        else:
+            f = int(cp + (e >> 8))
+            h = push_char(h, f)
+            if want_bytes:
+                pos = put_utf8(buf, pos, f)
+        if cls == UNSEGMENTED:
+            state = 2
+        elif state == 0:
+            state = 1
+    if state != 0:
+        tok_hash[ntok] = fmix64(h)
+        if want_bytes:
+            tok_end[ntok] = pos
+        ntok += 1
+    return ntok
+
+
+@njit(cache=True, inline="always")
+def rotl32(x: np.uint64, n: int) -> np.uint64:
+    return ((x << U64(n)) | (x >> U64(32 - n))) & M32
+
+
+@njit(cache=True, inline="always")
+def bswap32(x: np.uint64) -> np.uint64:
+    return (
+        ((x & U64(0xFF)) << U64(24))
+        | ((x & U64(0xFF00)) << U64(8))
+        | ((x >> U64(8)) & U64(0xFF00))
+        | ((x >> U64(24)) & U64(0xFF))
+    )
+
+
+@njit(cache=True)
+def sha1_64(buf: np.ndarray, start: int, end: int, w: np.ndarray) -> np.uint64:
+    """The first 8 bytes of SHA-1(``buf[start:end]``) as a little-endian uint64 (FIPS 180-4).
+
+    Its low 32 bits are datasketch's ``sha1_hash32``. ``w`` is scratch of 80 uint64. O(end - start).
+    """
+    h0, h1, h2, h3, h4 = U64(0x67452301), U64(0xEFCDAB89), U64(0x98BADCFE), U64(0x10325476), U64(0xC3D2E1F0)
+    length = end - start
+    nblocks = (length + 72) // 64
+    for blk in range(nblocks):
+        base = blk * 64
+        for t in range(16):
+            word = U64(0)
+            for k in range(4):
+                p = base + 4 * t + k
+                byte = U64(0)
+                if p < length:
+                    byte = U64(buf[start + p])
+                elif p == length:
+                    byte = U64(0x80)
+                word = (word << U64(8)) | byte
+            w[t] = word
+        if blk == nblocks - 1:
+            bits = U64(length) * U64(8)
+            w[14] = bits >> U64(32)
+            w[15] = bits & M32
+        for t in range(16, 80):
+            w[t] = rotl32(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1)
+        a, b, c, d, e = h0, h1, h2, h3, h4
+        for t in range(80):
+            if t < 20:
+                f = (b & c) | ((b ^ M32) & d)
+                k32 = U64(0x5A827999)
+            elif t < 40:
+                f = b ^ c ^ d
+                k32 = U64(0x6ED9EBA1)
+            elif t < 60:
+                f = (b & c) | (b & d) | (c & d)
+                k32 = U64(0x8F1BBCDC)
+            else:
+                f = b ^ c ^ d
+                k32 = U64(0xCA62C1D6)
+            temp = (rotl32(a, 5) + f + e + k32 + w[t]) & M32
+            e = d
+            d = c
+            c = rotl32(b, 30)
+            b = a
+            a = temp
+        h0 = (h0 + a) & M32
+        h1 = (h1 + b) & M32
+        h2 = (h2 + c) & M32
+        h3 = (h3 + d) & M32
+        h4 = (h4 + e) & M32
+    return bswap32(h0) | (bswap32(h1) << U64(32))
+
+
+@njit(cache=True, inline="always")
+def shingle_count(ntok: int, ngram: int) -> int:
+    """Shingles of a text of ``ntok`` tokens: a short non-empty text is one shingle."""
+    if ntok == 0:
+        return 0
+    if ntok < ngram:
+        return 1
+    return ntok - ngram + 1
+
+
+@njit(cache=True, inline="always")
+def shingle_hash(
+    j: int,
+    width: int,
+    sha1: bool,
+    tok_hash: np.ndarray,
+    tok_start: np.ndarray,
+    tok_end: np.ndarray,
+    buf: np.ndarray,
+    w: np.ndarray,
+) -> np.uint64:
+    """64-bit hash of the shingle of tokens ``j .. j + width - 1``. O(width), or O(bytes) with SHA-1."""
+    if sha1:
+        return sha1_64(buf, tok_start[j], tok_end[j + width - 1], w)
+    s = COMBINE_SEED
+    for t in range(j, j + width):
+        s = (s ^ tok_hash[t]) * COMBINE_MULT
+    return fmix64(s)
+
+
+@njit(cache=True, inline="always")
+def permute_min(h: np.uint64, a: np.ndarray, b: np.ndarray, row: np.ndarray) -> None:
+    """Fold 64-bit shingle hash ``h`` into a signature row: min over k of a[k] * fmix32(h mod 2**32) + b[k].
+
+    Computed in uint32, whose wraparound is exactly the ``mod 2**32``. O(len(row)).
+    """
+    x = np.uint32(fmix32(h & M32))
+    for k in range(row.size):
+        row[k] = min(row[k], np.uint32(a[k] * x + b[k]))
+
+
+@njit(cache=True)
+def max_span(starts: np.ndarray, lo: int, hi: int) -> int:
+    """Longest ``starts[d + 1] - starts[d]`` for ``lo <= d < hi``."""
+    longest = 0
+    for d in range(lo, hi):
+        longest = max(longest, starts[d + 1] - starts[d])
+    return longest
+
+
+@njit(cache=True, parallel=True)
+def signatures_from_bytes(
+    data: np.ndarray,
+    starts: np.ndarray,
+    index: np.ndarray,
+    blocks: np.ndarray,
+    expansions: np.ndarray,
+    runs: bool,
+    ngram: int,
+    sha1: bool,
+    a: np.ndarray,
+    b: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """MinHash rows of the texts of ``data`` into ``out`` (pre-filled with 0xFFFFFFFF).
+
+    Parallel over tasks of 64 texts. O(bytes + shingles * (ngram + num_perm)); with SHA-1,
+    O(bytes * ngram + shingles * num_perm). Scratch per task: O(longest text).
+    """
+    n = starts.size - 1
+    for task in prange((n + DOCS_PER_TASK - 1) // DOCS_PER_TASK):
+        lo = task * DOCS_PER_TASK
+        hi = min(n, lo + DOCS_PER_TASK)
+        longest = max_span(starts, lo, hi)
+        tok_hash = np.empty(longest + 1, dtype=np.uint64)
+        spans = longest + 1 if sha1 else 1
+        tok_start = np.empty(spans, dtype=np.int64)
+        tok_end = np.empty(spans, dtype=np.int64)
+        buf = np.empty(4 * spans + 4, dtype=np.uint8)
+        w = np.empty(80, dtype=np.uint64)
+        for d in range(lo, hi):
+            ntok = tokenize(
+                data, starts[d], starts[d + 1], index, blocks, expansions, runs, sha1,
+                tok_hash, tok_start, tok_end, buf,
+            )  # fmt: skip
+            width = min(ntok, ngram)
+            row = out[d]
+            for j in range(shingle_count(ntok, ngram)):
+                permute_min(shingle_hash(j, width, sha1, tok_hash, tok_start, tok_end, buf, w), a, b, row)
+
+
+@njit(cache=True, parallel=True)
+def signatures_from_csr(offsets: np.ndarray, hashes: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """MinHash rows from CSR shingle hashes into ``out`` (pre-filled). O(len(hashes) * num_perm)."""
+    for d in prange(offsets.size - 1):
+        row = out[d]
+        for j in range(offsets[d], offsets[d + 1]):
+            permute_min(hashes[j], a, b, row)
+
+
+@njit(cache=True, parallel=True)
+def shingle_counts(
+    data: np.ndarray,
+    starts: np.ndarray,
+    index: np.ndarray,
+    blocks: np.ndarray,
+    expansions: np.ndarray,
+    runs: bool,
+    ngram: int,
+    counts: np.ndarray,
+) -> None:
+    """Number of shingles (with repeats) of each text into ``counts``. O(bytes)."""
+    n = starts.size - 1
+    for task in prange((n + DOCS_PER_TASK - 1) // DOCS_PER_TASK):
+        lo = task * DOCS_PER_TASK
+        hi = min(n, lo + DOCS_PER_TASK)
+        tok_hash = np.empty(max_span(starts, lo, hi) + 1, dtype=np.uint64)
+        none = np.empty(1, dtype=np.int64)
+        nobuf = np.empty(1, dtype=np.uint8)
+        for d in range(lo, hi):
+            ntok = tokenize(
+                data, starts[d], starts[d + 1], index, blocks, expansions, runs, False,
+                tok_hash, none, none, nobuf,
+            )  # fmt: skip
+            counts[d] = shingle_count(ntok, ngram)
+
+
+@njit(cache=True, parallel=True)
+def shingle_sets(
+    data: np.ndarray,
+    starts: np.ndarray,
+    index: np.ndarray,
+    blocks: np.ndarray,
+    expansions: np.ndarray,
+    runs: bool,
+    ngram: int,
+    sha1: bool,
+    bounds: np.ndarray,
+    hashes: np.ndarray,
+    sizes: np.ndarray,
+) -> None:
+    """Sorted distinct shingle hashes of text ``d`` into ``hashes[bounds[d]:bounds[d] + sizes[d]]``.
+
+    ``bounds`` comes from :func:`shingle_counts`. O(bytes + s log s) for s shingles of a text.
+    """
+    n = starts.size - 1
+    for task in prange((n + DOCS_PER_TASK - 1) // DOCS_PER_TASK):
+        lo = task * DOCS_PER_TASK
+        hi = min(n, lo + DOCS_PER_TASK)
+        longest = max_span(starts, lo, hi)
+        tok_hash = np.empty(longest + 1, dtype=np.uint64)
+        spans = longest + 1 if sha1 else 1
+        tok_start = np.empty(spans, dtype=np.int64)
+        tok_end = np.empty(spans, dtype=np.int64)
+        buf = np.empty(4 * spans + 4, dtype=np.uint8)
+        w = np.empty(80, dtype=np.uint64)
+        for d in range(lo, hi):
+            ntok = tokenize(
+                data, starts[d], starts[d + 1], index, blocks, expansions, runs, sha1,
+                tok_hash, tok_start, tok_end, buf,
+            )  # fmt: skip
+            width = min(ntok, ngram)
+            count = shingle_count(ntok, ngram)
+            seg = hashes[bounds[d] : bounds[d] + count]
+            for j in range(count):
+                seg[j] = shingle_hash(j, width, sha1, tok_hash, tok_start, tok_end, buf, w)
+            seg.sort()
+            size = min(count, 1)
+            for j in range(1, count):
+                if seg[j] != seg[size - 1]:
+                    seg[size] = seg[j]
+                    size += 1
+            sizes[d] = size
+
+
+@njit(cache=True, parallel=True)
+def compact(bounds: np.ndarray, hashes: np.ndarray, offsets: np.ndarray, out: np.ndarray) -> None:
+    """Copy ``hashes[bounds[d]:...]`` to ``out[offsets[d]:offsets[d + 1]]``. O(len(out))."""
+    for d in prange(offsets.size - 1):
+        lo = bounds[d]
+        for j in range(offsets[d + 1] - offsets[d]):
+            out[offsets[d] + j] = hashes[lo + j]
+
+
+@njit(cache=True, parallel=True)
+def intersections(offsets: np.ndarray, hashes: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Size of the intersection of sorted sets ``left[p]`` and ``right[p]``. O(|left| + |right|) per pair."""
+    out = np.empty(left.size, dtype=np.int64)
+    for p in prange(left.size):
+        i, i_end = offsets[left[p]], offsets[left[p] + 1]
+        j, j_end = offsets[right[p]], offsets[right[p] + 1]
+        common = 0
+        while i < i_end and j < j_end:
+            x, y = hashes[i], hashes[j]
+            if x == y:
+                common += 1
+                i += 1
+                j += 1
+            elif x < y:
+                i += 1
+            else:
+                j += 1
+        out[p] = common
+    return out

@@ -1,0 +1,160 @@
+"""MinHash signatures of texts: raw text in, a ``(len(texts), num_perm)`` uint32 matrix out.
+
+The scheme. Each shingle (see :mod:`dedup.shingle`) has a 64-bit hash ``h``. Its 32-bit input is
+``x = fmix32(h mod 2**32)`` (MurmurHash3's finaliser, a bijection that spreads structured inputs), and
+permutation ``k`` maps it to ``(a_k * x + b_k) mod 2**32``. Signature entry ``k`` is the minimum over the
+text's shingles. The arithmetic is done in uint32, where wraparound *is* the ``mod 2**32``, so the result
+is exact by construction. (The textbook ``(a * x + b) mod p`` with ``p = 2**61 - 1`` computed in uint64
+is not: ``a * x`` reaches 2**93 and silently wraps, which is datasketch's issues 99 and 239.) Every
+``a_k`` is odd, so each permutation is a bijection of the 32-bit values and adds no collisions.
+``a_k`` and ``b_k`` are drawn as datasketch 2.x's ``affine32`` scheme draws them, from
+``numpy.random.RandomState(seed)``.
+
+With ``hashfunc="sha1"``, ``h mod 2**32`` is ``datasketch.hashfunc.sha1_hash32`` of the shingle's bytes,
+so a row equals the ``hashvalues`` of ``datasketch.MinHash(num_perm=..., seed=...)`` (scheme
+``"affine32"``, the default since datasketch 2.0) updated with those bytes; :func:`lean_minhashes`
+wraps rows for datasketch's LSH indexes (including their Redis storage). ``"fast"`` rows are equally
+valid signatures, but only comparable with other ``"fast"`` rows.
+
+A text without tokens has no shingles: its row is all :data:`EMPTY` (``0xFFFFFFFF``), as datasketch's
+empty MinHash.
+
+>>> sig = signatures(["The cat sat on the mat.", "the cat sat on the hat", ""], num_perm=64)
+>>> sig.shape, sig.dtype
+((3, 64), dtype('uint32'))
+>>> bool((sig[2] == EMPTY).all())
+True
+>>> 0.2 < float(estimate_jaccard(sig[0], sig[1])) < 0.8
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dedup import _kernels
+from dedup.config import MinHashConfig
+from dedup.shingle import HashFunc, as_text_list, batches, char_lengths, encode, kernel_tables
+from dedup.tokens import Unsegmented
+
+EMPTY = np.uint32(0xFFFFFFFF)
+"""Every entry of the signature of a text without shingles."""
+
+
+def permutations(num_perm: int = 128, seed: int = 1) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
+    """The permutation parameters ``(a, b)``, each of shape ``(num_perm,)``; every ``a`` is odd.
+
+    They equal ``datasketch.MinHash(num_perm, seed, scheme="affine32").permutations``.
+
+    >>> a, b = permutations(4, seed=1)
+    >>> a.dtype, bool((a % 2 == 1).all())
+    (dtype('uint32'), True)
+    """
+    MinHashConfig(num_perm=num_perm, seed=seed)
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def signatures(
+    texts: Sequence[str],
+    *,
+    num_perm: int = 128,
+    ngram: int = 3,
+    seed: int = 1,
+    hashfunc: HashFunc = "fast",
+    unsegmented: Unsegmented = "chars",
+) -> NDArray[np.uint32]:
+    """MinHash signatures of word n-gram shingles, one row per text.
+
+    Equal to ``signatures_from_hashes(*shingle_hashes(texts, ...), ...)``, but computed in one pass
+    without building the shingle sets. Parallel over texts (numba threads).
+
+    Args:
+        texts: the texts.
+        num_perm, ngram, seed, hashfunc, unsegmented: as in :class:`dedup.config.MinHashConfig`
+            (``signatures(texts, **dataclasses.asdict(config))`` applies one).
+
+    Returns:
+        uint32 array of shape ``(len(texts), num_perm)``; a text without tokens gets a row of :data:`EMPTY`.
+
+    Raises:
+        TypeError: ``texts`` is a string, or holds something that is not a str.
+        ValueError: a parameter out of range (the message names it and shows the value).
+
+    >>> from datasketch import MinHash
+    >>> m = MinHash(num_perm=4, seed=7)
+    >>> m.update(b"hello world")
+    >>> signatures(["Hello, World!"], num_perm=4, seed=7, hashfunc="sha1")[0].tolist() == m.hashvalues.tolist()
+    True
+    """
+    cfg = MinHashConfig(num_perm=num_perm, ngram=ngram, seed=seed, hashfunc=hashfunc, unsegmented=unsegmented)
+    texts = as_text_list(texts)
+    lengths = char_lengths(texts)
+    a, b = permutations(cfg.num_perm, cfg.seed)
+    index, blocks, expansions, runs = kernel_tables(cfg.unsegmented)
+    out = np.full((len(texts), cfg.num_perm), EMPTY, dtype=np.uint32)
+    for lo, hi in batches(lengths):
+        data, starts = encode(texts[lo:hi], lengths[lo:hi])
+        _kernels.signatures_from_bytes(
+            data, starts, index, blocks, expansions, runs, cfg.ngram, cfg.hashfunc == "sha1", a, b, out[lo:hi]
+        )
+    return out
+
+
+def signatures_from_hashes(
+    offsets: NDArray[np.int64], hashes: NDArray[np.uint64], *, num_perm: int = 128, seed: int = 1
+) -> NDArray[np.uint32]:
+    """MinHash signatures of CSR shingle sets (as from :func:`dedup.shingle.shingle_hashes`).
+
+    Set ``i`` is ``hashes[offsets[i]:offsets[i + 1]]`` (any order, repeats allowed).
+
+    >>> signatures_from_hashes(np.array([0, 2, 2]), np.array([7, 9], dtype=np.uint64), num_perm=3)[1]
+    array([4294967295, 4294967295, 4294967295], dtype=uint32)
+    """
+    MinHashConfig(num_perm=num_perm, seed=seed)
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
+    if offsets.ndim != 1 or offsets.size == 0 or offsets[0] != 0 or offsets[-1] != hashes.size:
+        raise ValueError(f"offsets must run from 0 to len(hashes) = {hashes.size}, not {offsets!r}")
+    if (np.diff(offsets) < 0).any():
+        raise ValueError("offsets must be non-decreasing")
+    a, b = permutations(num_perm, seed)
+    out = np.full((offsets.size - 1, num_perm), EMPTY, dtype=np.uint32)
+    _kernels.signatures_from_csr(offsets, hashes, a, b, out)
+    return out
+
+
+def estimate_jaccard(left: NDArray[np.uint32], right: NDArray[np.uint32]) -> NDArray[np.float64]:
+    """Estimated Jaccard similarity of signature rows: the fraction of equal entries (last axis).
+
+    >>> estimate_jaccard(np.array([1, 2, 3, 4], dtype=np.uint32), np.array([1, 2, 0, 0], dtype=np.uint32))
+    array(0.5)
+    """
+    if left.shape[-1] != right.shape[-1]:
+        raise ValueError(f"signatures differ in length: {left.shape[-1]} and {right.shape[-1]}")
+    return np.asarray(np.mean(left == right, axis=-1), dtype=np.float64)
+
+
+def lean_minhashes(sigs: NDArray[np.uint32], *, seed: int = 1) -> list[Any]:
+    """Wrap signature rows as ``datasketch.LeanMinHash`` objects (scheme ``"affine32"``).
+
+    Use them with ``datasketch.MinHashLSH`` (any storage, Redis included). Rows made with
+    ``hashfunc="sha1"`` match datasketch's own MinHashes of the same shingles; ``"fast"`` rows only
+    match each other. ``seed`` must be the seed the rows were made with.
+
+    >>> m = lean_minhashes(signatures(["a b c d"], num_perm=8))[0]
+    >>> type(m).__name__, m.scheme, len(m)
+    ('LeanMinHash', 'affine32', 8)
+    """
+    from datasketch import LeanMinHash
+
+    sigs = np.asarray(sigs)
+    if sigs.ndim != 2 or sigs.dtype != np.uint32:
+        raise ValueError(f"signatures must be a 2-d uint32 array, not {sigs.ndim}-d {sigs.dtype}")
+    return [LeanMinHash(seed=seed, hashvalues=row, scheme="affine32") for row in sigs]

@@ -1,0 +1,185 @@
+"""Word n-gram shingles of texts, as sorted sets of 64-bit hashes in CSR layout.
+
+A text's shingles are the n-grams of its word tokens (:mod:`dedup.tokens`); a text with fewer than
+``ngram`` tokens but at least one is a single shingle of all its tokens, and a text without tokens has
+none. Each shingle is hashed to 64 bits:
+
+* ``hashfunc="fast"``: each token is hashed with FNV-1a-64 over the UTF-8 of its case-folded form, then
+  MurmurHash3's ``fmix64``; the n-gram combines them in order, ``s = (s ^ t_i) * 0xBF58476D1CE4E5B9`` from
+  ``s = 0x9E3779B97F4A7C15``, and is finished with ``fmix64``.
+* ``hashfunc="sha1"``: the first 8 bytes of SHA-1 of the shingle's bytes (the folded tokens joined by
+  one space, UTF-8), little-endian, whose low 32 bits are ``datasketch.hashfunc.sha1_hash32``.
+
+The texts are encoded to UTF-8 in batches of about a million characters, and numba kernels tokenise
+and hash the bytes in parallel; Python never loops per token or shingle.
+
+>>> offsets, hashes = shingle_hashes(["a b c d", "A B, C!", "", "hello"])
+>>> offsets.tolist()
+[0, 2, 3, 3, 4]
+>>> bool(hashes[2] in hashes[0:2])
+True
+>>> pair_similarity(offsets, hashes, [0], [1])
+(array([0.5]), array([0.5]))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from dedup import _kernels
+from dedup.config import MinHashConfig
+from dedup.tokens import Unsegmented, unicode_table
+
+HashFunc = Literal["fast", "sha1"]
+"""How a shingle is hashed: our 64-bit mix, or SHA-1 as datasketch does."""
+
+BATCH_CHARS = 1 << 20
+"""Characters encoded per batch: large enough to amortise a kernel call, small enough to stay in cache."""
+
+
+def as_text_list(texts: Sequence[str]) -> list[str] | tuple[str, ...]:
+    """``texts`` as a list or tuple (for slicing), after checking it is not a single string."""
+    if isinstance(texts, str | bytes):
+        raise TypeError(f"texts must be a sequence of str, not a single {type(texts).__name__}")
+    return texts if isinstance(texts, list | tuple) else list(texts)
+
+
+def char_lengths(texts: Sequence[str]) -> NDArray[np.int64]:
+    """Length of each text in characters; TypeError naming the first item that is not a str."""
+    try:
+        return np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    except TypeError:
+        pass
+    bad = next(i for i, t in enumerate(texts) if not isinstance(t, str))
+    raise TypeError(f"texts[{bad}] must be str, not {type(texts[bad]).__name__}")
+
+
+def encode(texts: Sequence[str], lengths: NDArray[np.int64]) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+    """UTF-8 bytes of the concatenated texts and the byte offsets (length n + 1) of each text.
+
+    Lone surrogates are kept (``surrogatepass``): they separate tokens like punctuation.
+    """
+    try:
+        raw = "".join(texts).encode("utf-8", "surrogatepass")
+    except TypeError:
+        char_lengths(texts)
+        raise
+    data = np.frombuffer(raw, dtype=np.uint8)
+    char_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=char_offsets[1:])
+    if data.size == char_offsets[-1]:
+        return data, char_offsets
+    return data, _kernels.byte_offsets(data, char_offsets)
+
+
+def batches(lengths: NDArray[np.int64], chars: int = BATCH_CHARS) -> Iterator[tuple[int, int]]:
+    """Ranges ``(lo, hi)`` of texts of about ``chars`` characters each (at least one text).
+
+    >>> list(batches(np.array([5, 5, 5, 20, 1]), chars=10))
+    [(0, 2), (2, 3), (3, 4), (4, 5)]
+    """
+    ends = np.cumsum(lengths)
+    lo = 0
+    while lo < lengths.size:
+        base = ends[lo - 1] if lo else 0
+        hi = max(int(np.searchsorted(ends, base + chars, side="right")), lo + 1)
+        yield lo, hi
+        lo = hi
+
+
+def kernel_tables(unsegmented: Unsegmented) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], bool]:
+    """The token table's arrays and the ``runs`` flag, as the kernels take them."""
+    table = unicode_table()
+    return table.index, table.blocks, table.expansions, unsegmented == "runs"
+
+
+def shingle_hashes(
+    texts: Sequence[str],
+    *,
+    ngram: int = 3,
+    hashfunc: HashFunc = "fast",
+    unsegmented: Unsegmented = "chars",
+) -> tuple[NDArray[np.int64], NDArray[np.uint64]]:
+    """Sorted, distinct shingle hashes of each text, in CSR layout.
+
+    Args:
+        texts: the texts.
+        ngram, hashfunc, unsegmented: as in :class:`dedup.config.MinHashConfig`.
+
+    Returns:
+        ``(offsets, hashes)``: the shingle set of ``texts[i]`` is ``hashes[offsets[i]:offsets[i + 1]]``,
+        sorted ascending without repeats; ``offsets`` has ``len(texts) + 1`` entries.
+
+    Raises:
+        TypeError: ``texts`` is a string, or holds something that is not a str.
+        ValueError: a bad ``ngram``, ``hashfunc`` or ``unsegmented``.
+
+    >>> offsets, hashes = shingle_hashes(["One two", "one, TWO!"])
+    >>> offsets.tolist(), bool(hashes[0] == hashes[1])
+    ([0, 1, 2], True)
+    """
+    cfg = MinHashConfig(ngram=ngram, hashfunc=hashfunc, unsegmented=unsegmented)
+    texts = as_text_list(texts)
+    lengths = char_lengths(texts)
+    index, blocks, expansions, runs = kernel_tables(cfg.unsegmented)
+    sizes = np.zeros(len(texts), dtype=np.int64)
+    parts: list[tuple[int, NDArray[np.int64], NDArray[np.uint64]]] = []
+    for lo, hi in batches(lengths):
+        data, starts = encode(texts[lo:hi], lengths[lo:hi])
+        bounds = np.zeros(hi - lo + 1, dtype=np.int64)
+        _kernels.shingle_counts(data, starts, index, blocks, expansions, runs, cfg.ngram, bounds[1:])
+        np.cumsum(bounds, out=bounds)
+        scratch = np.empty(int(bounds[-1]), dtype=np.uint64)
+        _kernels.shingle_sets(
+            data, starts, index, blocks, expansions, runs, cfg.ngram, cfg.hashfunc == "sha1",
+            bounds, scratch, sizes[lo:hi],
+        )  # fmt: skip
+        parts.append((lo, bounds, scratch))
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    hashes = np.empty(int(offsets[-1]), dtype=np.uint64)
+    for lo, bounds, scratch in parts:
+        hi = lo + bounds.size - 1
+        _kernels.compact(bounds, scratch, offsets[lo : hi + 1], hashes)
+    return offsets, hashes
+
+
+def pair_similarity(
+    offsets: NDArray[np.int64], hashes: NDArray[np.uint64], left: ArrayLike, right: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Exact Jaccard similarity and containment of shingle-set pairs from :func:`shingle_hashes`.
+
+    Args:
+        offsets, hashes: the CSR shingle sets.
+        left, right: text numbers; pair ``p`` is ``(left[p], right[p])``.
+
+    Returns:
+        ``(jaccard, containment)``: ``|L & R| / |L | R|`` and ``|L & R| / |L|`` per pair, where ``L`` is
+        the left text's set; 0.0 where the denominator is empty.
+
+    Raises:
+        ValueError: ``left`` and ``right`` differ in length or hold a number outside the texts.
+
+    >>> o, h = shingle_hashes(["a b c d e", "a b c d", "x"])
+    >>> pair_similarity(o, h, [1, 1], [0, 2])
+    (array([0.66666667, 0.        ]), array([1., 0.]))
+    """
+    lpos = np.asarray(left, dtype=np.int64).ravel()
+    rpos = np.asarray(right, dtype=np.int64).ravel()
+    n = offsets.size - 1
+    if lpos.shape != rpos.shape:
+        raise ValueError(f"left and right must have the same length, not {lpos.size} and {rpos.size}")
+    for side, pos in (("left", lpos), ("right", rpos)):
+        bad = (pos < 0) | (pos >= n)
+        if bad.any():
+            raise ValueError(f"{side} holds {int(pos[bad][0])}, not a text number (0 to {n - 1})")
+    common = _kernels.intersections(offsets, hashes, lpos, rpos).astype(np.float64)
+    sizes = np.diff(offsets).astype(np.float64)
+    union = sizes[lpos] + sizes[rpos] - common
+    jaccard = np.divide(common, union, out=np.zeros_like(common), where=union > 0)
+    containment = np.divide(common, sizes[lpos], out=np.zeros_like(common), where=sizes[lpos] > 0)
+    return jaccard, containment
