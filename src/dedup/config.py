@@ -98,11 +98,37 @@ class StripConfig:
 
 @dataclass(frozen=True, slots=True)
 class MinHashConfig:
-    """The hashing core: shingling and MinHash signatures."""
+    """The hashing core: shingling and MinHash signatures (see :mod:`dedup.minhash`).
+
+    Attributes:
+        num_perm: signature length, the number of hash permutations (1 to 65536).
+        ngram: words per shingle (1 to 100); a text with fewer words is one shingle.
+        seed: seed of the permutations, as ``datasketch.MinHash(seed=...)`` (0 to 2**32 - 1).
+        hashfunc: how a shingle is hashed: ``"fast"`` (64-bit FNV-1a and MurmurHash3 mixing) or ``"sha1"``
+            (datasketch's ``sha1_hash32``, for signatures bit-identical to ``datasketch.MinHash``).
+        unsegmented: scripts written without spaces (Han, kana, Thai...): ``"chars"`` makes each
+            character a token (character n-grams), ``"runs"`` treats a run like a word.
+
+    >>> MinHashConfig(ngram=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: MinHashConfig.ngram must be between 1 and 100, not 0
+    """
 
     num_perm: int = 128
     ngram: int = 3
     seed: int = 1
+    hashfunc: Literal["fast", "sha1"] = "fast"
+    unsegmented: Literal["chars", "runs"] = "chars"
+
+    def __post_init__(self) -> None:
+        for name, high in (("num_perm", 65536), ("ngram", 100), ("seed", 2**32 - 1)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TypeError(f"MinHashConfig.{name} must be an int, not {value!r}")
+            check_range("MinHashConfig", name, value, 0 if name == "seed" else 1, high)
+        check_choice("MinHashConfig", "hashfunc", self.hashfunc, ("fast", "sha1"))
+        check_choice("MinHashConfig", "unsegmented", self.unsegmented, ("chars", "runs"))
 
 
 @dataclass(frozen=True, slots=True)
