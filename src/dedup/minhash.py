@@ -100,7 +100,7 @@ def signatures(
     index, blocks, expansions, runs = kernel_tables(cfg.unsegmented)
     out = np.full((len(texts), cfg.num_perm), EMPTY, dtype=np.uint32)
     for lo, hi in batches(lengths):
-        data, starts = encode(texts[lo:hi], lengths[lo:hi])
+        data, starts = encode(texts[lo:hi], lengths[lo:hi], lo)
         _kernels.signatures_from_bytes(
             data, starts, index, blocks, expansions, runs, cfg.ngram, cfg.hashfunc == "sha1", a, b, out[lo:hi]
         )

@@ -53,21 +53,29 @@ def char_lengths(texts: Sequence[str]) -> NDArray[np.int64]:
     try:
         return np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     except TypeError:
-        pass
-    bad = next(i for i, t in enumerate(texts) if not isinstance(t, str))
-    raise TypeError(f"texts[{bad}] must be str, not {type(texts[bad]).__name__}")
+        raise not_str(texts) from None
 
 
-def encode(texts: Sequence[str], lengths: NDArray[np.int64]) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+def not_str(texts: Sequence[object], first: int = 0) -> TypeError:
+    """The error naming the first item of ``texts`` that is not a str (``texts`` starts at ``first``)."""
+    bad = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
+    if bad is None:
+        return TypeError("texts must hold str only")
+    return TypeError(f"texts[{first + bad}] must be str, not {type(texts[bad]).__name__}")
+
+
+def encode(
+    texts: Sequence[str], lengths: NDArray[np.int64], first: int = 0
+) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
     """UTF-8 bytes of the concatenated texts and the byte offsets (length n + 1) of each text.
 
-    Lone surrogates are kept (``surrogatepass``): they separate tokens like punctuation.
+    Lone surrogates are kept (``surrogatepass``): they separate tokens like punctuation. ``first`` is
+    the number of the first text, for error messages.
     """
     try:
         raw = "".join(texts).encode("utf-8", "surrogatepass")
     except TypeError:
-        char_lengths(texts)
-        raise
+        raise not_str(texts, first) from None
     data = np.frombuffer(raw, dtype=np.uint8)
     char_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(lengths, out=char_offsets[1:])
@@ -76,12 +84,15 @@ def encode(texts: Sequence[str], lengths: NDArray[np.int64]) -> tuple[NDArray[np
     return data, _kernels.byte_offsets(data, char_offsets)
 
 
-def batches(lengths: NDArray[np.int64], chars: int = BATCH_CHARS) -> Iterator[tuple[int, int]]:
-    """Ranges ``(lo, hi)`` of texts of about ``chars`` characters each (at least one text).
+def batches(lengths: NDArray[np.int64], chars: int | None = None) -> Iterator[tuple[int, int]]:
+    """Ranges ``(lo, hi)`` of texts of about ``chars`` (default :data:`BATCH_CHARS`) characters each.
+
+    Each range has at least one text.
 
     >>> list(batches(np.array([5, 5, 5, 20, 1]), chars=10))
     [(0, 2), (2, 3), (3, 4), (4, 5)]
     """
+    chars = BATCH_CHARS if chars is None else chars
     ends = np.cumsum(lengths)
     lo = 0
     while lo < lengths.size:
@@ -129,7 +140,7 @@ def shingle_hashes(
     sizes = np.zeros(len(texts), dtype=np.int64)
     parts: list[tuple[int, NDArray[np.int64], NDArray[np.uint64]]] = []
     for lo, hi in batches(lengths):
-        data, starts = encode(texts[lo:hi], lengths[lo:hi])
+        data, starts = encode(texts[lo:hi], lengths[lo:hi], lo)
         bounds = np.zeros(hi - lo + 1, dtype=np.int64)
         _kernels.shingle_counts(data, starts, index, blocks, expansions, runs, cfg.ngram, bounds[1:])
         np.cumsum(bounds, out=bounds)

@@ -5,10 +5,11 @@ A *token* is a maximal run of Unicode letters, digits and combining marks (categ
 quote styles do not matter. Format characters (category ``Cf``: soft hyphen, zero-width joiners, BOM)
 are ignored inside a word, except the zero-width space, which separates.
 
-Scripts written without spaces (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar) would otherwise
-make a whole phrase one token. With ``unsegmented="chars"`` (the default) each of their characters,
-with its combining marks, is a token of its own, so word n-grams over such text are character n-grams;
-``unsegmented="runs"`` treats them like any other letter.
+Scripts written without spaces (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar, by Unicode
+script extensions, so the kana length mark counts) would otherwise make a whole phrase one token. With
+``unsegmented="chars"`` (the default) each of their characters, with its combining marks, is a token of
+its own, so word n-grams over such text are character n-grams; ``unsegmented="runs"`` treats them like
+any other letter.
 
 The classification is read from a table shipped with the package (``data/unicode_tokens.npz``), built
 from this Python's :mod:`unicodedata` by :func:`build_table`. Shipping it keeps start-up fast and
@@ -51,7 +52,9 @@ BLOCK_SHIFT = 7
 MAX_FOLD = 3
 """The longest full case folding of one character, in characters (e.g. 'ΐ')."""
 
-UNSEGMENTED_SCRIPT = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
+UNSEGMENTED_SCRIPT = regex.compile(
+    r"[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Thai}\p{scx=Lao}\p{scx=Khmer}\p{scx=Myanmar}]"
+)
 ZERO_WIDTH_SPACE = 0x200B
 
 TABLE_RESOURCE = "data/unicode_tokens.npz"
