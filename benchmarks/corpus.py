@@ -1,6 +1,6 @@
 """A seeded synthetic corpus of paragraphs for the hashing benchmarks, and the peers' shingling.
 
-Paragraphs have 5 to 150 words (log-normal, median about 65), drawn from a Zipfian vocabulary
+Paragraphs have 5 to 150 words (log-normal, median about 75), drawn from a Zipfian vocabulary
 (Zipf-Mandelbrot, exponent 1.1) of 50,000 invented words, frequent words short, about 4% of them with
 accented Latin letters and 2% Cyrillic. Sentences start with a capital and end with a period; some
 words carry a comma or a curly apostrophe. One paragraph in ten is a near-duplicate of an earlier one
@@ -82,7 +82,7 @@ def word_table(words: list[str]) -> list[str]:
 
 def paragraph_lengths(rng: np.random.Generator, n: int) -> np.ndarray:
     """Words per paragraph: log-normal, clipped to 5..150."""
-    return np.clip(np.round(rng.lognormal(np.log(65), 0.55, n)), 5, 150).astype(np.int64)
+    return np.clip(np.round(rng.lognormal(np.log(75), 0.55, n)), 5, 150).astype(np.int64)
 
 
 def spellings(rng: np.random.Generator, ids: np.ndarray, starts: np.ndarray) -> np.ndarray:
