@@ -133,9 +133,63 @@ class MinHashConfig:
 
 @dataclass(frozen=True, slots=True)
 class DedupConfig:
-    """The near-duplicate finder and its keep rule."""
+    """The duplicate steps (exact repeats, near-duplicates, containment) and their keep rule.
+
+    See :mod:`dedup.match` for the method and the keep rule.
+
+    Attributes:
+        enabled: run the duplicate steps at all.
+        threshold: Jaccard similarity of two paragraphs' shingle sets at or above which they are
+            near-duplicates (0 < threshold <= 1).
+        containment: share of a paragraph's shingles found in another at or above which it is
+            contained in it (0 < containment <= 1).
+        across_documents: also remove copies whose kept partner is in another document; ``False``
+            removes repeats within each document only.
+        order: the document order of the keep rule across documents: ``"id"`` (document ids
+            sorted, so the result does not depend on input order) or ``"input"``.
+        min_shingles: paragraphs with fewer shingles are never matched (short repeated lines are
+            the exact-repeat step's and the stripper's templates' business).
+        min_contained_shingles: a paragraph needs at least this many shingles to be removed as
+            contained in a longer one (a caption naming a person often reappears inside the text).
+        lsh_threshold: the Jaccard similarity the LSH banding is tuned for; below ``threshold`` so
+            that near-duplicates are found almost surely and contained paragraphs (whose Jaccard
+            similarity is lower) often; lower values verify more candidate pairs.
+
+    >>> DedupConfig(threshold=1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: DedupConfig.threshold must be between 0.0 and 1.0, not 1.5
+    >>> DedupConfig(lsh_threshold=0.9)
+    Traceback (most recent call last):
+    ...
+    ValueError: DedupConfig.lsh_threshold must be at most threshold (0.8), not 0.9
+    """
 
     enabled: bool = True
+    threshold: float = 0.8
+    containment: float = 0.9
+    across_documents: bool = True
+    order: Literal["id", "input"] = "id"
+    min_shingles: int = 5
+    min_contained_shingles: int = 10
+    lsh_threshold: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("threshold", "containment", "lsh_threshold"):
+            value = getattr(self, name)
+            check_range("DedupConfig", name, value, 0.0, 1.0)
+            if value == 0.0 or (name == "lsh_threshold" and value == 1.0):
+                raise ValueError(f"DedupConfig.{name} must be above 0 and below 1, not {value!r}")
+        if self.lsh_threshold > self.threshold:
+            raise ValueError(
+                f"DedupConfig.lsh_threshold must be at most threshold ({self.threshold}), not {self.lsh_threshold!r}"
+            )
+        check_choice("DedupConfig", "order", self.order, ("id", "input"))
+        for name in ("min_shingles", "min_contained_shingles"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TypeError(f"DedupConfig.{name} must be an int, not {value!r}")
+            check_range("DedupConfig", name, value, 1, 1_000_000)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,172 @@
+"""Numba kernels of the near-duplicate finder: band keys, bucket pairs, the containment screen, union-find.
+
+Everything here takes and returns numpy arrays; Python never loops per paragraph or per pair. The
+public wrappers live in :mod:`dedup.lsh` and :mod:`dedup.match`, which document the method; this
+module documents each kernel's complexity. All kernels are compiled with ``cache=True``.
+
+Integer discipline: as in the hashing core, 64-bit hashing is done in ``uint64`` with ``uint64``
+constants only (numba promotes mixed signed/unsigned 64-bit arithmetic to float64).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+U64 = np.uint64
+BAND_SEED = np.uint64(0x243F6A8885A308D3)
+BAND_MULT = np.uint64(0x9FB21C651E98DF25)
+
+
+@njit(cache=True, inline="always")
+def mix64(h: np.uint64) -> np.uint64:
+    """A 64-bit avalanche finaliser (xor-shift-multiply), so nearby band values land far apart."""
+    h ^= h >> U64(32)
+    h *= U64(0xD6E8FEB86659FD93)
+    h ^= h >> U64(32)
+    h *= U64(0xD6E8FEB86659FD93)
+    h ^= h >> U64(32)
+    return h
+
+
+@njit(cache=True, parallel=True)
+def band_keys(
+    sigs: np.ndarray, rows: np.ndarray, bands: int, width: int, index_bits: int, first: int, out: np.ndarray
+) -> None:
+    """Hash band ``b`` of signature ``rows[i]`` into ``out[b, i]``, ``first + i`` in the low ``index_bits`` bits.
+
+    Band ``b`` is ``sigs[rows[i], b * width:(b + 1) * width]``. Two rows share a key's high bits when
+    their bands are equal (or, with probability ``2 ** (index_bits - 64)``, by chance). O(n * bands * width).
+    """
+    low = (U64(1) << U64(index_bits)) - U64(1)
+    high = ~low
+    for i in prange(rows.size):
+        sig = sigs[rows[i]]
+        for b in range(bands):
+            h = BAND_SEED ^ U64(b)
+            for k in range(b * width, (b + 1) * width):
+                h = (h ^ U64(sig[k])) * BAND_MULT
+            out[b, i] = (mix64(h) & high) | U64(first + i)
+
+
+@njit(cache=True)
+def bucket_pair_count(keys: np.ndarray, index_bits: int, max_full: int) -> int:
+    """Pairs :func:`bucket_pairs` emits for one sorted band. O(len(keys))."""
+    total = 0
+    start = 0
+    n = keys.size
+    for i in range(1, n + 1):
+        if i == n or (keys[i] >> U64(index_bits)) != (keys[start] >> U64(index_bits)):
+            size = i - start
+            total += size * (size - 1) // 2 if size <= max_full else size - 1
+            start = i
+    return total
+
+
+@njit(cache=True)
+def bucket_pairs(keys: np.ndarray, index_bits: int, max_full: int, left: np.ndarray, right: np.ndarray) -> None:
+    """Candidate pairs of one sorted band: every pair of a bucket of at most ``max_full`` rows, else a star.
+
+    A larger bucket (usually many exact copies) pairs each member with its smallest row only, which
+    keeps the output linear; union-find still joins the whole bucket. Rows within a bucket are sorted
+    ascending because they sit in the keys' low bits. O(len(keys) + pairs).
+    """
+    low = (U64(1) << U64(index_bits)) - U64(1)
+    out = 0
+    start = 0
+    n = keys.size
+    for i in range(1, n + 1):
+        if i == n or (keys[i] >> U64(index_bits)) != (keys[start] >> U64(index_bits)):
+            size = i - start
+            if size <= max_full:
+                for a in range(start, i):
+                    for b in range(a + 1, i):
+                        left[out] = np.int64(keys[a] & low)
+                        right[out] = np.int64(keys[b] & low)
+                        out += 1
+            else:
+                for b in range(start + 1, i):
+                    left[out] = np.int64(keys[start] & low)
+                    right[out] = np.int64(keys[b] & low)
+                    out += 1
+            start = i
+
+
+@njit(cache=True, parallel=True)
+def containment_screen(
+    sigs: np.ndarray, rows: np.ndarray, starts: np.ndarray, perms: int, max_violations: int, flags: np.ndarray
+) -> None:
+    """Flag pairs of rows within each group whose signatures allow a containment either way.
+
+    Group ``g`` is ``rows[starts[g]:starts[g + 1]]``; its pairs ``(a, b)``, ``a < b``, in row-major order,
+    own ``flags[base[g]:...]`` where ``base`` is the running sum of ``k * (k - 1) / 2``. If ``S`` is a
+    subset of ``L`` then ``min h(L) <= min h(S)`` for every permutation ``h``; a *violation* is an entry
+    where the would-be superset's minimum is larger. A pair is flagged when either direction has at most
+    ``max_violations`` among the first ``perms`` entries. O(sum k^2 * perms).
+    """
+    groups = starts.size - 1
+    base = np.zeros(groups + 1, dtype=np.int64)
+    for g in range(groups):
+        k = starts[g + 1] - starts[g]
+        base[g + 1] = base[g] + k * (k - 1) // 2
+    for g in prange(groups):
+        lo, hi = starts[g], starts[g + 1]
+        out = base[g]
+        for a in range(lo, hi):
+            sa = sigs[rows[a]]
+            for b in range(a + 1, hi):
+                sb = sigs[rows[b]]
+                above = 0
+                below = 0
+                for k in range(perms):
+                    if sb[k] > sa[k]:
+                        above += 1
+                    elif sa[k] > sb[k]:
+                        below += 1
+                flags[out] = min(above, below) <= max_violations
+                out += 1
+
+
+@njit(cache=True)
+def flagged_pairs(rows: np.ndarray, starts: np.ndarray, flags: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
+    """The pairs :func:`containment_screen` flagged, as rows, into ``left`` and ``right``. O(len(flags))."""
+    out = 0
+    pos = 0
+    for g in range(starts.size - 1):
+        lo, hi = starts[g], starts[g + 1]
+        for a in range(lo, hi):
+            for b in range(a + 1, hi):
+                if flags[pos]:
+                    left[out] = rows[a]
+                    right[out] = rows[b]
+                    out += 1
+                pos += 1
+
+
+@njit(cache=True)
+def find_root(parent: np.ndarray, i: int) -> int:
+    """Root of ``i``, halving the path on the way."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+@njit(cache=True)
+def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Connected components of the graph on ``n`` nodes with edges ``(left[e], right[e])``.
+
+    Returns each node's label: the smallest node of its component (so labels do not depend on the
+    order of the edges). Union-find with path halving, the smaller root winning. O(n + E * alpha(n)).
+    """
+    parent = np.arange(n)
+    for e in range(left.size):
+        a = find_root(parent, left[e])
+        b = find_root(parent, right[e])
+        if a < b:
+            parent[b] = a
+        elif b < a:
+            parent[a] = b
+    for i in range(n):
+        parent[i] = find_root(parent, i)
+    return parent

@@ -1,0 +1,324 @@
+"""LSH banding over MinHash signatures: choose bands for a threshold, and find candidate pairs.
+
+A signature of ``num_perm`` values is cut into ``bands`` bands of ``rows`` values each. Two texts whose
+sets have Jaccard similarity ``s`` agree on one signature entry with probability ``s``, on a whole
+band with probability ``s ** rows``, and become a *candidate pair* when at least one band agrees:
+
+    P(s) = 1 - (1 - s ** rows) ** bands
+
+:func:`choose_banding` picks ``(bands, rows)`` with ``bands * rows <= num_perm`` that minimises the
+weighted sum of the *false-positive area* (the integral of ``P`` from 0 to the threshold: pairs below
+it that still become candidates) and the *false-negative area* (the integral of ``1 - P`` from the
+threshold to 1: pairs above it that are missed). This is the trade-off datasketch's ``MinHashLSH``
+makes; the integrals here use Gauss-Legendre quadrature, vectorised over every ``(bands, rows)``.
+
+:func:`candidate_pairs` hashes every band of every signature to a 64-bit key, sorts the keys of each
+band (numpy), and emits the pairs of rows that share a key (numba): no Python loop per row or pair.
+
+>>> banding = choose_banding(0.8, 128)
+>>> banding
+Banding(bands=9, rows=13)
+>>> round(float(banding.probability(0.9)), 3), round(float(banding.probability(0.5)), 4)
+(0.929, 0.0011)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from dedup import _match_kernels
+
+QUADRATURE_NODES = 128
+"""Gauss-Legendre nodes per integral: exact to ~1e-6 for the S-curves of up to a few hundred rows."""
+
+MAX_FULL_BUCKET = 32
+"""Buckets of at most this many rows emit all their pairs; larger ones (usually exact copies) a star."""
+
+COMBOS_PER_CHUNK = 4096
+"""``(bands, rows)`` combinations evaluated at once by :func:`choose_banding` (bounds its memory)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Banding:
+    """How a signature is cut for LSH: ``bands`` bands of ``rows`` consecutive values.
+
+    >>> Banding(0, 4)
+    Traceback (most recent call last):
+    ...
+    ValueError: Banding.bands must be a positive int, not 0
+    """
+
+    bands: int
+    rows: int
+
+    def __post_init__(self) -> None:
+        for name in ("bands", "rows"):
+            value = getattr(self, name)
+            if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"Banding.{name} must be a positive int, not {value!r}")
+
+    @property
+    def width(self) -> int:
+        """Signature values used: ``bands * rows``."""
+        return self.bands * self.rows
+
+    def probability(self, similarity: ArrayLike) -> NDArray[np.float64]:
+        """Probability that a pair with this Jaccard ``similarity`` becomes a candidate."""
+        return candidate_probability(similarity, self.bands, self.rows)
+
+
+def candidate_probability(similarity: ArrayLike, bands: ArrayLike, rows: ArrayLike) -> NDArray[np.float64]:
+    """``1 - (1 - s ** rows) ** bands``, broadcast over its arguments.
+
+    >>> candidate_probability([0.0, 0.5, 1.0], 2, 1).tolist()
+    [0.0, 0.75, 1.0]
+    """
+    s = np.asarray(similarity, dtype=np.float64)
+    b = np.asarray(bands, dtype=np.float64)
+    r = np.asarray(rows, dtype=np.float64)
+    return np.asarray(1.0 - (1.0 - s**r) ** b, dtype=np.float64)
+
+
+def error_areas(threshold: float, bands: ArrayLike, rows: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """False-positive and false-negative areas of banding(s) ``(bands, rows)`` at ``threshold``.
+
+    Returns:
+        ``(fp, fn)``: the integral of ``P(s)`` over ``[0, threshold]`` and of ``1 - P(s)`` over
+        ``[threshold, 1]``, shaped as ``bands`` and ``rows`` broadcast together.
+
+    >>> fp, fn = error_areas(0.5, 1, 1)
+    >>> round(float(fp), 6), round(float(fn), 6)
+    (0.125, 0.125)
+    """
+    check_threshold("threshold", threshold)
+    nodes, weights = np.polynomial.legendre.leggauss(QUADRATURE_NODES)
+    b = np.asarray(bands, dtype=np.float64)[..., None]
+    r = np.asarray(rows, dtype=np.float64)[..., None]
+    below = threshold * (nodes + 1.0) / 2.0
+    above = threshold + (1.0 - threshold) * (nodes + 1.0) / 2.0
+    fp = (candidate_probability(below, b, r) @ weights) * threshold / 2.0
+    fn = ((1.0 - candidate_probability(above, b, r)) @ weights) * (1.0 - threshold) / 2.0
+    return np.asarray(fp, dtype=np.float64), np.asarray(fn, dtype=np.float64)
+
+
+def check_threshold(name: str, value: float) -> None:
+    """ValueError naming ``name`` unless ``0 < value < 1``."""
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"{name} must be strictly between 0 and 1, not {value!r}")
+
+
+def choose_banding(threshold: float, num_perm: int, *, fn_weight: float = 0.5) -> Banding:
+    """The banding of at most ``num_perm`` values that best separates pairs at a Jaccard ``threshold``.
+
+    Minimises ``(1 - fn_weight) * fp + fn_weight * fn`` (see :func:`error_areas`) over every
+    ``bands * rows <= num_perm``; ties go to fewer values used, then fewer bands.
+
+    Args:
+        threshold: the Jaccard similarity the index should find (0 < threshold < 1).
+        num_perm: the signature length.
+        fn_weight: weight of false negatives in ``(0, 1)``; higher favours recall over fewer candidates.
+
+    Raises:
+        ValueError: a bad ``threshold``, ``num_perm`` or ``fn_weight``.
+
+    >>> choose_banding(0.5, 128)
+    Banding(bands=25, rows=5)
+    >>> choose_banding(0.5, 128, fn_weight=0.9).bands > 25
+    True
+    """
+    check_threshold("threshold", threshold)
+    check_threshold("fn_weight", fn_weight)
+    if not isinstance(num_perm, int | np.integer) or isinstance(num_perm, bool) or num_perm < 1:
+        raise ValueError(f"num_perm must be a positive int, not {num_perm!r}")
+    r_all = np.arange(1, num_perm + 1)
+    counts = num_perm // r_all
+    rows = np.repeat(r_all, counts)
+    bands = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts) + 1
+    cost = np.empty(rows.size)
+    for lo in range(0, rows.size, COMBOS_PER_CHUNK):
+        fp, fn = error_areas(threshold, bands[lo : lo + COMBOS_PER_CHUNK], rows[lo : lo + COMBOS_PER_CHUNK])
+        cost[lo : lo + COMBOS_PER_CHUNK] = (1.0 - fn_weight) * fp + fn_weight * fn
+    best = np.lexsort((bands, bands * rows, np.round(cost, 12)))[0]
+    return Banding(int(bands[best]), int(rows[best]))
+
+
+def candidate_pairs(
+    sigs: NDArray[np.uint32],
+    banding: Banding,
+    *,
+    rows: ArrayLike | None = None,
+    max_bucket: int = MAX_FULL_BUCKET,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Pairs of signature rows that agree on at least one band.
+
+    Args:
+        sigs: MinHash signatures, shape ``(n, num_perm)``, ``num_perm >= banding.width``.
+        banding: how to cut them.
+        rows: the row numbers to index (default all); rows of texts without shingles should be left
+            out, as their signatures are all equal.
+        max_bucket: buckets with more rows pair each with the bucket's smallest row only.
+
+    Returns:
+        ``(left, right)``: distinct pairs of row numbers with ``left < right``, sorted. A pair whose
+        bands differ is returned with probability ``2 ** (bits - 64)`` per band, ``bits`` being the
+        bits needed for ``len(rows)``; verification rejects it.
+
+    Raises:
+        ValueError: ``sigs`` is not a 2-d uint32 array wide enough, or ``rows`` is out of range.
+
+    >>> sigs = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 3, 4], [5, 6, 7, 8]], dtype=np.uint32)
+    >>> left, right = candidate_pairs(sigs, Banding(2, 2))
+    >>> list(zip(left.tolist(), right.tolist()))
+    [(0, 1), (0, 2)]
+    """
+    sigs = np.ascontiguousarray(sigs)
+    if sigs.ndim != 2 or sigs.dtype != np.uint32 or sigs.shape[1] < banding.width:
+        raise ValueError(
+            f"sigs must be a 2-d uint32 array with at least {banding.width} columns, "
+            f"not {sigs.ndim}-d {sigs.dtype} of shape {sigs.shape}"
+        )
+    picked = np.arange(sigs.shape[0], dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64).ravel()
+    if picked.size and (picked.min() < 0 or picked.max() >= sigs.shape[0]):
+        raise ValueError(f"rows must be row numbers of sigs (0 to {sigs.shape[0] - 1})")
+    if sigs.shape[0] >= 1 << 32:
+        raise ValueError(f"at most 2**32 - 1 signatures, not {sigs.shape[0]}")
+    index_bits = index_bits_for(picked.size)
+    keys = band_keys(sigs, banding, picked, index_bits=index_bits)
+    return pairs_from_keys(keys, index_bits, picked, max_bucket=max_bucket)
+
+
+def index_bits_for(count: int) -> int:
+    """Low bits of a band key that hold the position of its row among ``count`` rows."""
+    return max(1, int(count - 1).bit_length())
+
+
+def band_keys(
+    sigs: NDArray[np.uint32],
+    banding: Banding,
+    rows: NDArray[np.int64],
+    *,
+    index_bits: int,
+    first: int = 0,
+    out: NDArray[np.uint64] | None = None,
+) -> NDArray[np.uint64]:
+    """Band keys of signature ``rows``: shape ``(bands, len(rows))``, position ``first + i`` in the low bits.
+
+    Lets a caller index signatures batch by batch: key the rows of each batch into a slice of one
+    ``out`` array (``first`` is the batch's position), then call :func:`pairs_from_keys` once.
+    """
+    if out is None:
+        out = np.empty((banding.bands, rows.size), dtype=np.uint64)
+    _match_kernels.band_keys(np.ascontiguousarray(sigs), rows, banding.bands, banding.rows, index_bits, first, out)
+    return out
+
+
+def pairs_from_keys(
+    keys: NDArray[np.uint64], index_bits: int, picked: NDArray[np.int64], *, max_bucket: int = MAX_FULL_BUCKET
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Distinct candidate pairs of row numbers ``picked[...]`` from band keys; sorts ``keys`` in place."""
+    keys.sort(axis=1)
+    packed = [band_pairs(band, index_bits, max_bucket, picked) for band in keys]
+    return unpack_pairs(np.unique(np.concatenate(packed)) if packed else np.empty(0, dtype=np.uint64))
+
+
+def band_pairs(
+    keys: NDArray[np.uint64], index_bits: int, max_bucket: int, picked: NDArray[np.int64]
+) -> NDArray[np.uint64]:
+    """The pairs of one sorted band, as packed row numbers (see :func:`pack_pairs`)."""
+    count = _match_kernels.bucket_pair_count(keys, index_bits, max_bucket)
+    left = np.empty(count, dtype=np.int64)
+    right = np.empty(count, dtype=np.int64)
+    _match_kernels.bucket_pairs(keys, index_bits, max_bucket, left, right)
+    return pack_pairs(picked[left], picked[right])
+
+
+def pack_pairs(left: NDArray[np.int64], right: NDArray[np.int64]) -> NDArray[np.uint64]:
+    """Pairs as one uint64 each, smaller number in the high half (so sorting sorts pairs).
+
+    >>> unpack_pairs(pack_pairs(np.array([5, 1]), np.array([2, 3])))
+    (array([2, 1]), array([5, 3]))
+    """
+    lo = np.minimum(left, right).astype(np.uint64)
+    hi = np.maximum(left, right).astype(np.uint64)
+    return np.asarray((lo << np.uint64(32)) | hi, dtype=np.uint64)
+
+
+def unpack_pairs(packed: NDArray[np.uint64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Inverse of :func:`pack_pairs` (pairs come back in the order given)."""
+    left = (packed >> np.uint64(32)).astype(np.int64)
+    right = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    return left, right
+
+
+SCREEN_MISS = 1e-6
+"""Chance that :func:`screen_pairs` drops a pair right at its containment threshold."""
+
+SCREEN_MAX_GROUP = 4096
+"""Groups with more rows are not screened pair by pair (their pairs would take too much memory)."""
+
+
+def violation_bound(perms: int, rate: float, miss: float = SCREEN_MISS) -> int:
+    """Smallest ``v`` with ``P(Binomial(perms, rate) > v) <= miss``.
+
+    >>> violation_bound(128, 0.1), violation_bound(128, 0.0)
+    (31, 0)
+    """
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"rate must be between 0 and 1, not {rate!r}")
+    if rate == 0.0:
+        return 0
+    k = np.arange(perms + 1)
+    log_pmf = (
+        np.array([math.lgamma(perms + 1) - math.lgamma(i + 1) - math.lgamma(perms - i + 1) for i in range(perms + 1)])
+        + k * math.log(rate)
+        + (perms - k) * (math.log1p(-rate) if rate < 1.0 else -np.inf)
+    )
+    tail = np.cumsum(np.exp(log_pmf)[::-1])[::-1]  # tail[v] = P(X >= v)
+    return int(np.flatnonzero(np.append(tail[1:], 0.0) <= miss)[0])
+
+
+def screen_pairs(
+    sigs: NDArray[np.uint32], rows: NDArray[np.int64], starts: NDArray[np.int64], *, rate: float
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Pairs within groups of rows whose signatures allow that one set (nearly) contains the other.
+
+    If ``S`` is a subset of ``L``, then for every permutation the minimum of ``L`` is at most that of
+    ``S``. When a share ``c`` of ``S`` lies in ``L``, an entry *violates* this with probability
+    ``|S - L| / |S | L| <= 1 - c``. A pair passes when either direction has at most
+    :func:`violation_bound` violations at ``rate = 1 - c``, so a pair at the threshold is dropped with
+    probability at most :data:`SCREEN_MISS`; near-duplicates at Jaccard ``t`` pass at
+    ``rate = (1 - t) / 2``. Unlike LSH this finds a short paragraph inside a much longer one, at the
+    price of checking every pair of a group (a document): ``O(k^2 * num_perm)`` for ``k`` rows.
+
+    Args:
+        sigs: MinHash signatures.
+        rows: the row numbers to screen, grouped: group ``g`` is ``rows[starts[g]:starts[g + 1]]``.
+        starts: group boundaries (non-decreasing, from 0 to ``len(rows)``).
+        rate: the largest violation rate a wanted pair can have.
+
+    Returns:
+        ``(left, right)``: row numbers of the pairs that pass, within groups, in group order.
+
+    >>> sigs = np.array([[1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, 4, 5, 6, 7, 9], [9, 1, 9, 1, 9, 1, 9, 1]], dtype=np.uint32)
+    >>> screen_pairs(sigs, np.array([0, 1, 2]), np.array([0, 3]), rate=0.01)
+    (array([0]), array([1]))
+    """
+    sizes = np.diff(starts)
+    if (sizes > SCREEN_MAX_GROUP).any():
+        keep = np.flatnonzero(sizes <= SCREEN_MAX_GROUP)
+        parts = [rows[starts[g] : starts[g + 1]] for g in keep.tolist()]
+        rows = np.concatenate(parts) if parts else rows[:0]
+        starts = np.concatenate(([0], np.cumsum(sizes[keep]))).astype(np.int64)
+        sizes = np.diff(starts)
+    flags = np.zeros(int((sizes * (sizes - 1) // 2).sum()), dtype=np.bool_)
+    perms = sigs.shape[1]
+    _match_kernels.containment_screen(sigs, rows, starts, perms, violation_bound(perms, rate), flags)
+    count = int(np.count_nonzero(flags))
+    left = np.empty(count, dtype=np.int64)
+    right = np.empty(count, dtype=np.int64)
+    _match_kernels.flagged_pairs(rows, starts, flags, left, right)
+    return left, right
