@@ -1,0 +1,205 @@
+"""LSH banding, candidate pairs and the containment screen against plain-Python references."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup import _match_kernels
+from dedup.lsh import (
+    Banding,
+    candidate_pairs,
+    choose_banding,
+    error_areas,
+    screen_pairs,
+    violation_bound,
+)
+
+
+def reference_areas(threshold: float, bands: int, rows: int, steps: int = 20_000) -> tuple[float, float]:
+    """The error areas by the midpoint rule, one point at a time."""
+
+    def p(s: float) -> float:
+        return 1.0 - (1.0 - s**rows) ** bands
+
+    h = threshold / steps
+    fp = sum(p((i + 0.5) * h) for i in range(steps)) * h
+    h = (1.0 - threshold) / steps
+    fn = sum(1.0 - p(threshold + (i + 0.5) * h) for i in range(steps)) * h
+    return fp, fn
+
+
+def reference_banding(threshold: float, num_perm: int, fn_weight: float) -> tuple[int, int]:
+    """Brute-force search over every ``bands * rows <= num_perm`` with the reference areas."""
+    best: tuple[float, int, int, int, int] | None = None
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            fp, fn = reference_areas(threshold, bands, rows, steps=2000)
+            cost = round((1 - fn_weight) * fp + fn_weight * fn, 6)
+            key = (cost, bands * rows, bands, bands, rows)
+            best = key if best is None or key < best else best
+    assert best is not None
+    return best[3], best[4]
+
+
+@pytest.mark.parametrize(("threshold", "bands", "rows"), [(0.5, 25, 5), (0.8, 9, 13), (0.3, 1, 1), (0.9, 200, 30)])
+def test_error_areas_match_midpoint_reference(threshold: float, bands: int, rows: int) -> None:
+    fp, fn = error_areas(threshold, bands, rows)
+    ref_fp, ref_fn = reference_areas(threshold, bands, rows)
+    assert float(fp) == pytest.approx(ref_fp, abs=1e-6)
+    assert float(fn) == pytest.approx(ref_fn, abs=1e-6)
+
+
+@pytest.mark.parametrize(("threshold", "num_perm", "fn_weight"), [(0.5, 16, 0.5), (0.8, 24, 0.5), (0.6, 20, 0.8)])
+def test_choose_banding_matches_brute_force(threshold: float, num_perm: int, fn_weight: float) -> None:
+    chosen = choose_banding(threshold, num_perm, fn_weight=fn_weight)
+    assert (chosen.bands, chosen.rows) == reference_banding(threshold, num_perm, fn_weight)
+
+
+def test_choose_banding_rejects_bad_values() -> None:
+    with pytest.raises(ValueError, match=r"threshold must be strictly between 0 and 1, not 1\.0"):
+        choose_banding(1.0, 128)
+    with pytest.raises(ValueError, match="num_perm must be a positive int, not 0"):
+        choose_banding(0.5, 0)
+
+
+def test_candidate_probability_matches_simulated_signatures() -> None:
+    """Signature pairs agreeing entry by entry with probability s become candidates at the predicted rate."""
+    rng = np.random.default_rng(7)
+    banding = Banding(8, 4)
+    pairs = 4000
+    for s in (0.3, 0.5, 0.7):
+        base = rng.integers(0, 2**32, size=(pairs, 32), dtype=np.uint32)
+        other = rng.integers(0, 2**32, size=(pairs, 32), dtype=np.uint32)
+        other = np.where(rng.random((pairs, 32)) < s, base, other)
+        sigs = np.empty((2 * pairs, 32), dtype=np.uint32)
+        sigs[0::2], sigs[1::2] = base, other
+        left, right = candidate_pairs(sigs, banding)
+        found = np.count_nonzero((left % 2 == 0) & (right == left + 1)) / pairs
+        expected = float(banding.probability(s))
+        assert abs(found - expected) < 4 * math.sqrt(expected * (1 - expected) / pairs) + 1e-3
+
+
+def reference_candidates(sigs: np.ndarray, banding: Banding) -> set[tuple[int, int]]:
+    """Every pair of rows with one equal band, by a dict per band."""
+    out: set[tuple[int, int]] = set()
+    for b in range(banding.bands):
+        buckets: dict[tuple[int, ...], list[int]] = {}
+        for i, row in enumerate(sigs.tolist()):
+            buckets.setdefault(tuple(row[b * banding.rows : (b + 1) * banding.rows]), []).append(i)
+        for members in buckets.values():
+            out.update(itertools.combinations(members, 2))
+    return out
+
+
+def components_of(n: int, pairs: set[tuple[int, int]]) -> list[list[int]]:
+    """Connected components by repeated merging (plain Python)."""
+    groups = [{i} for i in range(n)]
+    for a, b in pairs:
+        ga = next(g for g in groups if a in g)
+        gb = next(g for g in groups if b in g)
+        if ga is not gb:
+            ga |= gb
+            groups.remove(gb)
+    return sorted(sorted(g) for g in groups)
+
+
+SIGS = st.integers(1, 40).flatmap(
+    lambda n: st.lists(st.lists(st.integers(0, 2), min_size=6, max_size=6), min_size=n, max_size=n)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(SIGS, st.sampled_from([Banding(3, 2), Banding(2, 3), Banding(6, 1)]))
+def test_candidate_pairs_match_reference(rows: list[list[int]], banding: Banding) -> None:
+    sigs = np.array(rows, dtype=np.uint32)
+    reference = reference_candidates(sigs, banding)
+    left, right = candidate_pairs(sigs, banding, max_bucket=1000)
+    assert set(zip(left.tolist(), right.tolist(), strict=True)) == reference
+    # Large buckets become stars: fewer pairs, the same components.
+    left, right = candidate_pairs(sigs, banding, max_bucket=2)
+    star = set(zip(left.tolist(), right.tolist(), strict=True))
+    assert star <= reference
+    assert components_of(len(rows), star) == components_of(len(rows), reference)
+
+
+def test_candidate_pairs_only_indexes_given_rows() -> None:
+    sigs = np.zeros((4, 4), dtype=np.uint32)
+    left, right = candidate_pairs(sigs, Banding(2, 2), rows=[1, 3])
+    assert (left.tolist(), right.tolist()) == ([1], [3])
+    with pytest.raises(ValueError, match="at least 4 columns"):
+        candidate_pairs(sigs[:, :3], Banding(2, 2))
+
+
+def test_violation_bound_is_the_binomial_quantile() -> None:
+    for perms, rate in ((128, 0.1), (64, 0.05), (10, 0.5)):
+        v = violation_bound(perms, rate, miss=1e-4)
+        tail = [
+            sum(math.comb(perms, k) * rate**k * (1 - rate) ** (perms - k) for k in range(t + 1, perms + 1))
+            for t in (v - 1, v)
+        ]
+        assert tail[1] <= 1e-4 < tail[0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(1, 5), min_size=1, max_size=5), st.integers(0, 10**6))
+def test_screen_pairs_match_reference(group_sizes: list[int], seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = sum(group_sizes)
+    sigs = rng.integers(0, 6, size=(n, 16), dtype=np.uint32)
+    rows = rng.permutation(n).astype(np.int64)
+    starts = np.concatenate(([0], np.cumsum(group_sizes))).astype(np.int64)
+    bound = violation_bound(16, 0.1)
+    expected = []
+    for g in range(len(group_sizes)):
+        members = rows[starts[g] : starts[g + 1]].tolist()
+        for a, b in itertools.combinations(members, 2):
+            above = int((sigs[b] > sigs[a]).sum())
+            below = int((sigs[a] > sigs[b]).sum())
+            if min(above, below) <= bound:
+                expected.append((a, b))
+    left, right = screen_pairs(sigs, rows, starts, rate=0.1)
+    assert list(zip(left.tolist(), right.tolist(), strict=True)) == expected
+
+
+def test_screen_finds_a_short_set_inside_a_long_one() -> None:
+    """Containment 1.0 at a size ratio of 1:20 passes the screen (banding would need Jaccard 0.05).
+
+    An unrelated set of comparable size does not (a much smaller unrelated one would: the screen only
+    narrows the pairs that verification checks exactly).
+    """
+    from dedup.minhash import signatures_from_hashes
+
+    rng = np.random.default_rng(3)
+    long = rng.integers(0, 2**63, 400, dtype=np.uint64)
+    short = long[rng.choice(400, 20, replace=False)]
+    other = rng.integers(0, 2**63, 300, dtype=np.uint64)
+    offsets = np.array([0, 400, 420, 720])
+    sigs = signatures_from_hashes(offsets, np.concatenate([long, short, other]))
+    left, right = screen_pairs(sigs, np.arange(3), np.array([0, 3]), rate=0.1)
+    pairs = set(zip(left.tolist(), right.tolist(), strict=True))
+    assert (0, 1) in pairs
+    assert (0, 2) not in pairs
+
+
+def edge(n: int) -> st.SearchStrategy[tuple[int, int]]:
+    return st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 30).flatmap(lambda n: st.tuples(st.just(n), st.lists(edge(n), max_size=40))))
+def test_components_match_reference(case: tuple[int, list[tuple[int, int]]]) -> None:
+    n, edges = case
+    left = np.array([a for a, _ in edges], dtype=np.int64)
+    right = np.array([b for _, b in edges], dtype=np.int64)
+    labels = _match_kernels.components(n, left, right)
+    groups: dict[int, set[int]] = {}
+    for i, label in enumerate(labels.tolist()):
+        groups.setdefault(label, set()).add(i)
+    assert sorted(sorted(g) for g in groups.values()) == components_of(n, set(edges))
+    assert all(label == min(g) for label, g in groups.items())
