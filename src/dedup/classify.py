@@ -11,7 +11,7 @@ inside a menu stays chrome unless it is clearly article.
 >>> probs = model.predict(np.zeros((2, len(model.feature_names)), dtype=np.float32))
 >>> probs.shape
 (2,)
->>> smooth(np.array([0.9, 0.4, 0.9, 0.1, 0.1]), switch_cost=2.0).tolist()
+>>> smooth(np.array([0.9, 0.4, 0.9, 0.1, 0.1]), switch_cost=2.0)
 [True, True, True, False, False]
 """
 
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from dedup.linefeatures import FEATURE_NAMES
+from dedup.linefeatures import FEATURE_NAMES, dense_span, window_mean
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -37,51 +37,135 @@ class ModelFormatError(ValueError):
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class LineModel:
+class Net:
     """A standardising, one-hidden-layer network: ``sigmoid(w2 · relu(w1 · z + b1) + b2)``.
 
     Attributes:
-        feature_names: the feature columns the weights expect, in order.
-        mean: per-feature mean used to standardise inputs.
-        scale: per-feature standard deviation used to standardise inputs.
-        w1: hidden weights, shape ``(features, hidden)``.
+        mean: per-input mean used to standardise inputs.
+        scale: per-input standard deviation used to standardise inputs.
+        w1: hidden weights, shape ``(inputs, hidden)``.
         b1: hidden biases, shape ``(hidden,)``.
         w2: output weights, shape ``(hidden,)``.
         b2: output bias.
-        meta: how the weights were made (training data, split, held-out scores), for the record.
     """
 
-    feature_names: tuple[str, ...]
     mean: FloatArray
     scale: FloatArray
     w1: FloatArray
     b1: FloatArray
     w2: FloatArray
     b2: float
-    meta: dict[str, Any]
 
     def logits(self, x: FloatArray) -> FloatArray:
-        """The network's log-odds for each row of ``x`` (shape ``(lines, features)``)."""
+        """The network's log-odds for each row of ``x`` (shape ``(lines, inputs)``)."""
         z = (x - self.mean) / self.scale
         hidden = np.maximum(z @ self.w1 + self.b1, 0.0)
         return np.asarray(hidden @ self.w2 + self.b2, dtype=np.float32)
 
+    def to_json(self) -> dict[str, Any]:
+        """The weights as a JSON-ready dict (see :func:`net_from_json`)."""
+        out: dict[str, Any] = {k: getattr(self, k).round(6).tolist() for k in ("mean", "scale", "w1", "b1", "w2")}
+        out["b2"] = round(float(self.b2), 6)
+        return out
+
+
+def net_from_json(data: dict[str, Any]) -> Net:
+    """Build a :class:`Net` from :meth:`Net.to_json` output."""
+
+    def arr(key: str) -> FloatArray:
+        return np.asarray(data[key], dtype=np.float32)
+
+    return Net(arr("mean"), arr("scale"), arr("w1"), arr("b1"), arr("w2"), float(data["b2"]))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LineModel:
+    """Two stacked networks: ``first`` reads line features, ``second`` reads the page's first-stage scores.
+
+    The second stage sees each line's first-stage log-odds with those of its neighbourhood and
+    where the page's article-dense span lies (:func:`stack_features`), so it can learn that a
+    headline-like line in a list of links after the article is chrome, and a short line inside
+    the article is not.
+
+    Attributes:
+        feature_names: the feature columns the first stage expects, in order.
+        first: the line network.
+        second: the context network, or None for a one-stage model.
+        meta: how the weights were made (training data, split, held-out scores), for the record.
+    """
+
+    feature_names: tuple[str, ...]
+    first: Net
+    second: Net | None
+    meta: dict[str, Any]
+
+    def logits(self, x: FloatArray) -> FloatArray:
+        """The model's log-odds that each row of ``x`` is an article line."""
+        first = self.first.logits(x)
+        return first if self.second is None else self.second.logits(stack_features(x, first))
+
     def predict(self, x: FloatArray) -> FloatArray:
         """The probability that each row of ``x`` is an article line."""
-        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(self.logits(x), -30, 30))), dtype=np.float32)
+        return sigmoid(self.logits(x))
 
     def to_json(self) -> dict[str, Any]:
-        """The weights as a JSON-ready dict (see :func:`model_from_json`)."""
+        """The model as a JSON-ready dict (see :func:`model_from_json`)."""
         return {
             "feature_names": list(self.feature_names),
-            "mean": self.mean.round(6).tolist(),
-            "scale": self.scale.round(6).tolist(),
-            "w1": self.w1.round(6).tolist(),
-            "b1": self.b1.round(6).tolist(),
-            "w2": self.w2.round(6).tolist(),
-            "b2": round(float(self.b2), 6),
+            "first": self.first.to_json(),
+            "second": None if self.second is None else self.second.to_json(),
             "meta": self.meta,
         }
+
+
+def sigmoid(x: FloatArray) -> FloatArray:
+    """The logistic function, clipped against overflow."""
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x, -30, 30))), dtype=np.float32)
+
+
+STACK_COLUMNS = ("log_words", "stop_ratio", "ends_sentence", "chrome_rule", "char_position")
+
+
+def stack_features(x: FloatArray, logits: FloatArray) -> FloatArray:
+    """The second stage's inputs: first-stage scores around each line and the page's dense span.
+
+    Columns: the line's log-odds; the mean probability over windows of radius 1, 2, 5 and 10;
+    the highest probability among the 3 lines before and after; whether the line lies in the
+    span that maximises ``sum((p - 0.5) * words)`` and its log distance to it; the share of the
+    page's probable article words before and after the line; the page's mean probability; and
+    a few of the line's own features (``STACK_COLUMNS``).
+    """
+    n = len(logits)
+    p = sigmoid(logits).astype(np.float64)
+    words = np.expm1(x[:, FEATURE_NAMES.index("log_words")]).astype(np.float64)
+    start, end = dense_span(p - 0.5, words)
+    idx = np.arange(n)
+    distance = np.where(idx < start, start - idx, np.where(idx >= end, idx - end + 1, 0))
+    mass = p * words
+    before = (np.cumsum(mass) - mass) / max(mass.sum(), 1.0)
+    own = x[:, [FEATURE_NAMES.index(c) for c in STACK_COLUMNS]]
+    columns = [logits, *(window_mean(p, r) for r in (1, 2, 5, 10)), neighbour_max(p, -3), neighbour_max(p, 3),
+               ((idx >= start) & (idx < end)).astype(np.float64), np.log1p(distance), before,
+               1.0 - before - mass / max(mass.sum(), 1.0), np.full(n, p.mean())]  # fmt: skip
+    return np.column_stack([*columns, own]).astype(np.float32)
+
+
+def neighbour_max(values: npt.NDArray[np.float64], reach: int) -> npt.NDArray[np.float64]:
+    """The highest value among the ``|reach|`` lines before (``reach < 0``) or after each line; 0 at the edge.
+
+    >>> neighbour_max(np.array([0.1, 0.9, 0.3]), -1).tolist()
+    [0.0, 0.1, 0.9]
+    """
+    n = len(values)
+    out = np.zeros(n)
+    for k in range(1, abs(reach) + 1):
+        shifted = np.zeros(n)
+        if reach < 0:
+            shifted[k:] = values[: n - k] if k < n else shifted[k:]
+        else:
+            shifted[: n - k] = values[k:] if k < n else shifted[: n - k]
+        out = np.maximum(out, shifted)
+    return out
 
 
 def model_from_json(data: dict[str, Any]) -> LineModel:
@@ -92,13 +176,10 @@ def model_from_json(data: dict[str, Any]) -> LineModel:
     """
     names = tuple(data["feature_names"])
     if names != FEATURE_NAMES:
-        missing = sorted(set(FEATURE_NAMES) ^ set(names))
-        raise ModelFormatError(f"line model was trained on other features (differing: {missing})")
-
-    def arr(key: str) -> FloatArray:
-        return np.asarray(data[key], dtype=np.float32)
-
-    return LineModel(names, arr("mean"), arr("scale"), arr("w1"), arr("b1"), arr("w2"), float(data["b2"]),
+        differing = sorted(set(FEATURE_NAMES) ^ set(names))
+        raise ModelFormatError(f"line model was trained on other features (differing: {differing})")
+    second = data.get("second")
+    return LineModel(names, net_from_json(data["first"]), None if second is None else net_from_json(second),
                      dict(data.get("meta", {})))  # fmt: skip
 
 

@@ -109,22 +109,22 @@ def local_features(text: str, repeats: int, rules: tuple[ChromeRule, ...], stops
     ]
 
 
-def dense_span(prose: npt.NDArray[np.float64]) -> tuple[int, int]:
-    """The span ``[start, end)`` maximising (prose words - penalty per line): the article's dense part.
+def dense_span(gain: npt.NDArray[np.float64], weight: npt.NDArray[np.float64]) -> tuple[int, int]:
+    """The span ``[start, end)`` maximising ``sum(gain * weight)`` (Kadane; empty when every line loses).
 
-    ``prose`` holds each line's word count where the line reads as prose, else 0. Each line
-    costs a fixed number of words, so runs of menu lines between prose blocks break the span.
+    With ``gain`` = a line's prose words minus a fixed price per line, it is the article's dense
+    part: runs of menu lines between prose blocks cost more than they bring.
 
-    >>> dense_span(np.array([0, 0, 30.0, 25, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5]))
-    (2, 6)
+    >>> dense_span(np.array([-0.4, 0.4, -0.1, 0.3, -0.5]), np.array([5.0, 20, 2, 30, 40]))
+    (1, 4)
     """
-    best, best_span, run, start = 0.0, (0, 0), 0.0, 0
-    for i, value in enumerate(prose - 4.0):
+    best, best_span, run, begin = 0.0, (0, 0), 0.0, 0
+    for i, value in enumerate(gain * weight):
         if run <= 0:
-            run, start = 0.0, i
+            run, begin = 0.0, i
         run += value
         if run > best:
-            best, best_span = run, (start, i + 1)
+            best, best_span = run, (begin, i + 1)
     return best_span
 
 
@@ -163,7 +163,7 @@ def context_features(local: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     words, stop, ends = col["log_words"], col["stop_ratio"], col["ends_sentence"]
     chars = np.expm1(col["log_chars"])
     prose = np.where((col["long_line"] > 0) & (stop > 0.15), np.expm1(words), 0.0)
-    start, end = dense_span(prose)
+    start, end = dense_span(prose - 4.0, np.ones(n))
     idx = np.arange(n, dtype=np.float64)
     distance = np.where(idx < start, start - idx, np.where(idx >= end, idx - end + 1, 0.0))
 

@@ -18,11 +18,11 @@ Four passes, each recorded in the report:
 Site templates, which need many pages of one site, are in :mod:`dedup.templates`.
 
 >>> from dedup.config import StripConfig
->>> lines = ["by NDO 29/09/2025, 02:00", "Talks go on",
-...          "The two ministers met in Hanoi on Monday and agreed to expand trade in energy and farming.",
-...          "Comment (0)", "Same tag"]
+>>> body = "The two ministers met in Hanoi on Monday and agreed to expand trade in energy, farming and education next year."
+>>> lines = ["by NDO 29/09/2025, 02:00", "Ministers agree to expand trade", body, body, "It was.", body,
+...          "Comment (0)", "Same tag", "Lost in the clouds of Ta Xua"]
 >>> [d.rule for d in decide_lines(lines, StripConfig())]
-['chrome:byline_date', '', '', 'chrome:comment_counter', 'chrome:tail']
+['chrome:byline_date', '', '', '', '', '', 'chrome:comment_counter', 'chrome:related', 'chrome:tail']
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import regex
 
 from dedup.chrome import ChromeRule, Cut, load_rules, match_line, trim
 from dedup.classify import LineModel, load_model, smooth
@@ -47,6 +48,13 @@ TAIL_BODY_SHARE = 0.25
 PROSE_WORDS = 20
 """A paragraph of at least this many words counts as prose when weighing a tail opener."""
 ALT_MAX_WORDS = 12
+RESCUE_SCORE = 0.3
+"""A sentence at the edge of the article stays when the classifier scores it at least this."""
+TITLE_WORDS = (4, 25)
+"""A title has this many words (inclusive)."""
+TITLE_REACH = 3
+"""How many lines before the article's first kept line are searched for its title."""
+BYLINE = regex.compile(r"^(?:by|from|posted|written|updated|published)\b", regex.IGNORECASE)
 """Image alt text repeated in a page is at most this many words long."""
 
 
@@ -96,12 +104,46 @@ def decide_lines(
         probs = model.predict(x)
         keep = smooth(probs, config.switch_cost, config.bias)
         scores = [float(p) for p in probs]
+        keep = rescue(texts, keep, scores)
         decisions = [classified(d, k, float(p)) for d, k, p in zip(decisions, keep, probs, strict=True)]
     if rules:
         decisions = apply_rules(lines, decisions, scores, rules)
     if config.repeated_alt:
         decisions = drop_repeated_alt(decisions, config.repeated_alt)
     return decisions
+
+
+def rescue(texts: Sequence[str], keep: list[bool], scores: Sequence[float]) -> list[bool]:
+    """Keep what the context pass drops at the article's edges although a reader would keep it.
+
+    A sentence that ends a run of article lines, or opens one, stays when the classifier gave it
+    at least ``RESCUE_SCORE`` (short closing lines like "Thank you very much!" score low only
+    because they are short). The title stays too: the last heading-like line (``TITLE_WORDS``
+    words, no final full stop, not a byline) among the few lines before the article's first
+    kept line, when that line opens the page's first third.
+
+    >>> rescue(["Big news today in Hanoi", "by A. B.", "The minister said the talks would go on.",
+    ...         "It went on.", "Thank you all!", "Home", "Contact", "About"],
+    ...        [False, False, True, True, False, False, False, False], [0.4, 0.1, 0.9, 0.8, 0.35, 0.1, 0.1, 0.1])
+    [True, False, True, True, True, False, False, False]
+    """
+    out = list(keep)
+    n = len(texts)
+    for i in range(n):
+        if keep[i]:
+            continue
+        edge = (i > 0 and keep[i - 1]) or (i + 1 < n and keep[i + 1])
+        if edge and scores[i] >= RESCUE_SCORE and len(WORD.findall(texts[i])) >= 3 and SENTENCE_END.search(texts[i]):
+            out[i] = True
+    first = next((i for i, k in enumerate(keep) if k), None)
+    if first is None or first > n / 3:
+        return out
+    for j in range(first - 1, max(first - 1 - TITLE_REACH, -1), -1):
+        words = len(WORD.findall(texts[j]))
+        if TITLE_WORDS[0] <= words <= TITLE_WORDS[1] and not texts[j].endswith(".") and not BYLINE.match(texts[j]):
+            out[j] = True
+            break
+    return out
 
 
 def classified(decision: LineDecision, keep: bool, prob: float) -> LineDecision:
@@ -133,7 +175,7 @@ def apply_rules(
     if tail_from is not None:
         opener = lines[tail_from]
         for j in range(tail_from + 1, n):
-            if out[j].keep:
+            if out[j].keep or not out[j].rule.startswith("chrome:"):
                 out[j] = LineDecision(False, decisions[j].text, (), "chrome:tail",
                                       f"after {opener!r} (paragraph {tail_from}) that ends the article", scores[j])  # fmt: skip
     return out

@@ -1,0 +1,178 @@
+"""The stripper on whole pages: the seeds, short body lines, reasons, invariants, templates."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.classify import load_model
+from dedup.config import StripConfig
+from dedup.linefeatures import FEATURE_NAMES
+from dedup.model import Paragraph, Removal
+from dedup.strip import decide_lines, strip_paragraphs
+from dedup.templates import mark_templates
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
+
+
+def canon(text: str) -> str:
+    """Compare texts as the expected files are written: NFC, single spaces, no space before , . ; : ! ?"""
+    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
+    return re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s+", " ", text)).strip()
+
+
+def grams(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.casefold())
+    return {tuple(words[i : i + 4]) for i in range(max(1, len(words) - 3))}
+
+
+def paragraphs(path: Path) -> list[Paragraph]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    texts = [(n, line.strip()) for n, line in enumerate(lines, 1) if line.strip()]
+    return [Paragraph(path.stem, i, n, unicodedata.normalize("NFC", t)) for i, (n, t) in enumerate(texts)]
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem)
+def test_seed_keeps_the_body_and_drops_the_chrome(seed):
+    expected = (FIXTURES / "expected" / seed.name).read_text(encoding="utf-8")
+    wanted = [canon(p) for p in expected.split("\n\n") if p.strip()]
+    out = strip_paragraphs(paragraphs(seed), StripConfig())
+    kept = [canon(p.text) for p in out if p.kept]
+    lost = [w for w in wanted if w not in kept]
+    assert not lost, f"body paragraphs lost: {lost}"
+    text = "\n".join(wanted)
+    whole = grams(text)
+    # a repeat or a paragraph contained in a longer one is the duplicate finder's to remove
+    leaked = [k for k in kept if k not in text and len(grams(k) - whole) > 0.2 * len(grams(k))]
+    assert not leaked, f"chrome kept: {leaked}"
+
+
+def test_seed_002_reports_the_tail_and_the_alt_text():
+    out = strip_paragraphs(paragraphs(FIXTURES / "seeds" / "002_69fd38b8e611b786.txt"), StripConfig())
+    rules = {p.text: p.removed.rule for p in out if p.removed}
+    assert rules["Comment (0)"] == "chrome:comment_counter"
+    assert rules["Bầu không khí mới trong quan hệ Việt Nam-Nga"] == "chrome:repeated_alt"
+    assert rules["Lost in cloud hunting in Ta Xua"] == "chrome:tail"
+    assert rules["Vietnam.vn - Nền tảng quảng bá Việt Nam"] == "chrome:site_header"
+
+
+def test_trims_are_recorded_as_edits():
+    out = strip_paragraphs(paragraphs(FIXTURES / "seeds" / "003_08cc82ff5d1a07b3.txt"), StripConfig())
+    first, caption = out[0], out[2]
+    assert first.kept and not first.text.startswith("date")
+    assert [(e.step, e.removed) for e in first.edits] == [("strip:metadata_prefix", "date 2025-09-30")]
+    assert caption.edits[-1].removed == "(Photo: VNA)"
+    assert out[-1].removed == Removal("strip", "chrome:agency_credit", "matches the agency_credit pattern",
+                                      out[-1].removed.score)  # fmt: skip
+
+
+def test_every_removal_names_its_reason():
+    for seed in SEEDS:
+        for p in strip_paragraphs(paragraphs(seed), StripConfig()):
+            if p.removed is not None:
+                assert p.removed.stage == "strip" and p.removed.rule and p.removed.detail
+                if p.removed.rule in ("classifier", "context"):
+                    assert p.removed.score is not None
+
+
+BODY = [
+    "The two delegations met in Hanoi on Monday to review trade, energy and education projects agreed last year.",
+    "Officials said the first results were encouraging and that more agreements would be signed before the end of the year.",
+    "It was.",
+    "Both sides also discussed visas, direct flights and student exchanges, which have grown quickly since the pandemic.",
+    "Therefore, the visit is of great significance.",
+    "The next session of the committee is scheduled to take place in Moscow in the autumn of next year.",
+    "Thank you very much, Ambassador!",
+]
+
+
+@pytest.mark.parametrize("short", ["It was.", "Therefore, the visit is of great significance.", "Thank you very much, Ambassador!"])
+def test_short_body_paragraphs_are_kept(short):
+    page = ["Home", "World", "Business", *BODY, "Comment (0)", "Same tag", "Lost in cloud hunting"]
+    decisions = dict(zip(page, decide_lines(page, StripConfig()), strict=True))
+    assert decisions[short].keep
+
+
+def test_disabled_returns_the_input():
+    ps = paragraphs(SEEDS[2])
+    assert strip_paragraphs(ps, StripConfig(enabled=False)) == ps
+
+
+def test_rules_only_and_classifier_only():
+    ps = paragraphs(SEEDS[2])
+    rules_only = strip_paragraphs(ps, StripConfig(classifier=False))
+    assert all(p.removed is None or p.removed.rule.startswith("chrome:") for p in rules_only)
+    model_only = strip_paragraphs(ps, StripConfig(rules=False, repeated_alt=0))
+    assert all(p.removed is None or p.removed.rule in ("classifier", "context") for p in model_only)
+
+
+def test_already_removed_paragraphs_pass_through():
+    ps = paragraphs(SEEDS[3])
+    gone = ps[1].remove(Removal("exact", "exact_repeat"))
+    out = strip_paragraphs([ps[0], gone, *ps[2:]], StripConfig())
+    assert out[1] is gone
+
+
+def test_shipped_model_matches_the_features():
+    model = load_model()
+    assert model.feature_names == FEATURE_NAMES
+    assert "heldout" in " ".join(model.meta["scores"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("switch_cost", -1.0), ("bias", 99.0), ("template_min_docs", 1), ("template_share", 1.5), ("repeated_alt", -2)],
+)
+def test_config_rejects_bad_values(field, value):
+    with pytest.raises(ValueError, match=f"StripConfig.{field} must be between"):
+        dataclasses.replace(StripConfig(), **{field: value})
+
+
+LINE = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=80)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(LINE.map(str.strip).filter(bool), max_size=30))
+def test_same_paragraphs_in_the_same_order(texts):
+    ps = [Paragraph("d", i, i + 1, t) for i, t in enumerate(texts)]
+    out = strip_paragraphs(ps, StripConfig())
+    assert [(p.index, p.line) for p in out] == [(p.index, p.line) for p in ps]
+    for before, after in zip(ps, out, strict=True):
+        assert after.removed is not None or set(after.text.split()) <= set(before.text.split()) | {""}
+
+
+def page(doc: str, lines: list[str]) -> list[Paragraph]:
+    return [Paragraph(doc, i, i + 1, t) for i, t in enumerate(lines)]
+
+
+def test_templates_mark_lines_repeated_across_a_site():
+    docs = [page(f"d{i}", ["Subscribe to Example Daily", f"Story {i} is about the harbour.", "© 2024 Example"])
+            for i in range(5)]  # fmt: skip
+    docs.append(page("other", ["Subscribe to Example Daily", "Something else entirely."]))
+    out = mark_templates(docs, ["ex.com"] * 5 + ["other.org"], StripConfig())
+    assert [p.kept for p in out[0]] == [False, True, False]
+    assert out[0][0].removed == Removal("template", "template", "in 5 of 5 pages of site 'ex.com'")
+    assert all(p.kept for p in out[5])
+
+
+def test_templates_need_enough_pages_and_share():
+    docs = [page(f"d{i}", ["Menu", f"Story {i}."]) for i in range(2)]
+    assert all(p.kept for d in mark_templates(docs, ["a.com", "a.com"], StripConfig()) for p in d)
+    docs = [page(f"d{i}", ["Menu" if i < 2 else f"Other {i}", f"Story {i}."]) for i in range(10)]
+    assert all(p.kept for d in mark_templates(docs, ["a.com"] * 10, StripConfig()) for p in d)
+    with pytest.raises(ValueError, match="3 documents but 2 sites"):
+        mark_templates(docs[:3], ["a", "b"], StripConfig())
+
+
+def test_templates_leave_unknown_sites_and_long_lines():
+    long = " ".join(["word"] * 40)
+    docs = [page(f"d{i}", [long, "Menu"]) for i in range(4)]
+    out = mark_templates(docs, [None, None, "s", "s"], StripConfig(template_min_docs=2))
+    assert all(p.kept for p in out[0]) and out[2][0].kept and not out[2][1].kept
