@@ -18,5 +18,6 @@ def run_justext(pairs: Sequence[Any]) -> Iterator[str]:
     stoplist = justext.get_stoplist("English")
     for pair in pairs:
         page = "<html><body>" + "".join(f"<p>{html.escape(line)}</p>" for line in pair.lines) + "</body></html>"
-        kept = [p.text for p in justext.justext(page.encode("utf-8"), stoplist, encoding="utf-8") if not p.is_boilerplate]
+        found = justext.justext(page.encode("utf-8"), stoplist, encoding="utf-8")
+        kept = [p.text for p in found if not p.is_boilerplate]
         yield "\n".join(kept)

@@ -112,9 +112,7 @@ def run_raw(pairs: Sequence[Pair]) -> Iterator[str]:
 def run_dedup(pairs: Sequence[Pair], config: StripConfig | None = None) -> Iterator[str]:
     """This project's stripper: per-page rules and classifier, then site templates across pages."""
     config = config or StripConfig()
-    docs = [
-        strip_paragraphs([Paragraph(p.name, i, i + 1, t) for i, t in enumerate(p.lines)], config) for p in pairs
-    ]
+    docs = [strip_paragraphs([Paragraph(p.name, i, i + 1, t) for i, t in enumerate(p.lines)], config) for p in pairs]
     for doc in mark_templates(docs, [p.site for p in pairs], config):
         yield "\n".join(p.text for p in doc if p.kept)
 
@@ -145,7 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     runners = contenders()
     chosen = args.only.split(",") if args.only else list(runners)
     if args.markdown:
-        print("| set | split | docs | contender | precision | recall | F1 | seconds |\n|---|---|---|---|---|---|---|---|")
+        print("| set | split | docs | contender | precision | recall | F1 | seconds |")
+        print("|---|---|---|---|---|---|---|---|")
     for folder in args.folders:
         pairs = load_pairs(folder, args.split)
         if not pairs:

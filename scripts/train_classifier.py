@@ -31,13 +31,12 @@ import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from quality import WORD, Pair, counts, load_pairs, macro  # noqa: E402
-
-from dedup.chrome import load_rules, trim  # noqa: E402
-from dedup.classify import LineModel, Net, stack_features  # noqa: E402
-from dedup.config import StripConfig  # noqa: E402
-from dedup.linefeatures import FEATURE_NAMES, line_features  # noqa: E402
-from dedup.strip import decide_lines  # noqa: E402
+from dedup.chrome import load_rules, trim
+from dedup.classify import LineModel, Net, stack_features
+from dedup.config import StripConfig
+from dedup.linefeatures import FEATURE_NAMES, line_features
+from dedup.strip import decide_lines
+from quality import WORD, Pair, counts, load_pairs, macro
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -108,6 +107,7 @@ def train_stacked(pages: list[tuple[FloatArray, FloatArray, FloatArray]], hidden
     The second stage must learn from first-stage scores like those it will see on new pages, so
     each page's scores come from a first stage trained on the other folds (cross-fitting).
     """
+
     def stack(rows: list[tuple[FloatArray, FloatArray, FloatArray]]) -> tuple[FloatArray, FloatArray, FloatArray]:
         return (np.vstack([r[0] for r in rows]), np.concatenate([r[1] for r in rows]),
                 np.concatenate([r[2] for r in rows]))  # fmt: skip
@@ -124,7 +124,9 @@ def train_stacked(pages: list[tuple[FloatArray, FloatArray, FloatArray]], hidden
     return LineModel(FEATURE_NAMES, first, second, {})
 
 
-def gradients(params: list[npt.NDArray[np.float64]], z: FloatArray, y: FloatArray, w: FloatArray) -> list[npt.NDArray[np.float64]]:
+def gradients(
+    params: list[npt.NDArray[np.float64]], z: FloatArray, y: FloatArray, w: FloatArray
+) -> list[npt.NDArray[np.float64]]:
     """Gradients of the weighted mean log loss (with L2 1e-4 on the weights) for one batch."""
     w1, b1, w2, b2 = params
     pre = z @ w1 + b1
@@ -178,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     for key in splits:
         for split in ("train", "heldout"):
             p, r, f = evaluate(splits[key][split], [a[0] for a in arrays[key][split]], model, config)
-            scores[f"{key}/{split}"] = {"docs": len(splits[key][split]), "P": round(p, 3), "R": round(r, 3), "F1": round(f, 3)}
+            docs = len(splits[key][split])
+            scores[f"{key}/{split}"] = {"docs": docs, "P": round(p, 3), "R": round(r, 3), "F1": round(f, 3)}
             print(f"{key:>20} {split:>8}: P={p:.3f} R={r:.3f} F1={f:.3f}")
     meta = {"trained_on": sorted(splits), "lines": n_lines, "hidden": args.hidden, "seed": args.seed,
             "switch_cost": best[1], "bias": best[2], "scores": scores}  # fmt: skip

@@ -66,7 +66,8 @@ def test_seed_002_reports_the_tail_and_the_alt_text():
 def test_trims_are_recorded_as_edits():
     out = strip_paragraphs(paragraphs(FIXTURES / "seeds" / "003_08cc82ff5d1a07b3.txt"), StripConfig())
     first, caption = out[0], out[2]
-    assert first.kept and not first.text.startswith("date")
+    assert first.kept
+    assert not first.text.startswith("date")
     assert [(e.step, e.removed) for e in first.edits] == [("strip:metadata_prefix", "date 2025-09-30")]
     assert caption.edits[-1].removed == "(Photo: VNA)"
     assert out[-1].removed == Removal("strip", "chrome:agency_credit", "matches the agency_credit pattern",
@@ -77,23 +78,28 @@ def test_every_removal_names_its_reason():
     for seed in SEEDS:
         for p in strip_paragraphs(paragraphs(seed), StripConfig()):
             if p.removed is not None:
-                assert p.removed.stage == "strip" and p.removed.rule and p.removed.detail
+                assert p.removed.stage == "strip"
+                assert p.removed.rule
+                assert p.removed.detail
                 if p.removed.rule in ("classifier", "context"):
                     assert p.removed.score is not None
 
 
 BODY = [
     "The two delegations met in Hanoi on Monday to review trade, energy and education projects agreed last year.",
-    "Officials said the first results were encouraging and that more agreements would be signed before the end of the year.",
+    "Officials said the first results were encouraging and that more agreements would be signed before the end.",
     "It was.",
-    "Both sides also discussed visas, direct flights and student exchanges, which have grown quickly since the pandemic.",
+    "Both sides also discussed visas, direct flights and student exchanges, which have grown quickly since 2022.",
     "Therefore, the visit is of great significance.",
     "The next session of the committee is scheduled to take place in Moscow in the autumn of next year.",
     "Thank you very much, Ambassador!",
 ]
 
 
-@pytest.mark.parametrize("short", ["It was.", "Therefore, the visit is of great significance.", "Thank you very much, Ambassador!"])
+SHORT = ["It was.", "Therefore, the visit is of great significance.", "Thank you very much, Ambassador!"]
+
+
+@pytest.mark.parametrize("short", SHORT)
 def test_short_body_paragraphs_are_kept(short):
     page = ["Home", "World", "Business", *BODY, "Comment (0)", "Same tag", "Lost in cloud hunting"]
     decisions = dict(zip(page, decide_lines(page, StripConfig()), strict=True))
@@ -175,4 +181,6 @@ def test_templates_leave_unknown_sites_and_long_lines():
     long = " ".join(["word"] * 40)
     docs = [page(f"d{i}", [long, "Menu"]) for i in range(4)]
     out = mark_templates(docs, [None, None, "s", "s"], StripConfig(template_min_docs=2))
-    assert all(p.kept for p in out[0]) and out[2][0].kept and not out[2][1].kept
+    assert all(p.kept for p in out[0])
+    assert out[2][0].kept
+    assert not out[2][1].kept

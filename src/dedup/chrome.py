@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from importlib import resources
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 import regex
 
@@ -84,7 +84,7 @@ def parse_rules(text: str) -> tuple[ChromeRule, ...]:
             if kind not in get_args(RuleKind):
                 allowed = ", ".join(get_args(RuleKind))
                 raise ChromeRulesError(f"line {number}: unknown rule kind {kind!r} (expected one of {allowed})")
-            sections.append((header["name"], kind, []))
+            sections.append((header["name"], cast(RuleKind, kind), []))
         elif not sections:
             raise ChromeRulesError(f"line {number}: pattern {line!r} outside a [name kind] section")
         else:

@@ -66,7 +66,8 @@ def stopword_lists() -> dict[str, frozenset[str]]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".txt"):
             lines = entry.read_text(encoding="utf-8").splitlines()
-            lists[entry.name[:-4]] = frozenset(w for line in lines if not line.startswith("#") for w in line.lower().split())
+            words = (w for line in lines if not line.startswith("#") for w in line.lower().split())
+            lists[entry.name[:-4]] = frozenset(words)
     return lists
 
 

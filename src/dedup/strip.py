@@ -18,7 +18,8 @@ Four passes, each recorded in the report:
 Site templates, which need many pages of one site, are in :mod:`dedup.templates`.
 
 >>> from dedup.config import StripConfig
->>> body = "The two ministers met in Hanoi on Monday and agreed to expand trade in energy, farming and education next year."
+>>> body = ("The two ministers met in Hanoi on Monday and agreed to expand trade in energy, farming"
+...         " and education next year.")
 >>> lines = ["by NDO 29/09/2025, 02:00", "Ministers agree to expand trade", body, body, "It was.", body,
 ...          "Comment (0)", "Same tag", "Lost in the clouds of Ta Xua"]
 >>> [d.rule for d in decide_lines(lines, StripConfig())]
@@ -103,8 +104,8 @@ def decide_lines(
         x = line_features(texts, rules) if features is None else features
         probs = model.predict(x)
         keep = smooth(probs, config.switch_cost, config.bias)
+        keep = rescue(texts, keep, [float(p) for p in probs])
         scores = [float(p) for p in probs]
-        keep = rescue(texts, keep, scores)
         decisions = [classified(d, k, float(p)) for d, k, p in zip(decisions, keep, probs, strict=True)]
     if rules:
         decisions = apply_rules(lines, decisions, scores, rules)
@@ -176,8 +177,8 @@ def apply_rules(
         opener = lines[tail_from]
         for j in range(tail_from + 1, n):
             if out[j].keep or not out[j].rule.startswith("chrome:"):
-                out[j] = LineDecision(False, decisions[j].text, (), "chrome:tail",
-                                      f"after {opener!r} (paragraph {tail_from}) that ends the article", scores[j])  # fmt: skip
+                why = f"after {opener!r} (paragraph {tail_from}) that ends the article"
+                out[j] = LineDecision(False, decisions[j].text, (), "chrome:tail", why, scores[j])
     return out
 
 
@@ -233,7 +234,8 @@ def strip_paragraphs(paragraphs: Sequence[Paragraph], config: StripConfig) -> li
     removed are passed through untouched and not shown to the classifier.
 
     >>> from dedup.config import StripConfig
-    >>> ps = [Paragraph("d", i, i + 1, t) for i, t in enumerate(["Source: https://example.com/a", "A caption of the meeting in Hanoi (Photo: VNA)"])]
+    >>> texts = ["Source: https://example.com/a", "A caption of the meeting in Hanoi (Photo: VNA)"]
+    >>> ps = [Paragraph("d", i, i + 1, t) for i, t in enumerate(texts)]
     >>> out = strip_paragraphs(ps, StripConfig(classifier=False))
     >>> out[0].removed.rule, out[1].text, out[1].edits[0].removed
     ('chrome:source_url', 'A caption of the meeting in Hanoi', '(Photo: VNA)')
