@@ -28,9 +28,11 @@ class Run:
 def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     """Run ``dedup`` in-process with optional standard input; return exit code, stdout and stderr."""
 
-    def run(*argv: str, stdin: bytes = b"") -> Run:
+    def run(*argv: str, stdin: bytes = b"", strip: bool = False) -> Run:
+        """Run with the stripper off unless asked: these tests are about input and output, not chrome."""
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
-        code = main([*argv, "--no-progress"])
+        extra = ["--no-progress"] if strip or argv[0] != "clean" else ["--no-progress", "--no-strip"]
+        code = main([*argv, *extra])
         captured = capsys.readouterr()
         return Run(code, captured.out, captured.err)
 

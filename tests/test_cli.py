@@ -207,17 +207,27 @@ def test_interrupted_run_is_completed_by_a_rerun(run_cli, seeds: Path, tmp_path:
     assert read_tree(out) == ref
 
 
-def test_strip_prints_text(run_cli, seeds: Path) -> None:
+def test_strip_prints_text_without_chrome(run_cli, seeds: Path) -> None:
     result = run_cli("strip", str(seeds / "002_69fd38b8e611b786.txt"))
     assert result.code == 0
-    assert result.out.startswith("New atmosphere") or result.out.startswith("Vietnam.vn")
+    assert result.out.startswith("New atmosphere in Vietnam-Russia relations\n\n")
     assert "Firstly, the visit" in result.out
+    assert "Comment (0)" not in result.out
+
+
+def test_clean_runs_the_stripper_by_default(run_cli, seeds: Path, tmp_path: Path) -> None:
+    result = run_cli("clean", str(seeds), "-o", str(tmp_path / "out"), strip=True)
+    assert result.code == 0
+    report = {r["id"]: r for r in report_of(tmp_path / "out")}
+    stages = {x["stage"] for x in report["002_69fd38b8e611b786.txt"]["removed"]}
+    assert "strip" in stages
+    assert "Comment (0)" not in (tmp_path / "out" / "002_69fd38b8e611b786.txt").read_text()
 
 
 def test_python_dash_m(seeds: Path) -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "dedup", "clean", "-"], input=b"A  b .", capture_output=True,
-                          check=False)
+    done = subprocess.run([sys.executable, "-m", "dedup", "clean", "--no-strip", "-"], input=b"A  b .",
+                          capture_output=True, check=False)
     assert (done.returncode, done.stdout) == (0, b"A b.\n")

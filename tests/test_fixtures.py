@@ -16,9 +16,7 @@ STRIPPER = "issue 5: Boilerplate stripper for plain text: rules, a line classifi
 FINDER = "issue 4: Near-duplicate paragraph finder: LSH, verification, containment, clusters, keep rule"
 
 PENDING = {
-    "000": [STRIPPER],
     "001": [STRIPPER, FINDER],
-    "002": [STRIPPER],
     "003": [STRIPPER, FINDER],
     "004": [STRIPPER, FINDER],
 }

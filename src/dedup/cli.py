@@ -63,6 +63,9 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--uncurl-quotes", action="store_true", help="turn curly quotes into straight ones")
     parser.add_argument("--unwrap", choices=["auto", "never", "always"], default="auto",
                         help="join the lines of hard-wrapped paragraphs (default: auto-detect)")
+    parser.add_argument("--site", choices=["parent", "none"], default="parent",
+                        help="how a folder's files are grouped into sites for template detection: by their "
+                        "folder (default) or not at all (JSONL records use their 'site' or 'url' field)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
 
@@ -125,6 +128,20 @@ def plan_stream(args: argparse.Namespace, items: list[Document | Skip], in_path:
     return Plan("jsonl" if args.jsonl else "text", items, out, args.report)
 
 
+def file_items(args: argparse.Namespace, in_dir: Path, exclude: Path | None) -> list[FileItem]:
+    """The files below ``in_dir`` with their document ids (relative paths) and sites.
+
+    With ``--site parent`` (the default) a file's site is its folder relative to ``in_dir``
+    (``"."`` for files directly in it): a corpus laid out one folder per site.
+    """
+    root = in_dir.resolve()
+    items: list[FileItem] = []
+    for path in iter_files(root, exclude=exclude):
+        rel = path.relative_to(root)
+        items.append((path, rel.as_posix(), rel.parent.as_posix() if args.site == "parent" else None))
+    return items
+
+
 def plan_tree(args: argparse.Namespace, in_dir: Path) -> Plan:
     """Plan a run over a folder: into a mirrored folder, or into one JSONL stream."""
     if args.output is None:
@@ -133,8 +150,7 @@ def plan_tree(args: argparse.Namespace, in_dir: Path) -> Plan:
         out = None if args.output == "-" else Path(args.output)
         if out is not None and is_within(out, in_dir):
             raise OutputError(f"output {out} is inside the input folder {in_dir}: it would be read as input")
-        files = [(p, p.relative_to(in_dir).as_posix()) for p in iter_files(in_dir)]
-        return Plan("jsonl", files, out, args.report)
+        return Plan("jsonl", file_items(args, in_dir, None), out, args.report)
     out_dir = Path(args.output)
     check_output_dir(in_dir, out_dir, force=args.force)
     notes: tuple[str, ...] = ()
@@ -142,9 +158,7 @@ def plan_tree(args: argparse.Namespace, in_dir: Path) -> Plan:
     if is_within(out_dir, in_dir):
         exclude = out_dir.resolve()
         notes = (f"output folder {out_dir} is inside the input folder: it is not read as input",)
-    root = in_dir.resolve()
-    files = [(p, p.relative_to(root).as_posix()) for p in iter_files(root, exclude=exclude)]
-    return Plan("tree", files, out_dir, args.report or out_dir / "report.jsonl", notes)
+    return Plan("tree", file_items(args, in_dir, exclude), out_dir, args.report or out_dir / "report.jsonl", notes)
 
 
 def make_plan(args: argparse.Namespace) -> Plan:

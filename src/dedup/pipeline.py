@@ -1,15 +1,17 @@
 """The cleaning pipeline: per-document steps in parallel, then corpus-wide steps, then rendering.
 
 1. per document (parallel over ``jobs`` processes, order kept): segment -> canonical cleaner ->
-   boilerplate stripper;
-2. over the whole corpus: exact repeats within each document, then near-duplicates within and
-   across documents;
+   boilerplate stripper (rules and line classifier);
+2. over the whole corpus: site templates (lines repeated across one site's pages), exact repeats
+   within each document, then near-duplicates within and across documents;
 3. rendering: :attr:`CleanedDocument.text` and :meth:`CleanedDocument.report`.
 
 Every step marks paragraphs instead of dropping them, so the report can say what went and why.
 The output does not depend on ``jobs``.
 
->>> docs = clean_documents([("a", "Title\\n\\nA caption\\nA caption\\n\\nFirstly , body.")])
+>>> from dedup.config import StripConfig
+>>> no_strip = Config(strip=StripConfig(enabled=False))
+>>> docs = clean_documents([("a", "Title\\n\\nA caption\\nA caption\\n\\nFirstly , body.")], no_strip)
 >>> print(docs[0].text, end="")
 Title
 <BLANKLINE>
@@ -35,12 +37,14 @@ from dedup.model import CleanedDocument, Document, Paragraph
 from dedup.normalize import normalize_paragraph
 from dedup.read import Skip, read_file
 from dedup.segment import segment
+from dedup.strip import strip_paragraphs
+from dedup.templates import mark_templates
 
 DocumentLike = Document | tuple[str, str]
 """A document, or an ``(id, text)`` pair."""
 
-FileItem = tuple[Path, str]
-"""A file to read and the document id to give it."""
+FileItem = tuple[Path, str, str | None]
+"""A file to read, the document id to give it, and its site (``None``: unknown)."""
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -70,14 +74,16 @@ def paragraphs_of(doc: Document, config: Config) -> list[Paragraph]:
 def prepare(doc: Document, config: Config) -> CleanedDocument:
     """The per-document steps: segment, clean, strip."""
     paragraphs = paragraphs_of(doc, config)
+    if config.strip.enabled:
+        paragraphs = strip_paragraphs(paragraphs, config.strip)
     return CleanedDocument(doc.id, tuple(paragraphs), source=doc.source, notes=doc.notes, site=doc.site)
 
 
 def prepare_file(item: FileItem, config: Config, max_bytes: int) -> CleanedDocument | Skip:
     """Read one file and run the per-document steps on it (run in worker processes)."""
-    path, doc_id = item
+    path, doc_id, site = item
     doc = read_file(path, doc_id, max_bytes=max_bytes)
-    return doc if isinstance(doc, Skip) else prepare(doc, config)
+    return doc if isinstance(doc, Skip) else prepare(dataclasses.replace(doc, site=site), config)
 
 
 def prepare_item(item: Document | Skip, config: Config) -> CleanedDocument | Skip:
@@ -95,12 +101,13 @@ def run_parallel(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterato
 
 
 def corpus_steps(docs: Sequence[CleanedDocument], config: Config) -> list[CleanedDocument]:
-    """The steps that look across paragraphs and documents: exact repeats, then near-duplicates."""
-    out = []
-    for doc in docs:
-        if config.dedup.enabled:
-            doc = dataclasses.replace(doc, paragraphs=tuple(mark_exact_repeats(doc.paragraphs)))
-        out.append(doc)
+    """The steps that look across paragraphs and documents: site templates, exact repeats, near-duplicates."""
+    out = list(docs)
+    if config.strip.enabled:
+        marked = mark_templates([d.paragraphs for d in out], [d.site for d in out], config.strip)
+        out = [dataclasses.replace(d, paragraphs=tuple(ps)) for d, ps in zip(out, marked, strict=True)]
+    if config.dedup.enabled:
+        out = [dataclasses.replace(d, paragraphs=tuple(mark_exact_repeats(d.paragraphs))) for d in out]
     return out
 
 
@@ -157,7 +164,8 @@ def clean_documents(
 def clean_text(text: str, config: Config | None = None) -> str:
     """Clean one document: canonical text with chrome and repeated paragraphs removed.
 
-    >>> clean_text("Firstly , the visit.\\n\\nFirstly , the visit.\\n")
+    >>> from dedup.config import StripConfig
+    >>> clean_text("Firstly , the visit.\\n\\nFirstly , the visit.\\n", Config(strip=StripConfig(enabled=False)))
     'Firstly, the visit.\\n'
     """
     return clean_documents([("text", text)], config)[0].text
