@@ -3,7 +3,8 @@
 Everything here takes and returns numpy arrays; Python never loops per token or per shingle.
 The public wrappers live in :mod:`dedup.shingle` and :mod:`dedup.minhash`, which document the
 scheme; this module documents each kernel's complexity. All kernels are compiled with
-``cache=True``, so only the first run after an install pays the compile time.
+``cache=True``, so only the first run after an install pays the compile time, and release the GIL
+(``nogil=True``), so Python can encode the next batch of texts while a kernel runs.
 
 Integer discipline: numba promotes mixed signed/unsigned 64-bit arithmetic to float64, so hashing
 is done in ``uint64`` with ``uint64`` constants only, and 32-bit values are kept masked in ``uint64``.
@@ -51,25 +52,33 @@ def fmix32(h: np.uint64) -> np.uint64:
     return h
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def byte_offsets(data: np.ndarray, char_offsets: np.ndarray) -> np.ndarray:
-    """Byte offset of each character offset in UTF-8 ``data``; ``char_offsets`` ascending. O(len(data))."""
+    """Byte offset of each character offset in UTF-8 ``data``; ``char_offsets`` ascending.
+
+    Blocks of 32 bytes are skipped by counting their character starts (a loop that vectorises).
+    O(len(data)).
+    """
     out = np.empty(char_offsets.size, dtype=np.int64)
-    k = 0
-    while k < char_offsets.size and char_offsets[k] == 0:
-        out[k] = 0
-        k += 1
+    i = 0
     chars = 0
-    for i in range(data.size):
-        if (data[i] & 0xC0) != 0x80:
-            chars += 1
-            while k < char_offsets.size and char_offsets[k] == chars:
-                # the character ends where the next one (or the data) starts
-                j = i + 1
-                while j < data.size and (data[j] & 0xC0) == 0x80:
-                    j += 1
-                out[k] = j
-                k += 1
+    for k in range(char_offsets.size):
+        target = char_offsets[k]
+        while i + 32 <= data.size:
+            starts = 0
+            for j in range(i, i + 32):
+                starts += (data[j] & 0xC0) != 0x80
+            if chars + starts > target:
+                break
+            chars += starts
+            i += 32
+        while i < data.size:
+            if (data[i] & 0xC0) != 0x80:
+                if chars == target:
+                    break
+                chars += 1
+            i += 1
+        out[k] = i
     return out
 
 
@@ -126,6 +135,7 @@ def tokenize(
     index: np.ndarray,
     blocks: np.ndarray,
     expansions: np.ndarray,
+    ascii_fold: np.ndarray,
     runs: bool,
     want_bytes: bool,
     tok_hash: np.ndarray,
@@ -144,30 +154,65 @@ def tokenize(
     state = 0
     h = FNV_OFFSET
     pos = 0
-    ascii_block = np.int64(index[0]) << 7
     i = start
     while i < end:
         b0 = np.int64(data[i])
         if b0 < 0x80:
-            cp = b0
-            e = np.int64(blocks[ascii_block | cp])
+            # ASCII: a word character (folded) or a separator; runs of either stay in a tight loop
+            f = np.int64(ascii_fold[b0])
             i += 1
+            if f < 0:
+                if state != 0:
+                    tok_hash[ntok] = fmix64(h)
+                    if want_bytes:
+                        tok_end[ntok] = pos
+                        buf[pos] = 32
+                        pos += 1
+                    ntok += 1
+                    state = 0
+                while i < end and data[i] < 0x80 and ascii_fold[data[i]] < 0:
+                    i += 1
+                continue
+            if state == 2:
+                tok_hash[ntok] = fmix64(h)
+                if want_bytes:
+                    tok_end[ntok] = pos
+                    buf[pos] = 32
+                    pos += 1
+                ntok += 1
+                state = 0
+            if state == 0:
+                h = FNV_OFFSET
+                state = 1
+                if want_bytes:
+                    tok_start[ntok] = pos
+            h = push_byte(h, f)
+            if want_bytes:
+                buf[pos] = f
+                pos += 1
+            while i < end and data[i] < 0x80 and ascii_fold[data[i]] >= 0:
+                f = np.int64(ascii_fold[data[i]])
+                h = push_byte(h, f)
+                if want_bytes:
+                    buf[pos] = f
+                    pos += 1
+                i += 1
+            continue
+        if b0 < 0xE0:
+            cp = ((b0 & 0x1F) << 6) | (np.int64(data[i + 1]) & 0x3F)
+            i += 2
+        elif b0 < 0xF0:
+            cp = ((b0 & 0x0F) << 12) | ((np.int64(data[i + 1]) & 0x3F) << 6) | (np.int64(data[i + 2]) & 0x3F)
+            i += 3
         else:
-            if b0 < 0xE0:
-                cp = ((b0 & 0x1F) << 6) | (np.int64(data[i + 1]) & 0x3F)
-                i += 2
-            elif b0 < 0xF0:
-                cp = ((b0 & 0x0F) << 12) | ((np.int64(data[i + 1]) & 0x3F) << 6) | (np.int64(data[i + 2]) & 0x3F)
-                i += 3
-            else:
-                cp = (
-                    ((b0 & 0x07) << 18)
-                    | ((np.int64(data[i + 1]) & 0x3F) << 12)
-                    | ((np.int64(data[i + 2]) & 0x3F) << 6)
-                    | (np.int64(data[i + 3]) & 0x3F)
-                )
-                i += 4
-            e = np.int64(blocks[(np.int64(index[cp >> 7]) << 7) | (cp & 127)])
+            cp = (
+                ((b0 & 0x07) << 18)
+                | ((np.int64(data[i + 1]) & 0x3F) << 12)
+                | ((np.int64(data[i + 2]) & 0x3F) << 6)
+                | (np.int64(data[i + 3]) & 0x3F)
+            )
+            i += 4
+        e = np.int64(blocks[(np.int64(index[cp >> 7]) << 7) | (cp & 127)])
         cls = int(e & 7)
         if cls == UNSEGMENTED and runs:
             cls = WORD
@@ -316,14 +361,36 @@ def shingle_hash(
 
 
 @njit(cache=True, inline="always")
-def permute_min(h: np.uint64, a: np.ndarray, b: np.ndarray, row: np.ndarray) -> None:
-    """Fold 64-bit shingle hash ``h`` into a signature row: min over k of a[k] * fmix32(h mod 2**32) + b[k].
+def minhash_input(h: np.uint64) -> np.uint32:
+    """The 32-bit value a shingle hash enters the permutations as: ``fmix32(h mod 2**32)``."""
+    return np.uint32(fmix32(h & M32))
 
-    Computed in uint32, whose wraparound is exactly the ``mod 2**32``. O(len(row)).
+
+@njit(cache=True)
+def permute_min(xs: np.ndarray, count: int, a: np.ndarray, b: np.ndarray, row: np.ndarray) -> None:
+    """Fold inputs ``xs[:count]`` into a signature row: ``row[k] = min(row[k], min_j (a[k] * xs[j] + b[k]))``.
+
+    Computed in uint32, whose wraparound is exactly the ``mod 2**32``. Eight inputs share each pass over
+    the row, so the row is loaded and stored once per eight (the loop over ``k`` vectorises).
+    O(count * len(row)).
     """
-    x = np.uint32(fmix32(h & M32))
-    for k in range(row.size):
-        row[k] = min(row[k], np.uint32(a[k] * x + b[k]))
+    j = 0
+    while j + 8 <= count:
+        x0, x1, x2, x3 = xs[j], xs[j + 1], xs[j + 2], xs[j + 3]
+        x4, x5, x6, x7 = xs[j + 4], xs[j + 5], xs[j + 6], xs[j + 7]
+        for k in range(row.size):
+            ak, bk = a[k], b[k]
+            v01 = min(np.uint32(ak * x0 + bk), np.uint32(ak * x1 + bk))
+            v23 = min(np.uint32(ak * x2 + bk), np.uint32(ak * x3 + bk))
+            v45 = min(np.uint32(ak * x4 + bk), np.uint32(ak * x5 + bk))
+            v67 = min(np.uint32(ak * x6 + bk), np.uint32(ak * x7 + bk))
+            row[k] = min(row[k], min(min(v01, v23), min(v45, v67)))
+        j += 8
+    while j < count:
+        x = xs[j]
+        for k in range(row.size):
+            row[k] = min(row[k], np.uint32(a[k] * x + b[k]))
+        j += 1
 
 
 @njit(cache=True)
@@ -335,13 +402,14 @@ def max_span(starts: np.ndarray, lo: int, hi: int) -> int:
     return longest
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def signatures_from_bytes(
     data: np.ndarray,
     starts: np.ndarray,
     index: np.ndarray,
     blocks: np.ndarray,
     expansions: np.ndarray,
+    ascii_fold: np.ndarray,
     runs: bool,
     ngram: int,
     sha1: bool,
@@ -365,33 +433,38 @@ def signatures_from_bytes(
         tok_end = np.empty(spans, dtype=np.int64)
         buf = np.empty(4 * spans + 4, dtype=np.uint8)
         w = np.empty(80, dtype=np.uint64)
+        xs = np.empty(longest + 1, dtype=np.uint32)
         for d in range(lo, hi):
             ntok = tokenize(
-                data, starts[d], starts[d + 1], index, blocks, expansions, runs, sha1,
+                data, starts[d], starts[d + 1], index, blocks, expansions, ascii_fold, runs, sha1,
                 tok_hash, tok_start, tok_end, buf,
             )  # fmt: skip
             width = min(ntok, ngram)
-            row = out[d]
-            for j in range(shingle_count(ntok, ngram)):
-                permute_min(shingle_hash(j, width, sha1, tok_hash, tok_start, tok_end, buf, w), a, b, row)
+            count = shingle_count(ntok, ngram)
+            for j in range(count):
+                xs[j] = minhash_input(shingle_hash(j, width, sha1, tok_hash, tok_start, tok_end, buf, w))
+            permute_min(xs, count, a, b, out[d])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def signatures_from_csr(offsets: np.ndarray, hashes: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     """MinHash rows from CSR shingle hashes into ``out`` (pre-filled). O(len(hashes) * num_perm)."""
     for d in prange(offsets.size - 1):
-        row = out[d]
-        for j in range(offsets[d], offsets[d + 1]):
-            permute_min(hashes[j], a, b, row)
+        lo, hi = offsets[d], offsets[d + 1]
+        xs = np.empty(hi - lo, dtype=np.uint32)
+        for j in range(hi - lo):
+            xs[j] = minhash_input(hashes[lo + j])
+        permute_min(xs, hi - lo, a, b, out[d])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def shingle_counts(
     data: np.ndarray,
     starts: np.ndarray,
     index: np.ndarray,
     blocks: np.ndarray,
     expansions: np.ndarray,
+    ascii_fold: np.ndarray,
     runs: bool,
     ngram: int,
     counts: np.ndarray,
@@ -406,19 +479,20 @@ def shingle_counts(
         nobuf = np.empty(1, dtype=np.uint8)
         for d in range(lo, hi):
             ntok = tokenize(
-                data, starts[d], starts[d + 1], index, blocks, expansions, runs, False,
+                data, starts[d], starts[d + 1], index, blocks, expansions, ascii_fold, runs, False,
                 tok_hash, none, none, nobuf,
             )  # fmt: skip
             counts[d] = shingle_count(ntok, ngram)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def shingle_sets(
     data: np.ndarray,
     starts: np.ndarray,
     index: np.ndarray,
     blocks: np.ndarray,
     expansions: np.ndarray,
+    ascii_fold: np.ndarray,
     runs: bool,
     ngram: int,
     sha1: bool,
@@ -443,7 +517,7 @@ def shingle_sets(
         w = np.empty(80, dtype=np.uint64)
         for d in range(lo, hi):
             ntok = tokenize(
-                data, starts[d], starts[d + 1], index, blocks, expansions, runs, sha1,
+                data, starts[d], starts[d + 1], index, blocks, expansions, ascii_fold, runs, sha1,
                 tok_hash, tok_start, tok_end, buf,
             )  # fmt: skip
             width = min(ntok, ngram)
@@ -460,7 +534,7 @@ def shingle_sets(
             sizes[d] = size
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def compact(bounds: np.ndarray, hashes: np.ndarray, offsets: np.ndarray, out: np.ndarray) -> None:
     """Copy ``hashes[bounds[d]:...]`` to ``out[offsets[d]:offsets[d + 1]]``. O(len(out))."""
     for d in prange(offsets.size - 1):
@@ -469,7 +543,7 @@ def compact(bounds: np.ndarray, hashes: np.ndarray, offsets: np.ndarray, out: np
             out[offsets[d] + j] = hashes[lo + j]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def intersections(offsets: np.ndarray, hashes: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Size of the intersection of sorted sets ``left[p]`` and ``right[p]``. O(|left| + |right|) per pair."""
     out = np.empty(left.size, dtype=np.int64)

@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from dedup import _kernels
 from dedup.config import MinHashConfig
-from dedup.shingle import HashFunc, as_text_list, batches, char_lengths, encode, kernel_tables
+from dedup.shingle import HashFunc, as_text_list, char_lengths, each_batch, kernel_tables
 from dedup.tokens import Unsegmented
 
 EMPTY = np.uint32(0xFFFFFFFF)
@@ -97,13 +97,16 @@ def signatures(
     texts = as_text_list(texts)
     lengths = char_lengths(texts)
     a, b = permutations(cfg.num_perm, cfg.seed)
-    index, blocks, expansions, runs = kernel_tables(cfg.unsegmented)
+    index, blocks, expansions, ascii_fold, runs = kernel_tables(cfg.unsegmented)
     out = np.full((len(texts), cfg.num_perm), EMPTY, dtype=np.uint32)
-    for lo, hi in batches(lengths):
-        data, starts = encode(texts[lo:hi], lengths[lo:hi], lo)
+
+    def work(lo: int, hi: int, data: NDArray[np.uint8], starts: NDArray[np.int64]) -> None:
         _kernels.signatures_from_bytes(
-            data, starts, index, blocks, expansions, runs, cfg.ngram, cfg.hashfunc == "sha1", a, b, out[lo:hi]
-        )
+            data, starts, index, blocks, expansions, ascii_fold, runs, cfg.ngram, cfg.hashfunc == "sha1", a, b,
+            out[lo:hi],
+        )  # fmt: skip
+
+    each_batch(texts, lengths, work)
     return out
 
 

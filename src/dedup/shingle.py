@@ -24,7 +24,8 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Literal
 
 import numpy as np
@@ -32,7 +33,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from dedup import _kernels
 from dedup.config import MinHashConfig
-from dedup.tokens import Unsegmented, unicode_table
+from dedup.tokens import WORD, Unsegmented, unicode_table
 
 HashFunc = Literal["fast", "sha1"]
 """How a shingle is hashed: our 64-bit mix, or SHA-1 as datasketch does."""
@@ -67,7 +68,7 @@ def not_str(texts: Sequence[object], first: int = 0) -> TypeError:
 def encode(
     texts: Sequence[str], lengths: NDArray[np.int64], first: int = 0
 ) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
-    """UTF-8 bytes of the concatenated texts and the byte offsets (length n + 1) of each text.
+    """UTF-8 bytes of the concatenated texts, and the character offsets (length n + 1) of each text.
 
     Lone surrogates are kept (``surrogatepass``): they separate tokens like punctuation. ``first`` is
     the number of the first text, for error messages.
@@ -76,12 +77,46 @@ def encode(
         raw = "".join(texts).encode("utf-8", "surrogatepass")
     except TypeError:
         raise not_str(texts, first) from None
-    data = np.frombuffer(raw, dtype=np.uint8)
     char_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(lengths, out=char_offsets[1:])
+    return np.frombuffer(raw, dtype=np.uint8), char_offsets
+
+
+def byte_starts(data: NDArray[np.uint8], char_offsets: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Byte offsets of the texts in ``data``, from their character offsets (the same when all ASCII)."""
     if data.size == char_offsets[-1]:
-        return data, char_offsets
-    return data, _kernels.byte_offsets(data, char_offsets)
+        return char_offsets
+    return _kernels.byte_offsets(data, char_offsets)  # type: ignore[no-any-return]
+
+
+Work = Callable[[int, int, NDArray[np.uint8], NDArray[np.int64]], None]
+"""``work(lo, hi, data, starts)``: process texts ``lo:hi``, given as UTF-8 ``data`` and byte ``starts``."""
+
+
+def each_batch(texts: Sequence[str], lengths: NDArray[np.int64], work: Work) -> None:
+    """Call ``work`` on each batch of texts; encode the next batch in Python while it runs on this one.
+
+    ``work`` runs in a second thread (the kernels release the GIL), at most one batch at a time, in order.
+    """
+    ranges = list(batches(lengths))
+    if len(ranges) == 1:
+        lo, hi = ranges[0]
+        data, char_offsets = encode(texts[lo:hi], lengths[lo:hi], lo)
+        work(lo, hi, data, byte_starts(data, char_offsets))
+        return
+
+    def run(lo: int, hi: int, data: NDArray[np.uint8], char_offsets: NDArray[np.int64]) -> None:
+        work(lo, hi, data, byte_starts(data, char_offsets))
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: Future[None] | None = None
+        for lo, hi in ranges:
+            data, char_offsets = encode(texts[lo:hi], lengths[lo:hi], lo)
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(run, lo, hi, data, char_offsets)
+        if pending is not None:
+            pending.result()
 
 
 def batches(lengths: NDArray[np.int64], chars: int | None = None) -> Iterator[tuple[int, int]]:
@@ -102,10 +137,18 @@ def batches(lengths: NDArray[np.int64], chars: int | None = None) -> Iterator[tu
         lo = hi
 
 
-def kernel_tables(unsegmented: Unsegmented) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], bool]:
-    """The token table's arrays and the ``runs`` flag, as the kernels take them."""
+def kernel_tables(
+    unsegmented: Unsegmented,
+) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], bool]:
+    """The token table's arrays, the ASCII fold table and the ``runs`` flag, as the kernels take them.
+
+    The ASCII fold table gives the folded byte of an ASCII word character and -1 for a separator.
+    """
     table = unicode_table()
-    return table.index, table.blocks, table.expansions, unsegmented == "runs"
+    ascii_cps = np.arange(128, dtype=np.int32)
+    entries = table.blocks[(int(table.index[0]) << 7) | ascii_cps]
+    ascii_fold = np.where((entries & 7) == WORD, ascii_cps + (entries >> 8), -1).astype(np.int32)
+    return table.index, table.blocks, table.expansions, ascii_fold, unsegmented == "runs"
 
 
 def shingle_hashes(
@@ -136,20 +179,22 @@ def shingle_hashes(
     cfg = MinHashConfig(ngram=ngram, hashfunc=hashfunc, unsegmented=unsegmented)
     texts = as_text_list(texts)
     lengths = char_lengths(texts)
-    index, blocks, expansions, runs = kernel_tables(cfg.unsegmented)
+    index, blocks, expansions, ascii_fold, runs = kernel_tables(cfg.unsegmented)
     sizes = np.zeros(len(texts), dtype=np.int64)
     parts: list[tuple[int, NDArray[np.int64], NDArray[np.uint64]]] = []
-    for lo, hi in batches(lengths):
-        data, starts = encode(texts[lo:hi], lengths[lo:hi], lo)
+
+    def work(lo: int, hi: int, data: NDArray[np.uint8], starts: NDArray[np.int64]) -> None:
         bounds = np.zeros(hi - lo + 1, dtype=np.int64)
-        _kernels.shingle_counts(data, starts, index, blocks, expansions, runs, cfg.ngram, bounds[1:])
+        _kernels.shingle_counts(data, starts, index, blocks, expansions, ascii_fold, runs, cfg.ngram, bounds[1:])
         np.cumsum(bounds, out=bounds)
         scratch = np.empty(int(bounds[-1]), dtype=np.uint64)
         _kernels.shingle_sets(
-            data, starts, index, blocks, expansions, runs, cfg.ngram, cfg.hashfunc == "sha1",
+            data, starts, index, blocks, expansions, ascii_fold, runs, cfg.ngram, cfg.hashfunc == "sha1",
             bounds, scratch, sizes[lo:hi],
         )  # fmt: skip
         parts.append((lo, bounds, scratch))
+
+    each_batch(texts, lengths, work)
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
     hashes = np.empty(int(offsets[-1]), dtype=np.uint64)
