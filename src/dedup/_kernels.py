@@ -159,7 +159,7 @@ def tokenize(
         b0 = np.int64(data[i])
         if b0 < 0x80:
             # ASCII: a word character (folded) or a separator; runs of either stay in a tight loop
-            f = np.int64(ascii_fold[b0])
+            f = int(ascii_fold[b0])
             i += 1
             if f < 0:
                 if state != 0:
@@ -191,7 +191,7 @@ def tokenize(
                 buf[pos] = f
                 pos += 1
             while i < end and data[i] < 0x80 and ascii_fold[data[i]] >= 0:
-                f = np.int64(ascii_fold[data[i]])
+                f = int(ascii_fold[data[i]])
                 h = push_byte(h, f)
                 if want_bytes:
                     buf[pos] = f

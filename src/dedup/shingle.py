@@ -86,7 +86,7 @@ def byte_starts(data: NDArray[np.uint8], char_offsets: NDArray[np.int64]) -> NDA
     """Byte offsets of the texts in ``data``, from their character offsets (the same when all ASCII)."""
     if data.size == char_offsets[-1]:
         return char_offsets
-    return _kernels.byte_offsets(data, char_offsets)  # type: ignore[no-any-return]
+    return _kernels.byte_offsets(data, char_offsets)
 
 
 Work = Callable[[int, int, NDArray[np.uint8], NDArray[np.int64]], None]
