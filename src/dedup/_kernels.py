@@ -156,6 +156,25 @@ def tokenize(
     pos = 0
     i = start
     while i < end:
+        if not want_bytes and state != 2:
+            # Branch-free ASCII loop: a mispredicted branch per word boundary would cost more than
+            # computing both outcomes. tok_hash[ntok] is rewritten every byte and kept at a word's end.
+            prev = U64(state)
+            while i < end and data[i] < 0x80:
+                f = np.int64(ascii_fold[data[i]])
+                word = U64((f >> 63) + 1)
+                word_mask = U64(0) - word
+                start_mask = word_mask & ~(U64(0) - prev)
+                base = (h & ~start_mask) | (FNV_OFFSET & start_mask)
+                stepped = (base ^ U64(f & 0xFF)) * FNV_PRIME
+                tok_hash[ntok] = h
+                ntok += int(prev & (word ^ U64(1)))
+                h = (stepped & word_mask) | (h & ~word_mask)
+                prev = word
+                i += 1
+            state = int(prev)
+            if i >= end:
+                break
         b0 = np.int64(data[i])
         if b0 < 0x80:
             # ASCII: a word character (folded) or a separator; runs of either stay in a tight loop
@@ -163,7 +182,7 @@ def tokenize(
             i += 1
             if f < 0:
                 if state != 0:
-                    tok_hash[ntok] = fmix64(h)
+                    tok_hash[ntok] = h
                     if want_bytes:
                         tok_end[ntok] = pos
                         buf[pos] = 32
@@ -174,7 +193,7 @@ def tokenize(
                     i += 1
                 continue
             if state == 2:
-                tok_hash[ntok] = fmix64(h)
+                tok_hash[ntok] = h
                 if want_bytes:
                     tok_end[ntok] = pos
                     buf[pos] = 32
@@ -220,7 +239,7 @@ def tokenize(
             continue
         if cls == SEPARATOR or cls == UNSEGMENTED or (cls == WORD and state == 2):  # noqa: SIM109
             if state != 0:
-                tok_hash[ntok] = fmix64(h)
+                tok_hash[ntok] = h
                 if want_bytes:
                     tok_end[ntok] = pos
                     buf[pos] = 32
@@ -252,10 +271,12 @@ def tokenize(
         elif state == 0:
             state = 1
     if state != 0:
-        tok_hash[ntok] = fmix64(h)
+        tok_hash[ntok] = h
         if want_bytes:
             tok_end[ntok] = pos
         ntok += 1
+    for t in range(ntok):
+        tok_hash[t] = fmix64(tok_hash[t])
     return ntok
 
 
