@@ -161,12 +161,12 @@ def tokenize(
             # computing both outcomes. tok_hash[ntok] is rewritten every byte and kept at a word's end.
             prev = U64(state)
             while i < end and data[i] < 0x80:
-                f = np.int64(ascii_fold[data[i]])
-                word = U64((f >> 63) + 1)
+                folded = np.int64(ascii_fold[data[i]])
+                word = U64((folded >> 63) + 1)
                 word_mask = U64(0) - word
                 start_mask = word_mask & ~(U64(0) - prev)
                 base = (h & ~start_mask) | (FNV_OFFSET & start_mask)
-                stepped = (base ^ U64(f & 0xFF)) * FNV_PRIME
+                stepped = (base ^ U64(folded & 0xFF)) * FNV_PRIME
                 tok_hash[ntok] = h
                 ntok += int(prev & (word ^ U64(1)))
                 h = (stepped & word_mask) | (h & ~word_mask)
