@@ -19,8 +19,10 @@ from dedup.minhash import (
     permutations,
     signatures,
     signatures_from_hashes,
+    signatures_from_tokens,
 )
 from dedup.shingle import shingle_hashes
+from dedup.tokens import tokenize
 from reference_hashing import TEXTS, ref_hash_set, ref_shingle_bytes, ref_signature
 
 
@@ -71,6 +73,27 @@ def test_signatures_match_reference_and_csr(texts: list[str], ngram: int, hashfu
     a, b = permutations(32, 5)
     for row, text in zip(sig, texts, strict=True):
         assert np.array_equal(row, ref_signature(ref_hash_set(text, ngram, hashfunc, unsegmented), a, b))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(TEXTS, max_size=5), st.integers(1, 3), st.sampled_from(["fast", "sha1"]))
+def test_pretokenised_equals_texts(texts: list[str], ngram: int, hashfunc: str) -> None:
+    from_texts = signatures(texts, num_perm=16, ngram=ngram, hashfunc=hashfunc)  # type: ignore[arg-type]
+    from_tokens = signatures_from_tokens([tokenize(t) for t in texts], num_perm=16, ngram=ngram, hashfunc=hashfunc)  # type: ignore[arg-type]
+    assert np.array_equal(from_texts, from_tokens)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.text(max_size=6), max_size=8), max_size=4), st.integers(1, 3))
+def test_pretokenised_sha1_is_datasketch(docs: list[list[str]], ngram: int) -> None:
+    ours = signatures_from_tokens(docs, num_perm=8, ngram=ngram, seed=3, hashfunc="sha1")
+    for row, tokens in zip(ours, docs, strict=True):
+        shingles = (
+            [tokens] if 0 < len(tokens) < ngram else [tokens[i : i + ngram] for i in range(len(tokens) - ngram + 1)]
+        )
+        m = MinHash(num_perm=8, seed=3)
+        m.update_batch([" ".join(s).encode("utf-8", "surrogatepass") for s in shingles])
+        assert np.array_equal(row, m.hashvalues)
 
 
 def test_shape_dtype_and_empty_rows() -> None:

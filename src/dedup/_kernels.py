@@ -584,3 +584,76 @@ def intersections(offsets: np.ndarray, hashes: np.ndarray, left: np.ndarray, rig
                 j += 1
         out[p] = common
     return out
+
+
+@njit(cache=True, nogil=True)
+def given_tokens(
+    data: np.ndarray,
+    tok_bytes: np.ndarray,
+    first: int,
+    ntok: int,
+    want_bytes: bool,
+    tok_hash: np.ndarray,
+    tok_start: np.ndarray,
+    tok_end: np.ndarray,
+    buf: np.ndarray,
+) -> None:
+    """Hash tokens ``first .. first + ntok - 1`` given as ``data[tok_bytes[t]:tok_bytes[t + 1]]``, verbatim.
+
+    Same outputs as :func:`tokenize` (whose hash of an already folded token is the same). O(bytes).
+    """
+    pos = 0
+    for t in range(ntok):
+        h = FNV_OFFSET
+        if want_bytes:
+            tok_start[t] = pos
+        for i in range(tok_bytes[first + t], tok_bytes[first + t + 1]):
+            h = push_byte(h, data[i])
+            if want_bytes:
+                buf[pos] = data[i]
+                pos += 1
+        if want_bytes:
+            tok_end[t] = pos
+            buf[pos] = 32
+            pos += 1
+        tok_hash[t] = fmix64(h)
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def signatures_from_token_bytes(
+    data: np.ndarray,
+    tok_bytes: np.ndarray,
+    doc_tokens: np.ndarray,
+    ngram: int,
+    sha1: bool,
+    a: np.ndarray,
+    b: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """MinHash rows of pre-tokenised texts: text ``d`` has tokens ``doc_tokens[d] .. doc_tokens[d + 1] - 1``.
+
+    Parallel over tasks of 64 texts. O(bytes + shingles * (ngram + num_perm)).
+    """
+    n = doc_tokens.size - 1
+    for task in prange((n + DOCS_PER_TASK - 1) // DOCS_PER_TASK):
+        lo = task * DOCS_PER_TASK
+        hi = min(n, lo + DOCS_PER_TASK)
+        most = 1
+        longest = 1
+        for d in range(lo, hi):
+            most = max(most, doc_tokens[d + 1] - doc_tokens[d] + 1)
+            longest = max(longest, tok_bytes[doc_tokens[d + 1]] - tok_bytes[doc_tokens[d]] + most)
+        tok_hash = np.empty(most, dtype=np.uint64)
+        tok_start = np.empty(most if sha1 else 1, dtype=np.int64)
+        tok_end = np.empty(most if sha1 else 1, dtype=np.int64)
+        buf = np.empty(longest if sha1 else 1, dtype=np.uint8)
+        w = np.empty(80, dtype=np.uint64)
+        xs = np.empty(most, dtype=np.uint32)
+        for d in range(lo, hi):
+            ntok = doc_tokens[d + 1] - doc_tokens[d]
+            given_tokens(data, tok_bytes, doc_tokens[d], ntok, sha1, tok_hash, tok_start, tok_end, buf)
+            width = min(ntok, ngram)
+            count = shingle_count(ntok, ngram)
+            for j in range(count):
+                xs[j] = minhash_input(shingle_hash(j, width, sha1, tok_hash, tok_start, tok_end, buf, w))
+            permute_min(xs, count, a, b, out[d])

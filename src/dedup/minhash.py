@@ -31,6 +31,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,7 @@ from numpy.typing import NDArray
 
 from dedup import _kernels
 from dedup.config import MinHashConfig
-from dedup.shingle import HashFunc, as_text_list, char_lengths, each_batch, kernel_tables
+from dedup.shingle import HashFunc, as_text_list, byte_starts, char_lengths, each_batch, encode, kernel_tables
 from dedup.tokens import Unsegmented
 
 EMPTY = np.uint32(0xFFFFFFFF)
@@ -107,6 +108,44 @@ def signatures(
         )  # fmt: skip
 
     each_batch(texts, lengths, work)
+    return out
+
+
+def signatures_from_tokens(
+    docs: Sequence[Sequence[str]],
+    *,
+    num_perm: int = 128,
+    ngram: int = 3,
+    seed: int = 1,
+    hashfunc: HashFunc = "fast",
+) -> NDArray[np.uint32]:
+    """MinHash signatures of pre-tokenised texts, one row per list of tokens.
+
+    Tokens are used verbatim (not split or case-folded again), so with tokens from
+    :func:`dedup.tokens.tokenize` the rows equal :func:`signatures` of the texts. With ``hashfunc="sha1"``
+    a shingle's bytes are its tokens joined by one space, as a datasketch user would build them.
+
+    Raises:
+        TypeError: ``docs`` is a string, or a token is not a str.
+        ValueError: a parameter out of range.
+
+    >>> from dedup.tokens import tokenize
+    >>> text = "The cat sat on the mat."
+    >>> bool((signatures_from_tokens([tokenize(text)]) == signatures([text])).all())
+    True
+    """
+    cfg = MinHashConfig(num_perm=num_perm, ngram=ngram, seed=seed, hashfunc=hashfunc)
+    docs = as_text_list(docs)  # type: ignore[arg-type]
+    counts = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    doc_tokens = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum(counts, out=doc_tokens[1:])
+    tokens = list(chain.from_iterable(docs))
+    data, char_offsets = encode(tokens, char_lengths(tokens))
+    a, b = permutations(cfg.num_perm, cfg.seed)
+    out = np.full((len(docs), cfg.num_perm), EMPTY, dtype=np.uint32)
+    _kernels.signatures_from_token_bytes(
+        data, byte_starts(data, char_offsets), doc_tokens, cfg.ngram, cfg.hashfunc == "sha1", a, b, out
+    )
     return out
 
 
