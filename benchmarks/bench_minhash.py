@@ -116,3 +116,34 @@ def test_first_call_latency(results: Results) -> None:
             results.notes.append(
                 f"first call, {label}: import {imp:.2f} s, signatures() {sig:.2f} s, shingle_hashes() {csr:.2f} s"
             )
+
+
+PEAK_MEMORY = """
+import sys
+sys.path.insert(0, "benchmarks")
+from corpus import make_corpus
+from dedup.minhash import signatures
+
+def rss(field):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith(field))
+
+texts = make_corpus(100_000, seed=0).texts
+signatures(texts[:10])
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # reset the peak (VmHWM) to the current resident size
+before = rss("VmRSS:")
+sig = signatures(texts)
+print(before, rss("VmHWM:"), sig.nbytes, sum(map(len, texts)))
+"""
+
+
+def test_peak_memory(results: Results) -> None:
+    """Peak memory of ``signatures`` on 100k paragraphs beyond what the process held before the call."""
+    out = subprocess.run([sys.executable, "-c", PEAK_MEMORY], capture_output=True, text=True, check=True)
+    before, after, output, chars = (int(x) for x in out.stdout.split())
+    results.notes.append(
+        f"peak memory of signatures() on 100k paragraphs: +{(after - before) / 1e6:.0f} MB over the process "
+        f"before the call, of which the output matrix is {output / 1e6:.0f} MB (input: {chars / 1e6:.0f}M chars)"
+    )
+    assert after - before < output + 64e6
