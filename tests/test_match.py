@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup import Document, clean_documents, match
-from dedup.config import DedupConfig, MinHashConfig, StripConfig
+from dedup.config import Config, DedupConfig, MinHashConfig, StripConfig
 from dedup.duplicates import Cluster, find_duplicates, format_clusters, mark_duplicates
 from dedup.model import CleanedDocument, Paragraph, ParagraphRef, Removal
 from dedup.shingle import shingle_hashes
@@ -87,6 +87,12 @@ class Reference:
                 out.append((a, b))
         return out
 
+    def extends(self, big: int, small: int, edges: list[tuple[int, int]]) -> bool:
+        """Whether ``big`` contains ``small`` without being its near-duplicate (a verified edge)."""
+        if (min(big, small), max(big, small)) not in edges or self.size[big] <= self.size[small]:
+            return False
+        return self.similarity(small, big)[0] < self.cfg.threshold and self.duplicate(small, big)
+
     def keep(self, edges: list[tuple[int, int]]) -> list[Decision]:
         """The keep rule over the clusters of ``edges``."""
         n = len(self.sets)
@@ -100,7 +106,8 @@ class Reference:
             remaining = []
             for group in sorted({label[i] for i in active}):
                 members = [i for i in active if label[i] == group]
-                head = min(members, key=lambda i: (self.doc[i], -self.size[i], i))
+                extended = {a for a in members for b in members if self.extends(b, a, edges)}
+                head = min(members, key=lambda i: (i in extended, self.doc[i], -self.size[i], i))
                 for m in members:
                     if m == head:
                         continue
@@ -216,8 +223,14 @@ def test_a_short_paragraph_is_removed_in_favour_of_the_longer_one_that_contains_
 
 
 def seed_documents() -> list[CleanedDocument]:
-    """The seeds after the cleaner and exact repeats, with the metadata prefix trimmed as the stripper does."""
-    docs = clean_documents([Document(p.name[:3], p.read_text(encoding="utf-8")) for p in sorted(SEEDS.glob("*.txt"))])
+    """The seeds after the cleaner and exact repeats, with the metadata prefix trimmed as the stripper does.
+
+    The stripper itself is left out, so that these tests see the finder alone.
+    """
+    no_strip = Config(strip=StripConfig(enabled=False))
+    docs = clean_documents(
+        [Document(p.name[:3], p.read_text(encoding="utf-8")) for p in sorted(SEEDS.glob("*.txt"))], no_strip
+    )
     prefix = re.compile(r"^date \d{4}-\d{2}-\d{2} ")
     return [
         dataclasses.replace(
@@ -300,4 +313,3 @@ def test_config_is_validated() -> None:
         DedupConfig(min_shingles=2.5)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"texts, doc_rank and position differ in length: 1, 2, 1"):
         match.match_texts(["a"], [0, 1], [0])
-    assert StripConfig()  # the stripper's settings stay its own

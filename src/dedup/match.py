@@ -13,16 +13,20 @@ The method, over the whole corpus at once:
    larger reaches ``containment``; paragraphs with fewer than ``min_shingles`` shingles never match,
    and a paragraph needs ``min_contained_shingles`` to count as contained.
 4. **Clusters.** Connected components of the verified pairs (union-find).
-5. **Keep rule.** A cluster's *representative* is its member in the earliest document (by
+5. **Keep rule.** A paragraph *extends* another when it contains it (containment at least
+   ``containment``) and is more than a near-duplicate of it (Jaccard below ``threshold``): a lede
+   repeated and then extended, a paragraph with a sentence added. A cluster's *representative* is,
+   among its members that no member extends, the one in the earliest document (by
    ``DedupConfig.order``) and, within that document, the most complete one (the most distinct
    shingles), the first among equals. Every member that is an exact copy of the representative, a
    near-duplicate of it, or contained in it is removed and points at it, with that similarity.
-   Members left over (a longer paragraph of a later document that contains the representative, or one
-   joined to the cluster only through others) form clusters again among themselves, until none is left.
+   Members left over (joined to the cluster only through others) form clusters again among
+   themselves, until none is left.
 
 So within a document the first of equal repeats stays, and the more complete paragraph where one
-contains the other; across documents the copy in the earliest document stays, except that a
-paragraph is never removed in favour of one it contains. The result depends neither on the order of
+contains the other; across documents the copy in the earliest document stays, and a paragraph that
+extends it replaces it there: a contained paragraph is removed in favour of its container wherever
+that is, and a paragraph is never removed in favour of one it contains. The result depends neither on the order of
 the input (with ``order="id"``) nor on the number of threads. Every removal points at a kept
 paragraph, and its similarity was measured against that paragraph.
 
@@ -120,7 +124,8 @@ def match_texts(
     ok = is_duplicate(jaccard, contained, sizes[left], dedup)
     labels = _match_kernels.components(len(ordered), left[ok], right[ok])
     text_hash = np.fromiter(map(hash, ordered), dtype=np.int64, count=len(ordered))
-    rep, kind, sim = keep_rule(labels, doc, sizes, offsets, hashes, text_hash, dedup)
+    extends = ok & (jaccard < dedup.threshold) & (sizes[left] < sizes[right])
+    rep, kind, sim = keep_rule(labels, doc, sizes, (left[extends], right[extends]), offsets, hashes, text_hash, dedup)
     out_rep = np.full(len(texts), -1, dtype=np.int64)
     has = rep >= 0
     out_rep[order[has]] = order[rep[has]]
@@ -193,6 +198,7 @@ def keep_rule(
     labels: NDArray[np.int64],
     doc: NDArray[np.int64],
     sizes: NDArray[np.int64],
+    extends: tuple[NDArray[np.int64], NDArray[np.int64]],
     offsets: NDArray[np.int64],
     hashes: NDArray[np.uint64],
     text_hash: NDArray[np.int64],
@@ -200,8 +206,11 @@ def keep_rule(
 ) -> tuple[NDArray[np.int64], NDArray[np.int8], NDArray[np.float64]]:
     """Apply the keep rule to clusters ``labels`` of paragraphs sorted by document and position.
 
-    Each round picks every open cluster's representative (earliest document, then most shingles,
-    then first), removes the members it covers, and leaves the rest for the next round; all clusters
+    Each round picks every open cluster's representative among its members that no other open
+    member extends (earliest document, then most shingles, then first), removes the members it
+    covers, and leaves the rest for the next round. ``extends`` are the verified pairs
+    ``(contained, container)`` that are not near-duplicates: the container is strictly larger, so
+    the largest member of a cluster is never extended and every round picks someone. All clusters
     are handled at once, so the rounds are as many as the longest chain, not the number of clusters.
 
     Returns:
@@ -213,8 +222,12 @@ def keep_rule(
     kind = np.zeros(n, dtype=np.int8)
     sim = np.full(n, np.nan)
     active = in_clusters(np.arange(n, dtype=np.int64), labels)
+    is_active = np.zeros(n, dtype=np.bool_)
     while active.size:
-        a = active[np.lexsort((active, -sizes[active], doc[active], labels[active]))]
+        is_active[active] = True
+        extended = np.zeros(n, dtype=np.bool_)
+        extended[extends[0][is_active[extends[0]] & is_active[extends[1]]]] = True
+        a = active[np.lexsort((active, -sizes[active], doc[active], extended[active], labels[active]))]
         first = np.r_[True, labels[a][1:] != labels[a][:-1]]
         rep_of = a[first][np.cumsum(first) - 1]
         member, head = a[~first], rep_of[~first]
@@ -226,6 +239,7 @@ def keep_rule(
         rep[done] = target
         kind[done] = np.where(exact[covered], EXACT, np.where(near[covered], NEAR, CONTAINED))
         sim[done] = np.where(exact[covered], 1.0, np.where(near[covered], jaccard[covered], contained[covered]))
+        is_active[active] = False
         active = in_clusters(member[~covered], labels)
     return rep, kind, sim
 
