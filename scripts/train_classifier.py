@@ -32,7 +32,7 @@ import numpy.typing as npt
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 from dedup.chrome import load_rules, trim
-from dedup.classify import LineModel, Net, stack_features
+from dedup.classify import LineModel, Member, Net, stack_features
 from dedup.config import StripConfig
 from dedup.linefeatures import FEATURE_NAMES, line_features
 from dedup.strip import decide_lines
@@ -101,7 +101,7 @@ def train(x: FloatArray, y: FloatArray, w: FloatArray, hidden: int, seed: int, e
 
 
 def train_stacked(pages: list[tuple[FloatArray, FloatArray, FloatArray]], hidden: int, seed: int, epochs: int,
-                  folds: int = 3) -> LineModel:  # fmt: skip
+                  folds: int = 3) -> Member:  # fmt: skip
     """Fit the line network on all pages and the context network on out-of-fold line scores.
 
     The second stage must learn from first-stage scores like those it will see on new pages, so
@@ -121,7 +121,7 @@ def train_stacked(pages: list[tuple[FloatArray, FloatArray, FloatArray]], hidden
             second_inputs[i] = stack_features(pages[i][0], net.logits(pages[i][0]))
     second = train(*stack([(s2, pg[1], pg[2]) for s2, pg in zip(second_inputs, pages, strict=True)]),
                    hidden, seed + 1, epochs)  # fmt: skip
-    return LineModel(FEATURE_NAMES, first, second, {})
+    return Member(first, second)
 
 
 def gradients(
@@ -151,9 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, default=Path("src/dedup/data/line_model.json"))
-    parser.add_argument("--hidden", type=int, default=24)
+    parser.add_argument("--hidden", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--epochs", type=int, default=80)
+    parser.add_argument("--members", type=int, default=3, help="ensemble members (seeds)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     splits: dict[str, dict[str, list[Pair]]] = {}
@@ -162,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     arrays = {key: {s: [page_arrays(p) for p in ps] for s, ps in parts.items()} for key, parts in splits.items()}
     print(f"features: {time.perf_counter() - start:.0f}s", file=sys.stderr)
     train_rows = [a for parts in arrays.values() for a in parts["train"]]
-    model = train_stacked(train_rows, args.hidden, args.seed, args.epochs)
+    members = [train_stacked(train_rows, args.hidden, args.seed + 10 * k, args.epochs) for k in range(args.members)]
+    model = LineModel(FEATURE_NAMES, tuple(members), {})
     n_lines = sum(len(a[1]) for a in train_rows)
     share = sum(float(a[1].sum()) for a in train_rows) / n_lines
     print(f"trained on {n_lines} lines ({share:.2f} article): {time.perf_counter() - start:.0f}s", file=sys.stderr)
@@ -183,8 +185,8 @@ def main(argv: list[str] | None = None) -> int:
             docs = len(splits[key][split])
             scores[f"{key}/{split}"] = {"docs": docs, "P": round(p, 3), "R": round(r, 3), "F1": round(f, 3)}
             print(f"{key:>20} {split:>8}: P={p:.3f} R={r:.3f} F1={f:.3f}")
-    meta = {"trained_on": sorted(splits), "lines": n_lines, "hidden": args.hidden, "seed": args.seed,
-            "switch_cost": best[1], "bias": best[2], "scores": scores}  # fmt: skip
+    meta = {"trained_on": sorted(splits), "lines": n_lines, "hidden": args.hidden, "members": args.members,
+            "seed": args.seed, "switch_cost": best[1], "bias": best[2], "scores": scores}  # fmt: skip
     model = dataclasses.replace(model, meta=meta)
     args.out.write_text(json.dumps(model.to_json(), separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"wrote {args.out} (switch_cost={best[1]}, bias={best[2]})")

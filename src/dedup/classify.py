@@ -1,11 +1,13 @@
-"""The line classifier: a small neural network over line features, then a context pass.
+"""The line classifier: small neural networks over line features, then a context pass.
 
-The network (one hidden layer, weights in ``data/line_model.json``, trained by
-``scripts/train_classifier.py``) gives each line the probability that it belongs to the
-article. The context pass then labels the whole page at once with the Viterbi algorithm over
-two states, article and chrome, where changing state costs ``switch_cost`` nats: a short line
-between article lines stays article unless it is clearly chrome, and a lone sentence-like line
-inside a menu stays chrome unless it is clearly article.
+A small ensemble of stacked networks (one hidden layer each, weights in
+``data/line_model.json``, trained by ``scripts/train_classifier.py``) gives each line the
+probability that it belongs to the article: the first network of a member reads the line's
+features, the second reads the first's scores over the page. The context pass then labels the
+whole page at once with the Viterbi algorithm over two states, article and chrome, where
+changing state costs ``switch_cost`` nats: a short line between article lines stays article
+unless it is clearly chrome, and a lone sentence-like line inside a menu stays chrome unless it
+is clearly article. Inference is numpy only: a few matrix products per page.
 
 >>> model = load_model()
 >>> probs = model.predict(np.zeros((2, len(model.feature_names)), dtype=np.float32))
@@ -64,8 +66,8 @@ class Net:
 
     def to_json(self) -> dict[str, Any]:
         """The weights as a JSON-ready dict (see :func:`net_from_json`)."""
-        out: dict[str, Any] = {k: getattr(self, k).round(6).tolist() for k in ("mean", "scale", "w1", "b1", "w2")}
-        out["b2"] = round(float(self.b2), 6)
+        out: dict[str, Any] = {k: getattr(self, k).round(5).tolist() for k in ("mean", "scale", "w1", "b1", "w2")}
+        out["b2"] = round(float(self.b2), 5)
         return out
 
 
@@ -79,30 +81,41 @@ def net_from_json(data: dict[str, Any]) -> Net:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class LineModel:
+class Member:
     """Two stacked networks: ``first`` reads line features, ``second`` reads the page's first-stage scores.
 
     The second stage sees each line's first-stage log-odds with those of its neighbourhood and
     where the page's article-dense span lies (:func:`stack_features`), so it can learn that a
     headline-like line in a list of links after the article is chrome, and a short line inside
     the article is not.
+    """
+
+    first: Net
+    second: Net | None
+
+    def logits(self, x: FloatArray) -> FloatArray:
+        """This member's log-odds that each row of ``x`` is an article line."""
+        first = self.first.logits(x)
+        return first if self.second is None else self.second.logits(stack_features(x, first))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LineModel:
+    """An ensemble of stacked members (trained from different seeds); their log-odds are averaged.
 
     Attributes:
-        feature_names: the feature columns the first stage expects, in order.
-        first: the line network.
-        second: the context network, or None for a one-stage model.
+        feature_names: the feature columns the first stages expect, in order.
+        members: the stacked network pairs.
         meta: how the weights were made (training data, split, held-out scores), for the record.
     """
 
     feature_names: tuple[str, ...]
-    first: Net
-    second: Net | None
+    members: tuple[Member, ...]
     meta: dict[str, Any]
 
     def logits(self, x: FloatArray) -> FloatArray:
         """The model's log-odds that each row of ``x`` is an article line."""
-        first = self.first.logits(x)
-        return first if self.second is None else self.second.logits(stack_features(x, first))
+        return np.asarray(np.mean([m.logits(x) for m in self.members], axis=0), dtype=np.float32)
 
     def predict(self, x: FloatArray) -> FloatArray:
         """The probability that each row of ``x`` is an article line."""
@@ -110,12 +123,8 @@ class LineModel:
 
     def to_json(self) -> dict[str, Any]:
         """The model as a JSON-ready dict (see :func:`model_from_json`)."""
-        return {
-            "feature_names": list(self.feature_names),
-            "first": self.first.to_json(),
-            "second": None if self.second is None else self.second.to_json(),
-            "meta": self.meta,
-        }
+        members = [{"first": m.first.to_json(), "second": m.second and m.second.to_json()} for m in self.members]
+        return {"feature_names": list(self.feature_names), "members": members, "meta": self.meta}
 
 
 def sigmoid(x: FloatArray) -> FloatArray:
@@ -178,9 +187,13 @@ def model_from_json(data: dict[str, Any]) -> LineModel:
     if names != FEATURE_NAMES:
         differing = sorted(set(FEATURE_NAMES) ^ set(names))
         raise ModelFormatError(f"line model was trained on other features (differing: {differing})")
-    second = data.get("second")
-    return LineModel(names, net_from_json(data["first"]), None if second is None else net_from_json(second),
-                     dict(data.get("meta", {})))  # fmt: skip
+    members = tuple(
+        Member(net_from_json(m["first"]), None if m["second"] is None else net_from_json(m["second"]))
+        for m in data["members"]
+    )
+    if not members:
+        raise ModelFormatError("line model has no members")
+    return LineModel(names, members, dict(data.get("meta", {})))
 
 
 @functools.cache

@@ -30,7 +30,7 @@ DIGIT = regex.compile(r"\p{N}")
 PUNCT = regex.compile(r"[\p{P}\p{S}]")
 SENTENCE_END = regex.compile(r"[.!?…。！？][\"'”’»)\]]*$")
 SENTENCE_MARK = regex.compile(r"[.!?…。！？](?=\s|$)")
-SEPARATOR = regex.compile(r"(?:^|\s)[|•·»›/>«‹<]+(?=\s|$)")
+SEPARATOR = regex.compile(r"[|•·»›«‹]|(?<=\s)[/>]+(?=\s)")
 URL = regex.compile(r"https?://|www\.|\w@\w|\.(?:com|org|net|html?)\b", regex.IGNORECASE)
 DATE = regex.compile(
     r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b"
@@ -44,7 +44,7 @@ LOCAL_NAMES: tuple[str, ...] = (
     "log_chars", "log_words", "stop_ratio", "stop_count", "ends_sentence", "ends_colon", "ends_question",
     "digit_ratio", "upper_ratio", "title_ratio", "punct_ratio", "log_sentences", "has_url", "separators",
     "mean_word_len", "all_caps", "bullet", "has_date", "has_quote", "chrome_rule", "log_repeats",
-    "long_line",
+    "long_line", "starts_lower", "letter_ratio",
 )  # fmt: skip
 CONTEXT_NAMES: tuple[str, ...] = (
     "position", "char_position", "prev_log_words", "next_log_words", "prev_stop", "next_stop",
@@ -81,7 +81,7 @@ def local_features(text: str, repeats: int, rules: tuple[ChromeRule, ...], stops
     """The measures of one line on its own, in ``LOCAL_NAMES`` order."""
     words = WORD.findall(text)
     n_words = len(words)
-    letters = len(LETTER.findall(text)) or 1
+    letters = len(LETTER.findall(text))
     n_stop = sum(w.lower() in stops for w in words)
     capitalised = sum(w[:1].isupper() for w in words)
     return [
@@ -93,7 +93,7 @@ def local_features(text: str, repeats: int, rules: tuple[ChromeRule, ...], stops
         float(text.endswith(":")),
         float(text.endswith("?")),
         len(DIGIT.findall(text)) / max(len(text), 1),
-        len(UPPER.findall(text)) / letters,
+        len(UPPER.findall(text)) / max(letters, 1),
         capitalised / n_words if n_words else 0.0,
         len(PUNCT.findall(text)) / max(len(text), 1),
         np.log1p(len(SENTENCE_MARK.findall(text))),
@@ -107,6 +107,8 @@ def local_features(text: str, repeats: int, rules: tuple[ChromeRule, ...], stops
         float(match_line(text, rules) is not None),
         np.log1p(repeats - 1),
         float(n_words >= LONG_WORDS),
+        float(text[:1].islower()),
+        letters / max(len(text), 1),
     ]
 
 
