@@ -80,7 +80,7 @@ class StripConfig:
     enabled: bool = True
     rules: bool = True
     classifier: bool = True
-    switch_cost: float = 1.5
+    switch_cost: float = 1.0
     bias: float = 0.0
     repeated_alt: int = 3
     template_min_docs: int = 3
