@@ -12,17 +12,6 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 SEEDS = FIXTURES / "seeds"
 EXPECTED = FIXTURES / "expected"
 
-STRIPPER = "issue 5: Boilerplate stripper for plain text: rules, a line classifier, and site templates"
-FINDER = "issue 4: Near-duplicate paragraph finder: LSH, verification, containment, clusters, keep rule"
-
-PENDING = {
-    "001": [STRIPPER, FINDER],
-    "003": [STRIPPER, FINDER],
-    "004": [STRIPPER, FINDER],
-}
-"""Which later issues each seed's expected output still waits for."""
-
-
 def seed_paths() -> list[Path]:
     return sorted(SEEDS.glob("*.txt"))
 
@@ -44,16 +33,7 @@ def test_expected_outputs_are_canonical(name: str) -> None:
     assert normalize(text) == text
 
 
-@pytest.mark.parametrize(
-    "seed",
-    [
-        pytest.param(p, marks=pytest.mark.xfail(reason=" and ".join(PENDING[p.name[:3]]), strict=True))
-        if PENDING.get(p.name[:3])
-        else p
-        for p in seed_paths()
-    ],
-    ids=lambda p: p.name[:3],
-)
+@pytest.mark.parametrize("seed", seed_paths(), ids=lambda p: p.name[:3])
 def test_seed_matches_expected(seed: Path, cleaned: dict[str, str]) -> None:
     assert cleaned[seed.name] == (EXPECTED / seed.name).read_text(encoding="utf-8")
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from dedup.config import Config
+from dedup.duplicates import mark_duplicates
 from dedup.exact import mark_exact_repeats
 from dedup.model import CleanedDocument, Document, Paragraph
 from dedup.normalize import normalize_paragraph
@@ -108,6 +109,7 @@ def corpus_steps(docs: Sequence[CleanedDocument], config: Config) -> list[Cleane
         out = [dataclasses.replace(d, paragraphs=tuple(ps)) for d, ps in zip(out, marked, strict=True)]
     if config.dedup.enabled:
         out = [dataclasses.replace(d, paragraphs=tuple(mark_exact_repeats(d.paragraphs))) for d in out]
+        out = mark_duplicates(out, config.dedup, config.minhash)
     return out
 
 
