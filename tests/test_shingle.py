@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup import shingle
+from dedup import _kernels, _sha1, shingle
 from dedup.shingle import pair_similarity, shingle_hashes
 from reference_hashing import TEXTS, ref_hash_set, ref_shingle_bytes
 
@@ -101,3 +103,25 @@ def test_pair_similarity_errors() -> None:
         pair_similarity(offsets, hashes, [0, 1], [0])
     with pytest.raises(ValueError, match="right holds 2, not a text number"):
         pair_similarity(offsets, hashes, [0], [2])
+
+
+@pytest.mark.parametrize("length", [0, 1, 55, 56, 63, 64, 65, 119, 120, 200])
+def test_sha1_matches_hashlib(length: int) -> None:
+    data = np.random.default_rng(length).integers(0, 256, length + 3, dtype=np.uint8)
+    got = _sha1.sha1_64(data, 3, 3 + length, np.empty(80, dtype=np.uint64))
+    assert int(got) == int.from_bytes(hashlib.sha1(data[3:].tobytes()).digest()[:8], "little")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(TEXTS, max_size=10))
+def test_byte_offsets(texts: list[str]) -> None:
+    data = np.frombuffer("".join(texts).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    chars = np.concatenate([[0], np.cumsum([len(t) for t in texts], dtype=np.int64)])
+    expected = np.concatenate([[0], np.cumsum([len(t.encode("utf-8", "surrogatepass")) for t in texts])])
+    assert np.array_equal(_kernels.byte_offsets(data, chars), expected)
+
+
+def test_long_tokens_match_reference() -> None:
+    texts = ["x" * 70 + "Y" * 90 + " short " + "é" * 40, "a" * 64 + "b" + " z"]
+    offsets, hashes = shingle_hashes(texts, ngram=1)
+    assert as_sets(offsets, hashes) == [ref_hash_set(t, 1) for t in texts]

@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from dedup._sha1 import sha1_64
+
 U64 = np.uint64
 M32 = np.uint64(0xFFFFFFFF)
 FNV_OFFSET = np.uint64(0xCBF29CE484222325)
@@ -281,77 +283,6 @@ def tokenize(
 
 
 @njit(cache=True, inline="always")
-def rotl32(x: np.uint64, n: int) -> np.uint64:
-    return ((x << U64(n)) | (x >> U64(32 - n))) & M32
-
-
-@njit(cache=True, inline="always")
-def bswap32(x: np.uint64) -> np.uint64:
-    return (
-        ((x & U64(0xFF)) << U64(24))
-        | ((x & U64(0xFF00)) << U64(8))
-        | ((x >> U64(8)) & U64(0xFF00))
-        | ((x >> U64(24)) & U64(0xFF))
-    )
-
-
-@njit(cache=True)
-def sha1_64(buf: np.ndarray, start: int, end: int, w: np.ndarray) -> np.uint64:
-    """The first 8 bytes of SHA-1(``buf[start:end]``) as a little-endian uint64 (FIPS 180-4).
-
-    Its low 32 bits are datasketch's ``sha1_hash32``. ``w`` is scratch of 80 uint64. O(end - start).
-    """
-    h0, h1, h2, h3, h4 = U64(0x67452301), U64(0xEFCDAB89), U64(0x98BADCFE), U64(0x10325476), U64(0xC3D2E1F0)
-    length = end - start
-    nblocks = (length + 72) // 64
-    for blk in range(nblocks):
-        base = blk * 64
-        for t in range(16):
-            word = U64(0)
-            for k in range(4):
-                p = base + 4 * t + k
-                byte = U64(0)
-                if p < length:
-                    byte = U64(buf[start + p])
-                elif p == length:
-                    byte = U64(0x80)
-                word = (word << U64(8)) | byte
-            w[t] = word
-        if blk == nblocks - 1:
-            bits = U64(length) * U64(8)
-            w[14] = bits >> U64(32)
-            w[15] = bits & M32
-        for t in range(16, 80):
-            w[t] = rotl32(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1)
-        a, b, c, d, e = h0, h1, h2, h3, h4
-        for t in range(80):
-            if t < 20:
-                f = (b & c) | ((b ^ M32) & d)
-                k32 = U64(0x5A827999)
-            elif t < 40:
-                f = b ^ c ^ d
-                k32 = U64(0x6ED9EBA1)
-            elif t < 60:
-                f = (b & c) | (b & d) | (c & d)
-                k32 = U64(0x8F1BBCDC)
-            else:
-                f = b ^ c ^ d
-                k32 = U64(0xCA62C1D6)
-            temp = (rotl32(a, 5) + f + e + k32 + w[t]) & M32
-            e = d
-            d = c
-            c = rotl32(b, 30)
-            b = a
-            a = temp
-        h0 = (h0 + a) & M32
-        h1 = (h1 + b) & M32
-        h2 = (h2 + c) & M32
-        h3 = (h3 + d) & M32
-        h4 = (h4 + e) & M32
-    return bswap32(h0) | (bswap32(h1) << U64(32))
-
-
-@njit(cache=True, inline="always")
 def shingle_count(ntok: int, ngram: int) -> int:
     """Shingles of a text of ``ntok`` tokens: a short non-empty text is one shingle."""
     if ntok == 0:
@@ -476,114 +407,6 @@ def signatures_from_csr(offsets: np.ndarray, hashes: np.ndarray, a: np.ndarray, 
         for j in range(hi - lo):
             xs[j] = minhash_input(hashes[lo + j])
         permute_min(xs, hi - lo, a, b, out[d])
-
-
-@njit(cache=True, parallel=True, nogil=True)
-def shingle_counts(
-    data: np.ndarray,
-    starts: np.ndarray,
-    index: np.ndarray,
-    blocks: np.ndarray,
-    expansions: np.ndarray,
-    ascii_fold: np.ndarray,
-    runs: bool,
-    ngram: int,
-    counts: np.ndarray,
-) -> None:
-    """Number of shingles (with repeats) of each text into ``counts``. O(bytes)."""
-    n = starts.size - 1
-    for task in prange((n + DOCS_PER_TASK - 1) // DOCS_PER_TASK):
-        lo = task * DOCS_PER_TASK
-        hi = min(n, lo + DOCS_PER_TASK)
-        tok_hash = np.empty(max_span(starts, lo, hi) + 1, dtype=np.uint64)
-        none = np.empty(1, dtype=np.int64)
-        nobuf = np.empty(1, dtype=np.uint8)
-        for d in range(lo, hi):
-            ntok = tokenize(
-                data, starts[d], starts[d + 1], index, blocks, expansions, ascii_fold, runs, False,
-                tok_hash, none, none, nobuf,
-            )  # fmt: skip
-            counts[d] = shingle_count(ntok, ngram)
-
-
-@njit(cache=True, parallel=True, nogil=True)
-def shingle_sets(
-    data: np.ndarray,
-    starts: np.ndarray,
-    index: np.ndarray,
-    blocks: np.ndarray,
-    expansions: np.ndarray,
-    ascii_fold: np.ndarray,
-    runs: bool,
-    ngram: int,
-    sha1: bool,
-    bounds: np.ndarray,
-    hashes: np.ndarray,
-    sizes: np.ndarray,
-) -> None:
-    """Sorted distinct shingle hashes of text ``d`` into ``hashes[bounds[d]:bounds[d] + sizes[d]]``.
-
-    ``bounds`` comes from :func:`shingle_counts`. O(bytes + s log s) for s shingles of a text.
-    """
-    n = starts.size - 1
-    for task in prange((n + DOCS_PER_TASK - 1) // DOCS_PER_TASK):
-        lo = task * DOCS_PER_TASK
-        hi = min(n, lo + DOCS_PER_TASK)
-        longest = max_span(starts, lo, hi)
-        tok_hash = np.empty(longest + 1, dtype=np.uint64)
-        spans = longest + 1 if sha1 else 1
-        tok_start = np.empty(spans, dtype=np.int64)
-        tok_end = np.empty(spans, dtype=np.int64)
-        buf = np.empty(4 * spans + 4, dtype=np.uint8)
-        w = np.empty(80, dtype=np.uint64)
-        for d in range(lo, hi):
-            ntok = tokenize(
-                data, starts[d], starts[d + 1], index, blocks, expansions, ascii_fold, runs, sha1,
-                tok_hash, tok_start, tok_end, buf,
-            )  # fmt: skip
-            width = min(ntok, ngram)
-            count = shingle_count(ntok, ngram)
-            seg = hashes[bounds[d] : bounds[d] + count]
-            for j in range(count):
-                seg[j] = shingle_hash(j, width, sha1, tok_hash, tok_start, tok_end, buf, w)
-            seg.sort()
-            size = min(count, 1)
-            for j in range(1, count):
-                if seg[j] != seg[size - 1]:
-                    seg[size] = seg[j]
-                    size += 1
-            sizes[d] = size
-
-
-@njit(cache=True, parallel=True, nogil=True)
-def compact(bounds: np.ndarray, hashes: np.ndarray, offsets: np.ndarray, out: np.ndarray) -> None:
-    """Copy ``hashes[bounds[d]:...]`` to ``out[offsets[d]:offsets[d + 1]]``. O(len(out))."""
-    for d in prange(offsets.size - 1):
-        lo = bounds[d]
-        for j in range(offsets[d + 1] - offsets[d]):
-            out[offsets[d] + j] = hashes[lo + j]
-
-
-@njit(cache=True, parallel=True, nogil=True)
-def intersections(offsets: np.ndarray, hashes: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Size of the intersection of sorted sets ``left[p]`` and ``right[p]``. O(|left| + |right|) per pair."""
-    out = np.empty(left.size, dtype=np.int64)
-    for p in prange(left.size):
-        i, i_end = offsets[left[p]], offsets[left[p] + 1]
-        j, j_end = offsets[right[p]], offsets[right[p] + 1]
-        common = 0
-        while i < i_end and j < j_end:
-            x, y = hashes[i], hashes[j]
-            if x == y:
-                common += 1
-                i += 1
-                j += 1
-            elif x < y:
-                i += 1
-            else:
-                j += 1
-        out[p] = common
-    return out
 
 
 @njit(cache=True, nogil=True)

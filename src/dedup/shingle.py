@@ -31,7 +31,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from dedup import _kernels
+from dedup import _kernels, _set_kernels
 from dedup.config import MinHashConfig
 from dedup.tokens import WORD, Unsegmented, unicode_table
 
@@ -185,10 +185,10 @@ def shingle_hashes(
 
     def work(lo: int, hi: int, data: NDArray[np.uint8], starts: NDArray[np.int64]) -> None:
         bounds = np.zeros(hi - lo + 1, dtype=np.int64)
-        _kernels.shingle_counts(data, starts, index, blocks, expansions, ascii_fold, runs, cfg.ngram, bounds[1:])
+        _set_kernels.shingle_counts(data, starts, index, blocks, expansions, ascii_fold, runs, cfg.ngram, bounds[1:])
         np.cumsum(bounds, out=bounds)
         scratch = np.empty(int(bounds[-1]), dtype=np.uint64)
-        _kernels.shingle_sets(
+        _set_kernels.shingle_sets(
             data, starts, index, blocks, expansions, ascii_fold, runs, cfg.ngram, cfg.hashfunc == "sha1",
             bounds, scratch, sizes[lo:hi],
         )  # fmt: skip
@@ -200,7 +200,7 @@ def shingle_hashes(
     hashes = np.empty(int(offsets[-1]), dtype=np.uint64)
     for lo, bounds, scratch in parts:
         hi = lo + bounds.size - 1
-        _kernels.compact(bounds, scratch, offsets[lo : hi + 1], hashes)
+        _set_kernels.compact(bounds, scratch, offsets[lo : hi + 1], hashes)
     return offsets, hashes
 
 
@@ -233,7 +233,7 @@ def pair_similarity(
         bad = (pos < 0) | (pos >= n)
         if bad.any():
             raise ValueError(f"{side} holds {int(pos[bad][0])}, not a text number (0 to {n - 1})")
-    common = _kernels.intersections(offsets, hashes, lpos, rpos).astype(np.float64)
+    common = _set_kernels.intersections(offsets, hashes, lpos, rpos).astype(np.float64)
     sizes = np.diff(offsets).astype(np.float64)
     union = sizes[lpos] + sizes[rpos] - common
     jaccard = np.divide(common, union, out=np.zeros_like(common), where=union > 0)
