@@ -231,3 +231,31 @@ def test_python_dash_m(seeds: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "dedup", "clean", "--no-strip", "-"], input=b"A  b .",
                           capture_output=True, check=False)
     assert (done.returncode, done.stdout) == (0, b"A b.\n")
+
+
+def test_find_prints_clusters(run_cli, seeds: Path) -> None:
+    result = run_cli("find", str(seeds))
+    assert result.code == 0
+    assert result.out.startswith("5 clusters, 5 paragraphs removed")
+    assert "contained 0.923 003_08cc82ff5d1a07b3.txt #0" in result.out
+
+
+def test_find_json_names_partner_kind_and_similarity(run_cli, seeds: Path) -> None:
+    (seeds / "copy.txt").write_text((seeds / "004_e94f573d35f87b4a.txt").read_text().replace("Hanoi", "Ha Noi"))
+    result = run_cli("find", str(seeds), "--json")
+    clusters = [json.loads(line) for line in result.out.splitlines()]
+    across = [c for c in clusters if any(m["doc"] == "copy.txt" for m in c["removed"])]
+    assert across  # the edited copy repeats document 004, which sorts first and keeps its paragraphs
+    for cluster in across:
+        assert cluster["kept"]["doc"] == "004_e94f573d35f87b4a.txt"
+        for member in cluster["removed"]:
+            assert member["kind"] in {"exact", "near", "contained"}
+            assert 0.8 <= member["similarity"] <= 1
+
+
+def test_clean_across_documents_and_within_only(run_cli, seeds: Path, tmp_path: Path) -> None:
+    (seeds / "copy.txt").write_text((seeds / "004_e94f573d35f87b4a.txt").read_text())
+    assert run_cli("clean", str(seeds), "-o", str(tmp_path / "a")).code == 0
+    assert (tmp_path / "a" / "copy.txt").read_text() == ""
+    assert run_cli("clean", str(seeds), "-o", str(tmp_path / "b"), "--within-documents").code == 0
+    assert (tmp_path / "b" / "copy.txt").read_text() == (tmp_path / "b" / "004_e94f573d35f87b4a.txt").read_text()

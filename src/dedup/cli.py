@@ -8,6 +8,7 @@ refused output (it would overwrite input); 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections import Counter
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from dedup.config import CleanConfig, Config, DedupConfig, StripConfig
+from dedup.duplicates import find_duplicates, format_clusters
 from dedup.model import CleanedDocument, Document
 from dedup.pipeline import FileItem, clean_items
 from dedup.read import MAX_BYTES, BinaryInputError, Skip, decode, iter_files, read_file, read_jsonl
@@ -46,19 +48,13 @@ class Plan:
     notes: tuple[str, ...] = ()
 
 
-def add_common(parser: argparse.ArgumentParser) -> None:
-    """Options shared by ``clean`` and ``strip``."""
+def add_input(parser: argparse.ArgumentParser) -> None:
+    """Options of every subcommand: what to read and how to clean it."""
     parser.add_argument("input", help="a folder, a text or .jsonl file, or - for standard input")
-    parser.add_argument("-o", "--output", default=None,
-                        help="output folder (for a folder input), file, or - for standard output (default)")
     parser.add_argument("--jsonl", action="store_true",
-                        help="read and write JSONL records ({'id', 'text'} per line) instead of plain text")
-    parser.add_argument("--report", type=Path, default=None,
-                        help="write the per-document report (JSONL) here (default: OUT_DIR/report.jsonl)")
+                        help="read (and write) JSONL records ({'id', 'text'} per line) instead of plain text")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (output does not change)")
     parser.add_argument("--max-bytes", type=int, default=MAX_BYTES, help="skip input files larger than this")
-    parser.add_argument("--force", action="store_true",
-                        help="write into an output folder that already holds other files")
     parser.add_argument("--no-repair", action="store_true", help="do not run ftfy's Unicode repair")
     parser.add_argument("--uncurl-quotes", action="store_true", help="turn curly quotes into straight ones")
     parser.add_argument("--unwrap", choices=["auto", "never", "always"], default="auto",
@@ -68,6 +64,32 @@ def add_common(parser: argparse.ArgumentParser) -> None:
                         "folder (default) or not at all (JSONL records use their 'site' or 'url' field)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+
+
+def add_output(parser: argparse.ArgumentParser) -> None:
+    """Options of the subcommands that write cleaned text."""
+    parser.add_argument("-o", "--output", default=None,
+                        help="output folder (for a folder input), file, or - for standard output (default)")
+    parser.add_argument("--report", type=Path, default=None,
+                        help="write the per-document report (JSONL) here (default: OUT_DIR/report.jsonl)")
+    parser.add_argument("--force", action="store_true",
+                        help="write into an output folder that already holds other files")
+
+
+def add_matching(parser: argparse.ArgumentParser) -> None:
+    """Options of the near-duplicate finder."""
+    defaults = DedupConfig()
+    parser.add_argument("--threshold", type=float, default=defaults.threshold,
+                        help="Jaccard similarity of shingle sets that makes two paragraphs near-duplicates "
+                        f"(default {defaults.threshold})")
+    parser.add_argument("--containment", type=float, default=defaults.containment,
+                        help="share of a paragraph's shingles inside a longer one that makes it contained "
+                        f"(default {defaults.containment})")
+    parser.add_argument("--within-documents", action="store_true",
+                        help="remove repeats within each document only, keep copies across documents")
+    parser.add_argument("--order", choices=["id", "input"], default=defaults.order,
+                        help="which document's copy is kept across documents: the first by sorted id (default) "
+                        "or by input order")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,7 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
                "  dedup clean --jsonl pages.jsonl -o clean.jsonl --jobs 2",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_common(clean)
+    add_input(clean)
+    add_output(clean)
+    add_matching(clean)
     clean.add_argument("--no-strip", action="store_true", help="keep site chrome (no boilerplate stripper)")
     clean.add_argument("--no-dedup", action="store_true", help="keep repeated paragraphs")
     strip = sub.add_parser(
@@ -92,7 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  dedup strip page.txt\n  dedup strip - < page.txt",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_common(strip)
+    add_input(strip)
+    add_output(strip)
+    find = sub.add_parser(
+        "find", help="print clusters of repeated paragraphs within and across documents",
+        description="Find exact, near and contained repeats of paragraphs (after cleaning and stripping chrome) "
+        "and print each cluster: the paragraph kept and the ones that repeat it, with their similarity.",
+        epilog="examples:\n  dedup find fixtures/seeds\n  dedup find pages.jsonl --json > clusters.jsonl",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_input(find)
+    add_matching(find)
+    find.add_argument("--json", action="store_true", help="one JSON object per cluster instead of text")
+    find.add_argument("--no-strip", action="store_true", help="match chrome lines too (no boilerplate stripper)")
     return parser
 
 
@@ -100,8 +136,14 @@ def config_from(args: argparse.Namespace) -> Config:
     """The pipeline configuration the options ask for."""
     clean = CleanConfig(repair=not args.no_repair, uncurl_quotes=args.uncurl_quotes, unwrap=args.unwrap)
     strip_on = not getattr(args, "no_strip", False)
-    dedup_on = args.command == "clean" and not args.no_dedup
-    return Config(clean=clean, strip=StripConfig(enabled=strip_on), dedup=DedupConfig(enabled=dedup_on))
+    if args.command == "strip":
+        return Config(clean=clean, strip=StripConfig(enabled=strip_on), dedup=DedupConfig(enabled=False))
+    dedup = DedupConfig(
+        enabled=not getattr(args, "no_dedup", False), threshold=args.threshold, containment=args.containment,
+        across_documents=not args.within_documents, order=args.order,
+        lsh_threshold=min(DedupConfig().lsh_threshold, args.threshold),
+    )
+    return Config(clean=clean, strip=StripConfig(enabled=strip_on), dedup=dedup)
 
 
 def read_stdin(args: argparse.Namespace) -> list[Document | Skip]:
@@ -167,20 +209,30 @@ def make_plan(args: argparse.Namespace) -> Plan:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
     if args.input == "-":
         return plan_stream(args, read_stdin(args), None)
+    in_path = existing_input(args)
+    if in_path.is_dir():
+        return plan_tree(args, in_path)
+    return plan_stream(args, read_single(args, in_path), in_path)
+
+
+def existing_input(args: argparse.Namespace) -> Path:
+    """The input path, which must exist."""
     in_path = Path(args.input)
     if not in_path.exists():
         raise UsageError(f"input {in_path} does not exist")
-    if in_path.is_dir():
-        return plan_tree(args, in_path)
-    if args.jsonl or in_path.suffix == ".jsonl":
-        args.jsonl = True
-        try:
-            with in_path.open("rb") as stream:
-                items: list[Document | Skip] = list(read_jsonl(stream, str(in_path)))
-        except OSError as exc:
-            items = [Skip(str(in_path), f"unreadable: {exc.strerror or exc}", error=True)]
-        return plan_stream(args, items, in_path)
-    return plan_stream(args, [read_file(in_path, in_path.name, max_bytes=args.max_bytes)], in_path)
+    return in_path
+
+
+def read_single(args: argparse.Namespace, in_path: Path) -> list[Document | Skip]:
+    """A file input: JSONL records (``--jsonl`` or a ``.jsonl`` name, which sets ``--jsonl``) or one document."""
+    if not (args.jsonl or in_path.suffix == ".jsonl"):
+        return [read_file(in_path, in_path.name, max_bytes=args.max_bytes)]
+    args.jsonl = True
+    try:
+        with in_path.open("rb") as stream:
+            return list(read_jsonl(stream, str(in_path)))
+    except OSError as exc:
+        return [Skip(str(in_path), f"unreadable: {exc.strerror or exc}", error=True)]
 
 
 def progress_bar(args: argparse.Namespace, total: int) -> Any:
@@ -257,12 +309,37 @@ def run_clean(args: argparse.Namespace, err: IO[str]) -> int:
     return EXIT_INPUT_ERRORS if any(isinstance(r, Skip) and r.error for r in results) else EXIT_OK
 
 
+def run_find(args: argparse.Namespace, err: IO[str]) -> int:
+    """The ``find`` subcommand: clusters of repeated paragraphs, printed to stdout."""
+    config = config_from(args)
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
+    if args.input == "-":
+        items: list[Document | Skip] | list[FileItem] = read_stdin(args)
+    else:
+        in_path = existing_input(args)
+        items = file_items(args, in_path, None) if in_path.is_dir() else read_single(args, in_path)
+    per_document = dataclasses.replace(config, dedup=dataclasses.replace(config.dedup, enabled=False))
+    results = clean_items(items, per_document, jobs=args.jobs, max_bytes=args.max_bytes,
+                          progress=progress_bar(args, len(items)))
+    paragraphs = [p for r in results if isinstance(r, CleanedDocument) for p in r.kept]
+    clusters = find_duplicates(paragraphs, config.dedup, config.minhash)
+    if args.json:
+        sys.stdout.write("".join(jsonl_line(c.to_dict()) for c in clusters))
+    else:
+        sys.stdout.write(format_clusters(clusters))
+    skips = [r for r in results if isinstance(r, Skip)]
+    if not args.quiet:
+        err.writelines(f"{'error' if s.error else 'skipped'}: {s.source}: {s.reason}\n" for s in skips)
+    return EXIT_INPUT_ERRORS if any(s.error for s in skips) else EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``dedup`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return run_clean(args, sys.stderr)
+        return run_find(args, sys.stderr) if args.command == "find" else run_clean(args, sys.stderr)
     except (UsageError, OutputError, ValueError) as exc:
         print(f"dedup {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
