@@ -52,7 +52,7 @@ def as_text_list(texts: Sequence[str]) -> list[str] | tuple[str, ...]:
 def char_lengths(texts: Sequence[str]) -> NDArray[np.int64]:
     """Length of each text in characters; TypeError naming the first item that is not a str."""
     try:
-        return np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        return np.array(list(map(len, texts)), dtype=np.int64)
     except TypeError:
         raise not_str(texts) from None
 
