@@ -129,6 +129,66 @@ def push_char(h: np.uint64, cp: int) -> np.uint64:
     return push_byte(h, 0x80 | (cp & 0x3F))
 
 
+@njit(cache=True, inline="always")
+def decode(data: np.ndarray, i: int) -> tuple[int, int]:
+    """The code point starting at ``data[i]`` (well-formed UTF-8) and the index after it."""
+    b0 = int(data[i])
+    if b0 < 0x80:
+        return b0, i + 1
+    if b0 < 0xE0:
+        return ((b0 & 0x1F) << 6) | (int(data[i + 1]) & 0x3F), i + 2
+    if b0 < 0xF0:
+        return ((b0 & 0x0F) << 12) | ((int(data[i + 1]) & 0x3F) << 6) | (int(data[i + 2]) & 0x3F), i + 3
+    cp = ((b0 & 0x07) << 18) | ((int(data[i + 1]) & 0x3F) << 12) | ((int(data[i + 2]) & 0x3F) << 6)
+    return cp | (int(data[i + 3]) & 0x3F), i + 4
+
+
+@njit(cache=True, inline="always")
+def ascii_run(
+    data: np.ndarray,
+    i: int,
+    end: int,
+    ascii_fold: np.ndarray,
+    tok_hash: np.ndarray,
+    ntok: int,
+    h: np.uint64,
+    state: int,
+) -> tuple[int, int, np.uint64, int]:
+    """Tokenise ASCII bytes from ``data[i]`` on, without branches; return ``(i, ntok, h, state)``.
+
+    ``state`` is 0 (between tokens) or 1 (in a word) on entry and exit. A mispredicted branch per word
+    boundary would cost more than computing both outcomes: ``tok_hash[ntok]`` is rewritten at every byte
+    and kept (``ntok`` advances) where a word ends. Stops at the first non-ASCII byte or at ``end``.
+    """
+    prev = U64(state)
+    while i < end and data[i] < 0x80:
+        folded = np.int64(ascii_fold[data[i]])
+        word = U64((folded >> 63) + 1)
+        word_mask = U64(0) - word
+        start_mask = word_mask & ~(U64(0) - prev)
+        base = (h & ~start_mask) | (FNV_OFFSET & start_mask)
+        stepped = (base ^ U64(folded & 0xFF)) * FNV_PRIME
+        tok_hash[ntok] = h
+        ntok += int(prev & (word ^ U64(1)))
+        h = (stepped & word_mask) | (h & ~word_mask)
+        prev = word
+        i += 1
+    return i, ntok, h, int(prev)
+
+
+@njit(cache=True, inline="always")
+def close_token(
+    h: np.uint64, ntok: int, pos: int, want_bytes: bool, tok_hash: np.ndarray, tok_end: np.ndarray, buf: np.ndarray
+) -> tuple[int, int]:
+    """Store the hash (and end, and a space after the bytes) of the token just read; ``(ntok, pos)`` after."""
+    tok_hash[ntok] = h
+    if want_bytes:
+        tok_end[ntok] = pos
+        buf[pos] = 32
+        pos += 1
+    return ntok + 1, pos
+
+
 @njit(cache=True)
 def tokenize(
     data: np.ndarray,
@@ -150,103 +210,25 @@ def tokenize(
     Writes each token's hash, ``fmix64`` of FNV-1a-64 over the UTF-8 of its case-folded characters, to
     ``tok_hash``. With ``want_bytes``, also writes the folded tokens to ``buf`` as UTF-8, each followed by
     one space, and their spans to ``tok_start``/``tok_end`` (so an n-gram's bytes are one slice of
-    ``buf``). The state machine mirrors :func:`dedup.tokens.tokenize`.
+    ``buf``). The state machine mirrors :func:`dedup.tokens.tokenize`: state 0 is between tokens, 1 in a
+    word, 2 in a one-character token of a script without spaces (only marks may extend it).
     """
-    ntok = 0
-    state = 0
-    h = FNV_OFFSET
-    pos = 0
-    i = start
+    ntok, state, h, pos, i = 0, 0, FNV_OFFSET, 0, start
     while i < end:
         if not want_bytes and state != 2:
-            # Branch-free ASCII loop: a mispredicted branch per word boundary would cost more than
-            # computing both outcomes. tok_hash[ntok] is rewritten every byte and kept at a word's end.
-            prev = U64(state)
-            while i < end and data[i] < 0x80:
-                folded = np.int64(ascii_fold[data[i]])
-                word = U64((folded >> 63) + 1)
-                word_mask = U64(0) - word
-                start_mask = word_mask & ~(U64(0) - prev)
-                base = (h & ~start_mask) | (FNV_OFFSET & start_mask)
-                stepped = (base ^ U64(folded & 0xFF)) * FNV_PRIME
-                tok_hash[ntok] = h
-                ntok += int(prev & (word ^ U64(1)))
-                h = (stepped & word_mask) | (h & ~word_mask)
-                prev = word
-                i += 1
-            state = int(prev)
+            i, ntok, h, state = ascii_run(data, i, end, ascii_fold, tok_hash, ntok, h, state)
             if i >= end:
                 break
-        b0 = np.int64(data[i])
-        if b0 < 0x80:
-            # ASCII: a word character (folded) or a separator; runs of either stay in a tight loop
-            f = int(ascii_fold[b0])
-            i += 1
-            if f < 0:
-                if state != 0:
-                    tok_hash[ntok] = h
-                    if want_bytes:
-                        tok_end[ntok] = pos
-                        buf[pos] = 32
-                        pos += 1
-                    ntok += 1
-                    state = 0
-                while i < end and data[i] < 0x80 and ascii_fold[data[i]] < 0:
-                    i += 1
-                continue
-            if state == 2:
-                tok_hash[ntok] = h
-                if want_bytes:
-                    tok_end[ntok] = pos
-                    buf[pos] = 32
-                    pos += 1
-                ntok += 1
-                state = 0
-            if state == 0:
-                h = FNV_OFFSET
-                state = 1
-                if want_bytes:
-                    tok_start[ntok] = pos
-            h = push_byte(h, f)
-            if want_bytes:
-                buf[pos] = f
-                pos += 1
-            while i < end and data[i] < 0x80 and ascii_fold[data[i]] >= 0:
-                f = int(ascii_fold[data[i]])
-                h = push_byte(h, f)
-                if want_bytes:
-                    buf[pos] = f
-                    pos += 1
-                i += 1
-            continue
-        if b0 < 0xE0:
-            cp = ((b0 & 0x1F) << 6) | (np.int64(data[i + 1]) & 0x3F)
-            i += 2
-        elif b0 < 0xF0:
-            cp = ((b0 & 0x0F) << 12) | ((np.int64(data[i + 1]) & 0x3F) << 6) | (np.int64(data[i + 2]) & 0x3F)
-            i += 3
-        else:
-            cp = (
-                ((b0 & 0x07) << 18)
-                | ((np.int64(data[i + 1]) & 0x3F) << 12)
-                | ((np.int64(data[i + 2]) & 0x3F) << 6)
-                | (np.int64(data[i + 3]) & 0x3F)
-            )
-            i += 4
-        e = np.int64(blocks[(np.int64(index[cp >> 7]) << 7) | (cp & 127)])
-        cls = int(e & 7)
+        cp, i = decode(data, i)
+        e = int(blocks[(int(index[cp >> 7]) << 7) | (cp & 127)])
+        cls = e & 7
         if cls == UNSEGMENTED and runs:
             cls = WORD
         if cls == IGNORABLE:
             continue
         if cls == SEPARATOR or cls == UNSEGMENTED or (cls == WORD and state == 2):  # noqa: SIM109
             if state != 0:
-                tok_hash[ntok] = h
-                if want_bytes:
-                    tok_end[ntok] = pos
-                    buf[pos] = 32
-                    pos += 1
-                ntok += 1
+                ntok, pos = close_token(h, ntok, pos, want_bytes, tok_hash, tok_end, buf)
                 state = 0
             if cls == SEPARATOR:
                 continue
@@ -254,29 +236,16 @@ def tokenize(
             h = FNV_OFFSET
             if want_bytes:
                 tok_start[ntok] = pos
-        if e & MULTI_FOLD:
-            row = e >> 8
-            for k in range(expansions.shape[1]):
-                f = int(expansions[row, k])
-                if f == 0:
-                    break
-                h = push_char(h, f)
-                if want_bytes:
-                    pos = put_utf8(buf, pos, f)
-        else:
-            f = int(cp + (e >> 8))
+        for k in range(expansions.shape[1] if e & MULTI_FOLD else 1):
+            f = int(expansions[e >> 8, k]) if e & MULTI_FOLD else cp + (e >> 8)
+            if f == 0:
+                break
             h = push_char(h, f)
             if want_bytes:
                 pos = put_utf8(buf, pos, f)
-        if cls == UNSEGMENTED:
-            state = 2
-        elif state == 0:
-            state = 1
+        state = 2 if cls == UNSEGMENTED else max(state, 1)
     if state != 0:
-        tok_hash[ntok] = h
-        if want_bytes:
-            tok_end[ntok] = pos
-        ntok += 1
+        ntok, pos = close_token(h, ntok, pos, want_bytes, tok_hash, tok_end, buf)
     for t in range(ntok):
         tok_hash[t] = fmix64(tok_hash[t])
     return ntok
