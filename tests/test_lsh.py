@@ -12,13 +12,16 @@ from hypothesis import strategies as st
 
 from dedup import _match_kernels
 from dedup.lsh import (
+    SCREEN_GRID,
     Banding,
     candidate_pairs,
     choose_banding,
     error_areas,
     screen_pairs,
     violation_bound,
+    violation_bounds,
 )
+from dedup.minhash import signatures_from_hashes
 
 
 def reference_areas(threshold: float, bands: int, rows: int, steps: int = 20_000) -> tuple[float, float]:
@@ -146,45 +149,77 @@ def test_violation_bound_is_the_binomial_quantile() -> None:
         assert tail[1] <= 1e-4 < tail[0]
 
 
+def reference_rate(s: int, big: int, t: float, c: float, cmin: int) -> float:
+    """The violation rate bound of a wanted pair of sets of ``s <= big`` shingles (-1: none possible)."""
+    rates = [-1.0]
+    if s >= t * big:
+        rates.append((1 + t) * s / (s + big) - t)
+    if s >= cmin:
+        rates.append((1 - c) * s / (big + (1 - c) * s))
+    return max(rates)
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.integers(1, 5), min_size=1, max_size=5), st.integers(0, 10**6))
 def test_screen_pairs_match_reference(group_sizes: list[int], seed: int) -> None:
     rng = np.random.default_rng(seed)
     n = sum(group_sizes)
     sigs = rng.integers(0, 6, size=(n, 16), dtype=np.uint32)
+    sizes = rng.integers(5, 40, size=n)
     rows = rng.permutation(n).astype(np.int64)
     starts = np.concatenate(([0], np.cumsum(group_sizes))).astype(np.int64)
-    bound = violation_bound(16, 0.1)
+    bounds = violation_bounds(16, np.linspace(0.0, 1.0, SCREEN_GRID + 1))
     expected = []
     for g in range(len(group_sizes)):
         members = rows[starts[g] : starts[g + 1]].tolist()
         for a, b in itertools.combinations(members, 2):
+            rate = reference_rate(min(sizes[a], sizes[b]), max(sizes[a], sizes[b]), 0.8, 0.9, 10)
+            if rate < 0:
+                continue
             above = int((sigs[b] > sigs[a]).sum())
             below = int((sigs[a] > sigs[b]).sum())
-            if min(above, below) <= bound:
+            seen = above if sizes[a] < sizes[b] else below if sizes[b] < sizes[a] else min(above, below)
+            if seen <= bounds[math.ceil(rate * SCREEN_GRID)]:
                 expected.append((a, b))
-    left, right = screen_pairs(sigs, rows, starts, rate=0.1)
+    left, right = screen_pairs(sigs, rows, starts, sizes, threshold=0.8, containment=0.9, min_contained=10)
     assert list(zip(left.tolist(), right.tolist(), strict=True)) == expected
 
 
-def test_screen_finds_a_short_set_inside_a_long_one() -> None:
-    """Containment 1.0 at a size ratio of 1:20 passes the screen (banding would need Jaccard 0.05).
+def random_sets(rng: np.random.Generator, small: int, large: int, common: int) -> np.ndarray:
+    """Signatures of two random sets of ``small`` and ``large`` hashes sharing ``common``."""
+    pool = rng.choice(2**62, small + large - common, replace=False).astype(np.uint64)
+    a, b = pool[:small], pool[small - common :]
+    return signatures_from_hashes(np.array([0, small, small + large]), np.concatenate([a, b]))
 
-    An unrelated set of comparable size does not (a much smaller unrelated one would: the screen only
-    narrows the pairs that verification checks exactly).
+
+def test_screen_keeps_pairs_at_the_thresholds_and_drops_unrelated_ones() -> None:
+    """A short set 90% inside one five times its size, and a pair at Jaccard 0.8, always pass;
+    unrelated pairs of the same sizes seldom do (banding would need Jaccard 0.17 for the first).
+
+    For the unequal unrelated pair the violation rate is 0.15 against a bound made for 0.02: with 128
+    entries about 5% still pass, and verification rejects them.
     """
-    from dedup.minhash import signatures_from_hashes
-
-    rng = np.random.default_rng(3)
-    long = rng.integers(0, 2**63, 400, dtype=np.uint64)
-    short = long[rng.choice(400, 20, replace=False)]
-    other = rng.integers(0, 2**63, 300, dtype=np.uint64)
-    offsets = np.array([0, 400, 420, 720])
-    sigs = signatures_from_hashes(offsets, np.concatenate([long, short, other]))
-    left, right = screen_pairs(sigs, np.arange(3), np.array([0, 3]), rate=0.1)
-    pairs = set(zip(left.tolist(), right.tolist(), strict=True))
-    assert (0, 1) in pairs
-    assert (0, 2) not in pairs
+    rng = np.random.default_rng(11)
+    cases = {
+        "contained": (30, 150, 27),
+        "near": (50, 50, 45),
+        "unrelated": (30, 150, 3),
+        "unrelated_equal": (50, 50, 10),
+    }
+    passed = {}
+    for name, (small, large, common) in cases.items():
+        hits = 0
+        for _ in range(200):
+            sigs = random_sets(rng, small, large, common)
+            left, _ = screen_pairs(
+                sigs, np.arange(2), np.array([0, 2]), np.array([small, large]), threshold=0.8, containment=0.9,
+                min_contained=10,
+            )  # fmt: skip
+            hits += left.size
+        passed[name] = hits / 200
+    assert passed["contained"] == passed["near"] == 1.0
+    assert passed["unrelated"] < 0.12
+    assert passed["unrelated_equal"] < 0.02
 
 
 def edge(n: int) -> st.SearchStrategy[tuple[int, int]]:

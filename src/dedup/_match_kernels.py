@@ -92,19 +92,66 @@ def bucket_pairs(keys: np.ndarray, index_bits: int, max_full: int, left: np.ndar
             start = i
 
 
+@njit(cache=True, inline="always")
+def violation_rate(small: int, large: int, threshold: float, containment: float, min_contained: int) -> float:
+    """The largest chance that an entry violates ``min h(large) <= min h(small)`` for a wanted pair.
+
+    A near-duplicate pair (Jaccard ``J >= threshold``) has rate ``(1 + J) s / (s + l) - J``, largest at
+    ``J = threshold`` and possible only when ``s >= threshold * l``; a contained pair (containment
+    ``C >= containment``, ``s >= min_contained``) has ``(1 - C) s / (l + (1 - C) s)``. -1.0: neither is possible.
+    """
+    rate = -1.0
+    if small >= threshold * large:
+        rate = max(rate, (1.0 + threshold) * small / (small + large) - threshold)
+    if small >= min_contained:
+        rate = max(rate, (1.0 - containment) * small / (large + (1.0 - containment) * small))
+    return rate
+
+
+@njit(cache=True, inline="always")
+def within_bound(sa: np.ndarray, sb: np.ndarray, size_a: int, size_b: int, bound: int) -> bool:
+    """Whether the larger set's signature exceeds the smaller's in at most ``bound`` entries.
+
+    For equal sizes either direction will do. Stops as soon as the answer is known, which for an
+    unrelated pair is after a few times ``bound`` entries. O(len(sa)).
+    """
+    above = 0  # entries where b's minimum is larger: violations of "a inside b"
+    below = 0
+    check_above = size_a <= size_b
+    check_below = size_b <= size_a
+    for k in range(sa.size):
+        if sb[k] > sa[k]:
+            above += 1
+        elif sa[k] > sb[k]:
+            below += 1
+        if (not check_above or above > bound) and (not check_below or below > bound):
+            return False
+    return (check_above and above <= bound) or (check_below and below <= bound)
+
+
 @njit(cache=True, parallel=True)
 def containment_screen(
-    sigs: np.ndarray, rows: np.ndarray, starts: np.ndarray, perms: int, max_violations: int, flags: np.ndarray
+    sigs: np.ndarray,
+    rows: np.ndarray,
+    sizes: np.ndarray,
+    starts: np.ndarray,
+    bounds: np.ndarray,
+    threshold: float,
+    containment: float,
+    min_contained: int,
+    flags: np.ndarray,
 ) -> None:
-    """Flag pairs of rows within each group whose signatures allow a containment either way.
+    """Flag the pairs of rows within each group whose signatures allow a near-duplicate or a containment.
 
     Group ``g`` is ``rows[starts[g]:starts[g + 1]]``; its pairs ``(a, b)``, ``a < b``, in row-major order,
-    own ``flags[base[g]:...]`` where ``base`` is the running sum of ``k * (k - 1) / 2``. If ``S`` is a
-    subset of ``L`` then ``min h(L) <= min h(S)`` for every permutation ``h``; a *violation* is an entry
-    where the would-be superset's minimum is larger. A pair is flagged when either direction has at most
-    ``max_violations`` among the first ``perms`` entries. O(sum k^2 * perms).
+    own ``flags[base[g]:...]`` where ``base`` is the running sum of ``k * (k - 1) / 2``. ``sizes[r]`` is
+    row ``r``'s number of shingles. If ``S`` is a subset of ``L`` then ``min h(L) <= min h(S)`` for every
+    permutation ``h``; a *violation* is an entry where the larger set's minimum is larger (either
+    direction for equal sizes). A pair is flagged when its violations are at most
+    ``bounds[ceil(rate * (len(bounds) - 1))]`` for its :func:`violation_rate`. O(sum k^2 * num_perm).
     """
     groups = starts.size - 1
+    grid = bounds.size - 1
     base = np.zeros(groups + 1, dtype=np.int64)
     for g in range(groups):
         k = starts[g + 1] - starts[g]
@@ -114,16 +161,15 @@ def containment_screen(
         out = base[g]
         for a in range(lo, hi):
             sa = sigs[rows[a]]
+            size_a = sizes[rows[a]]
             for b in range(a + 1, hi):
-                sb = sigs[rows[b]]
-                above = 0
-                below = 0
-                for k in range(perms):
-                    if sb[k] > sa[k]:
-                        above += 1
-                    elif sa[k] > sb[k]:
-                        below += 1
-                flags[out] = min(above, below) <= max_violations
+                size_b = sizes[rows[b]]
+                rate = violation_rate(min(size_a, size_b), max(size_a, size_b), threshold, containment, min_contained)
+                flags[out] = False
+                if rate >= 0.0:
+                    flags[out] = within_bound(
+                        sa, sigs[rows[b]], size_a, size_b, bounds[min(grid, int(np.ceil(rate * grid)))]
+                    )
                 out += 1
 
 

@@ -172,7 +172,7 @@ class DedupConfig:
     order: Literal["id", "input"] = "id"
     min_shingles: int = 5
     min_contained_shingles: int = 10
-    lsh_threshold: float = 0.5
+    lsh_threshold: float = 0.4
 
     def __post_init__(self) -> None:
         for name in ("threshold", "containment", "lsh_threshold"):

@@ -257,8 +257,29 @@ def unpack_pairs(packed: NDArray[np.uint64]) -> tuple[NDArray[np.int64], NDArray
 SCREEN_MISS = 1e-6
 """Chance that :func:`screen_pairs` drops a pair right at its containment threshold."""
 
+SCREEN_GRID = 4096
+"""Violation rates are rounded up to a multiple of ``1 / SCREEN_GRID`` to look up their bound."""
+
 SCREEN_MAX_GROUP = 4096
 """Groups with more rows are not screened pair by pair (their pairs would take too much memory)."""
+
+
+def violation_bounds(perms: int, rates: NDArray[np.float64], miss: float = SCREEN_MISS) -> NDArray[np.int64]:
+    """For each rate ``p``, the smallest ``v`` with ``P(Binomial(perms, p) > v) <= miss``.
+
+    >>> violation_bounds(128, np.array([0.0, 0.1, 1.0])).tolist()
+    [0, 31, 128]
+    """
+    k = np.arange(perms + 1)
+    log_choose = np.array([math.lgamma(perms + 1) - math.lgamma(i + 1) - math.lgamma(perms - i + 1) for i in k])
+    p = np.clip(np.asarray(rates, dtype=np.float64), 0.0, 1.0)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_pmf = (
+            log_choose + np.where(k > 0, k * np.log(p), 0.0) + np.where(k < perms, (perms - k) * np.log1p(-p), 0.0)
+        )
+    tail = np.cumsum(np.exp(log_pmf)[:, ::-1], axis=1)[:, ::-1]  # tail[:, v] = P(X >= v)
+    above = np.concatenate([tail[:, 1:], np.zeros((p.shape[0], 1))], axis=1)  # P(X > v)
+    return np.asarray(np.argmax(above <= miss, axis=1), dtype=np.int64)
 
 
 def violation_bound(perms: int, rate: float, miss: float = SCREEN_MISS) -> int:
@@ -269,54 +290,58 @@ def violation_bound(perms: int, rate: float, miss: float = SCREEN_MISS) -> int:
     """
     if not 0.0 <= rate <= 1.0:
         raise ValueError(f"rate must be between 0 and 1, not {rate!r}")
-    if rate == 0.0:
-        return 0
-    k = np.arange(perms + 1)
-    log_pmf = (
-        np.array([math.lgamma(perms + 1) - math.lgamma(i + 1) - math.lgamma(perms - i + 1) for i in range(perms + 1)])
-        + k * math.log(rate)
-        + (perms - k) * (math.log1p(-rate) if rate < 1.0 else -np.inf)
-    )
-    tail = np.cumsum(np.exp(log_pmf)[::-1])[::-1]  # tail[v] = P(X >= v)
-    return int(np.flatnonzero(np.append(tail[1:], 0.0) <= miss)[0])
+    return int(violation_bounds(perms, np.array([rate]), miss)[0])
 
 
 def screen_pairs(
-    sigs: NDArray[np.uint32], rows: NDArray[np.int64], starts: NDArray[np.int64], *, rate: float
+    sigs: NDArray[np.uint32],
+    rows: NDArray[np.int64],
+    starts: NDArray[np.int64],
+    sizes: NDArray[np.int64],
+    *,
+    threshold: float,
+    containment: float,
+    min_contained: int,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Pairs within groups of rows whose signatures allow that one set (nearly) contains the other.
+    """Pairs within groups of rows whose signatures allow a near-duplicate or a containment.
 
     If ``S`` is a subset of ``L``, then for every permutation the minimum of ``L`` is at most that of
-    ``S``. When a share ``c`` of ``S`` lies in ``L``, an entry *violates* this with probability
-    ``|S - L| / |S | L| <= 1 - c``. A pair passes when either direction has at most
-    :func:`violation_bound` violations at ``rate = 1 - c``, so a pair at the threshold is dropped with
-    probability at most :data:`SCREEN_MISS`; near-duplicates at Jaccard ``t`` pass at
-    ``rate = (1 - t) / 2``. Unlike LSH this finds a short paragraph inside a much longer one, at the
-    price of checking every pair of a group (a document): ``O(k^2 * num_perm)`` for ``k`` rows.
+    ``S``; an entry *violates* this with probability ``|S - L| / |S | L|``, which the sets' sizes
+    bound for the pairs we want: for containment ``c`` of ``S`` (``s`` shingles) in ``L`` (``l``),
+    ``(1 - c) s / (l + (1 - c) s)``; for Jaccard similarity ``t``, ``(1 + t) s / (s + l) - t``. An
+    unrelated pair violates at ``s / (s + l)``, far more. A pair passes when its violations are
+    within :func:`violation_bounds` of its rate, so a wanted pair right at a threshold is dropped
+    with probability at most :data:`SCREEN_MISS`. Unlike LSH this finds a short paragraph inside a
+    much longer one, at the price of checking every pair of a group (a document):
+    ``O(k^2 * num_perm)`` for ``k`` rows.
 
     Args:
         sigs: MinHash signatures.
         rows: the row numbers to screen, grouped: group ``g`` is ``rows[starts[g]:starts[g + 1]]``.
         starts: group boundaries (non-decreasing, from 0 to ``len(rows)``).
-        rate: the largest violation rate a wanted pair can have.
+        sizes: each signature row's number of distinct shingles.
+        threshold, containment, min_contained: the pairs wanted (see :class:`dedup.config.DedupConfig`).
 
     Returns:
         ``(left, right)``: row numbers of the pairs that pass, within groups, in group order.
 
     >>> sigs = np.array([[1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, 4, 5, 6, 7, 9], [9, 1, 9, 1, 9, 1, 9, 1]], dtype=np.uint32)
-    >>> screen_pairs(sigs, np.array([0, 1, 2]), np.array([0, 3]), rate=0.01)
+    >>> sizes, wanted = np.array([20, 20, 200]), dict(threshold=0.8, containment=0.9, min_contained=10)
+    >>> screen_pairs(sigs, np.array([0, 1, 2]), np.array([0, 3]), sizes, **wanted)
     (array([0]), array([1]))
     """
-    sizes = np.diff(starts)
-    if (sizes > SCREEN_MAX_GROUP).any():
-        keep = np.flatnonzero(sizes <= SCREEN_MAX_GROUP)
+    counts = np.diff(starts)
+    if (counts > SCREEN_MAX_GROUP).any():
+        keep = np.flatnonzero(counts <= SCREEN_MAX_GROUP)
         parts = [rows[starts[g] : starts[g + 1]] for g in keep.tolist()]
         rows = np.concatenate(parts) if parts else rows[:0]
-        starts = np.concatenate(([0], np.cumsum(sizes[keep]))).astype(np.int64)
-        sizes = np.diff(starts)
-    flags = np.zeros(int((sizes * (sizes - 1) // 2).sum()), dtype=np.bool_)
-    perms = sigs.shape[1]
-    _match_kernels.containment_screen(sigs, rows, starts, perms, violation_bound(perms, rate), flags)
+        starts = np.concatenate(([0], np.cumsum(counts[keep]))).astype(np.int64)
+        counts = np.diff(starts)
+    flags = np.zeros(int((counts * (counts - 1) // 2).sum()), dtype=np.bool_)
+    bounds = violation_bounds(sigs.shape[1], np.linspace(0.0, 1.0, SCREEN_GRID + 1))
+    _match_kernels.containment_screen(
+        sigs, rows, np.asarray(sizes, dtype=np.int64), starts, bounds, threshold, containment, min_contained, flags
+    )
     count = int(np.count_nonzero(flags))
     left = np.empty(count, dtype=np.int64)
     right = np.empty(count, dtype=np.int64)

@@ -155,7 +155,6 @@ def candidates(
     banding = lsh.choose_banding(dedup.lsh_threshold, minhash.num_perm)
     index_bits = lsh.index_bits_for(eligible.size)
     keys = np.empty((banding.bands, eligible.size), dtype=np.uint64)
-    rate = max(1.0 - dedup.containment, (1.0 - dedup.threshold) / 2.0)
     screened: list[NDArray[np.uint64]] = []
     for lo, hi in document_batches(doc):
         rows = eligible[np.searchsorted(eligible, lo) : np.searchsorted(eligible, hi)]
@@ -167,7 +166,10 @@ def candidates(
         local = rows - lo
         lsh.band_keys(sigs, banding, local, index_bits=index_bits, first=first, out=keys[:, first : first + rows.size])
         starts = np.searchsorted(doc[rows], np.unique(doc[rows]))
-        a, b = lsh.screen_pairs(sigs, local, np.append(starts, rows.size).astype(np.int64), rate=rate)
+        a, b = lsh.screen_pairs(
+            sigs, local, np.append(starts, rows.size).astype(np.int64), sizes[lo:hi], threshold=dedup.threshold,
+            containment=dedup.containment, min_contained=dedup.min_contained_shingles,
+        )  # fmt: skip
         screened.append(lsh.pack_pairs(a + lo, b + lo))
     left, right = lsh.pairs_from_keys(keys, index_bits, eligible)
     packed = lsh.pack_pairs(left, right)
