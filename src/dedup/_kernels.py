@@ -4,7 +4,9 @@ Everything here takes and returns numpy arrays; Python never loops per token or 
 The public wrappers live in :mod:`dedup.shingle` and :mod:`dedup.minhash`, which document the
 scheme; this module documents each kernel's complexity. All kernels are compiled with
 ``cache=True``, so only the first run after an install pays the compile time, and release the GIL
-(``nogil=True``), so Python can encode the next batch of texts while a kernel runs.
+(``nogil=True``): the wrappers run them on batches of texts in several Python threads at once (one per
+core) while the main thread encodes the next batch. Threads that wait on a Python future sleep; numba's
+``parallel=True`` regions (OpenMP spin-waiting) cost about 10 ms per launch on a loaded machine.
 
 Integer discipline: numba promotes mixed signed/unsigned 64-bit arithmetic to float64, so hashing
 is done in ``uint64`` with ``uint64`` constants only, and 32-bit values are kept masked in ``uint64``.
@@ -16,7 +18,7 @@ A text's bytes are ``data[starts[d]:starts[d + 1]]`` (UTF-8, from ``str.encode("
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from dedup._sha1 import sha1_64
 
@@ -323,7 +325,7 @@ def max_span(starts: np.ndarray, lo: int, hi: int) -> int:
     return longest
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@njit(cache=True, nogil=True)
 def signatures_from_bytes(
     data: np.ndarray,
     starts: np.ndarray,
@@ -340,11 +342,11 @@ def signatures_from_bytes(
 ) -> None:
     """MinHash rows of the texts of ``data`` into ``out`` (pre-filled with 0xFFFFFFFF).
 
-    Parallel over tasks of 64 texts. O(bytes + shingles * (ngram + num_perm)); with SHA-1,
+    Texts go in tasks of 64 that share scratch buffers. O(bytes + shingles * (ngram + num_perm)); with SHA-1,
     O(bytes * ngram + shingles * num_perm). Scratch per task: O(longest text).
     """
     n = starts.size - 1
-    for task in prange((n + DOCS_PER_TASK - 1) // DOCS_PER_TASK):
+    for task in range((n + DOCS_PER_TASK - 1) // DOCS_PER_TASK):
         lo = task * DOCS_PER_TASK
         hi = min(n, lo + DOCS_PER_TASK)
         longest = max_span(starts, lo, hi)
@@ -367,12 +369,12 @@ def signatures_from_bytes(
             permute_min(xs, count, a, b, out[d])
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@njit(cache=True, nogil=True)
 def signatures_from_csr(offsets: np.ndarray, hashes: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     """MinHash rows from CSR shingle hashes into ``out`` (pre-filled). O(len(hashes) * num_perm)."""
-    for d in prange(offsets.size - 1):
+    xs = np.empty(max_span(offsets, 0, offsets.size - 1), dtype=np.uint32)
+    for d in range(offsets.size - 1):
         lo, hi = offsets[d], offsets[d + 1]
-        xs = np.empty(hi - lo, dtype=np.uint32)
         for j in range(hi - lo):
             xs[j] = minhash_input(hashes[lo + j])
         permute_min(xs, hi - lo, a, b, out[d])
@@ -411,7 +413,7 @@ def given_tokens(
         tok_hash[t] = fmix64(h)
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@njit(cache=True, nogil=True)
 def signatures_from_token_bytes(
     data: np.ndarray,
     tok_bytes: np.ndarray,
@@ -424,10 +426,10 @@ def signatures_from_token_bytes(
 ) -> None:
     """MinHash rows of pre-tokenised texts: text ``d`` has tokens ``doc_tokens[d] .. doc_tokens[d + 1] - 1``.
 
-    Parallel over tasks of 64 texts. O(bytes + shingles * (ngram + num_perm)).
+    Texts go in tasks of 64 that share scratch buffers. O(bytes + shingles * (ngram + num_perm)).
     """
     n = doc_tokens.size - 1
-    for task in prange((n + DOCS_PER_TASK - 1) // DOCS_PER_TASK):
+    for task in range((n + DOCS_PER_TASK - 1) // DOCS_PER_TASK):
         lo = task * DOCS_PER_TASK
         hi = min(n, lo + DOCS_PER_TASK)
         most = 1

@@ -7,12 +7,12 @@ set its MinHash signature summarises.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from dedup._kernels import DOCS_PER_TASK, max_span, shingle_count, shingle_hash, tokenize
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@njit(cache=True, nogil=True)
 def shingle_counts(
     data: np.ndarray,
     starts: np.ndarray,
@@ -26,7 +26,7 @@ def shingle_counts(
 ) -> None:
     """Number of shingles (with repeats) of each text into ``counts``. O(bytes)."""
     n = starts.size - 1
-    for task in prange((n + DOCS_PER_TASK - 1) // DOCS_PER_TASK):
+    for task in range((n + DOCS_PER_TASK - 1) // DOCS_PER_TASK):
         lo = task * DOCS_PER_TASK
         hi = min(n, lo + DOCS_PER_TASK)
         tok_hash = np.empty(max_span(starts, lo, hi) + 1, dtype=np.uint64)
@@ -40,7 +40,7 @@ def shingle_counts(
             counts[d] = shingle_count(ntok, ngram)
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@njit(cache=True, nogil=True)
 def shingle_sets(
     data: np.ndarray,
     starts: np.ndarray,
@@ -60,7 +60,7 @@ def shingle_sets(
     ``bounds`` comes from :func:`shingle_counts`. O(bytes + s log s) for s shingles of a text.
     """
     n = starts.size - 1
-    for task in prange((n + DOCS_PER_TASK - 1) // DOCS_PER_TASK):
+    for task in range((n + DOCS_PER_TASK - 1) // DOCS_PER_TASK):
         lo = task * DOCS_PER_TASK
         hi = min(n, lo + DOCS_PER_TASK)
         longest = max_span(starts, lo, hi)
@@ -89,20 +89,20 @@ def shingle_sets(
             sizes[d] = size
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@njit(cache=True, nogil=True)
 def compact(bounds: np.ndarray, hashes: np.ndarray, offsets: np.ndarray, out: np.ndarray) -> None:
     """Copy ``hashes[bounds[d]:...]`` to ``out[offsets[d]:offsets[d + 1]]``. O(len(out))."""
-    for d in prange(offsets.size - 1):
+    for d in range(offsets.size - 1):
         lo = bounds[d]
         for j in range(offsets[d + 1] - offsets[d]):
             out[offsets[d] + j] = hashes[lo + j]
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@njit(cache=True, nogil=True)
 def intersections(offsets: np.ndarray, hashes: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Size of the intersection of sorted sets ``left[p]`` and ``right[p]``. O(|left| + |right|) per pair."""
     out = np.empty(left.size, dtype=np.int64)
-    for p in prange(left.size):
+    for p in range(left.size):
         i, i_end = offsets[left[p]], offsets[left[p] + 1]
         j, j_end = offsets[right[p]], offsets[right[p] + 1]
         common = 0

@@ -39,7 +39,16 @@ from numpy.typing import NDArray
 
 from dedup import _kernels
 from dedup.config import MinHashConfig
-from dedup.shingle import HashFunc, as_text_list, byte_starts, char_lengths, each_batch, encode, kernel_tables
+from dedup.shingle import (
+    HashFunc,
+    as_text_list,
+    byte_starts,
+    char_lengths,
+    each_batch,
+    each_chunk,
+    encode,
+    kernel_tables,
+)
 from dedup.tokens import Unsegmented
 
 EMPTY = np.uint32(0xFFFFFFFF)
@@ -74,7 +83,7 @@ def signatures(
     """MinHash signatures of word n-gram shingles, one row per text.
 
     Equal to ``signatures_from_hashes(*shingle_hashes(texts, ...), ...)``, but computed in one pass
-    without building the shingle sets. Parallel over texts (numba threads).
+    without building the shingle sets. Batches of texts run on all cores (threads).
 
     Args:
         texts: the texts.
@@ -143,9 +152,15 @@ def signatures_from_tokens(
     data, char_offsets = encode(tokens, char_lengths(tokens))
     a, b = permutations(cfg.num_perm, cfg.seed)
     out = np.full((len(docs), cfg.num_perm), EMPTY, dtype=np.uint32)
-    _kernels.signatures_from_token_bytes(
-        data, byte_starts(data, char_offsets), doc_tokens, cfg.ngram, cfg.hashfunc == "sha1", a, b, out
-    )
+    tok_bytes = byte_starts(data, char_offsets)
+    sha1 = cfg.hashfunc == "sha1"
+
+    def work(lo: int, hi: int) -> None:
+        _kernels.signatures_from_token_bytes(
+            data, tok_bytes, doc_tokens[lo : hi + 1], cfg.ngram, sha1, a, b, out[lo:hi]
+        )
+
+    each_chunk(len(docs), 1 << 12, work)
     return out
 
 
@@ -168,7 +183,11 @@ def signatures_from_hashes(
         raise ValueError("offsets must be non-decreasing")
     a, b = permutations(num_perm, seed)
     out = np.full((offsets.size - 1, num_perm), EMPTY, dtype=np.uint32)
-    _kernels.signatures_from_csr(offsets, hashes, a, b, out)
+
+    def work(lo: int, hi: int) -> None:
+        _kernels.signatures_from_csr(offsets[lo : hi + 1], hashes, a, b, out[lo:hi])
+
+    each_chunk(offsets.size - 1, 1 << 13, work)
     return out
 
 

@@ -24,10 +24,12 @@ True
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Literal
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -93,30 +95,49 @@ Work = Callable[[int, int, NDArray[np.uint8], NDArray[np.int64]], None]
 """``work(lo, hi, data, starts)``: process texts ``lo:hi``, given as UTF-8 ``data`` and byte ``starts``."""
 
 
-def each_batch(texts: Sequence[str], lengths: NDArray[np.int64], work: Work) -> None:
-    """Call ``work`` on each batch of texts; encode the next batch in Python while it runs on this one.
+def worker_count() -> int:
+    """Threads to run kernels on: numba's thread count (one per core, or ``NUMBA_NUM_THREADS``)."""
+    return max(1, int(numba.get_num_threads()))
 
-    ``work`` runs in a second thread (the kernels release the GIL), at most one batch at a time, in order.
+
+def each_batch(texts: Sequence[str], lengths: NDArray[np.int64], work: Work) -> None:
+    """Call ``work`` on each batch of texts, in worker threads, while this thread encodes the next batches.
+
+    The kernels release the GIL, so batches run on all cores at once. At most one batch per worker waits
+    encoded, which bounds the working memory to a few batches.
     """
     ranges = list(batches(lengths))
-    if len(ranges) == 1:
-        lo, hi = ranges[0]
-        data, char_offsets = encode(texts[lo:hi], lengths[lo:hi], lo)
-        work(lo, hi, data, byte_starts(data, char_offsets))
+    workers = min(worker_count(), len(ranges))
+    if workers <= 1:
+        for lo, hi in ranges:
+            data, char_offsets = encode(texts[lo:hi], lengths[lo:hi], lo)
+            work(lo, hi, data, byte_starts(data, char_offsets))
         return
 
     def run(lo: int, hi: int, data: NDArray[np.uint8], char_offsets: NDArray[np.int64]) -> None:
         work(lo, hi, data, byte_starts(data, char_offsets))
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: Future[None] | None = None
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[None]] = deque()
         for lo, hi in ranges:
             data, char_offsets = encode(texts[lo:hi], lengths[lo:hi], lo)
-            if pending is not None:
-                pending.result()
-            pending = pool.submit(run, lo, hi, data, char_offsets)
-        if pending is not None:
-            pending.result()
+            pending.append(pool.submit(run, lo, hi, data, char_offsets))
+            while len(pending) > workers:
+                pending.popleft().result()
+        for future in pending:
+            future.result()
+
+
+def each_chunk(n: int, grain: int, work: Callable[[int, int], None]) -> None:
+    """Call ``work(lo, hi)`` on chunks of ``range(n)`` of about ``grain`` items, in worker threads."""
+    chunks = [(lo, min(n, lo + grain)) for lo in range(0, n, grain)]
+    if min(worker_count(), len(chunks)) <= 1:
+        for lo, hi in chunks:
+            work(lo, hi)
+        return
+    with ThreadPoolExecutor(max_workers=worker_count()) as pool:
+        for future in [pool.submit(work, lo, hi) for lo, hi in chunks]:
+            future.result()
 
 
 def batches(lengths: NDArray[np.int64], chars: int | None = None) -> Iterator[tuple[int, int]]:
@@ -233,7 +254,12 @@ def pair_similarity(
         bad = (pos < 0) | (pos >= n)
         if bad.any():
             raise ValueError(f"{side} holds {int(pos[bad][0])}, not a text number (0 to {n - 1})")
-    common = _set_kernels.intersections(offsets, hashes, lpos, rpos).astype(np.float64)
+    common = np.empty(lpos.size, dtype=np.float64)
+
+    def work(lo: int, hi: int) -> None:
+        common[lo:hi] = _set_kernels.intersections(offsets, hashes, lpos[lo:hi], rpos[lo:hi])
+
+    each_chunk(lpos.size, 1 << 16, work)
     sizes = np.diff(offsets).astype(np.float64)
     union = sizes[lpos] + sizes[rpos] - common
     jaccard = np.divide(common, union, out=np.zeros_like(common), where=union > 0)
