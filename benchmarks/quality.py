@@ -6,7 +6,9 @@ Usage::
 
 A pairs folder holds ``NAME.input.txt`` (a plain-text dump of a page, chrome included) and
 ``NAME.gold.txt`` (what a careful reader keeps); a scrapinghub-style ``NAME.meta.json`` with a
-``url`` gives the page's site, so that dedup can also learn site templates. Each contender turns
+``url`` gives the page's site, so that dedup can also learn site templates. A folder of
+``NAME.snippets.json`` instead (trafilatura's evaluation format: snippets that must stay,
+``with``, and snippets that must go, ``without``) is scored by snippet precision and recall. Each contender turns
 every input into an output (its kept lines joined by newlines) and is scored with the
 scrapinghub article-extraction-benchmark metric: per document, the multisets of word 4-grams of
 gold and output give precision and recall; these are averaged over documents (macro) and the F1
@@ -45,18 +47,55 @@ HELDOUT_PERCENT = 25
 
 @dataclass(frozen=True, slots=True)
 class Pair:
-    """One evaluation document: its name, input lines, gold text and site (when known)."""
+    """One evaluation document: its name, input lines, gold text (or snippets) and site (when known)."""
 
     name: str
     lines: tuple[str, ...]
     gold: str
     site: str | None
     heldout: bool
+    keep: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
 
 
 def is_heldout(folder: str, name: str) -> bool:
     """Whether a document belongs to the held-out split (stable across runs and machines)."""
     return zlib.crc32(f"{folder}/{name}".encode()) % 100 < HELDOUT_PERCENT
+
+
+def read_lines(path: Path) -> tuple[str, ...]:
+    """The non-empty lines of an input dump, stripped: one paragraph each."""
+    return tuple(s for s in (raw.strip() for raw in path.read_text(errors="replace").splitlines()) if s)
+
+
+def load_snippets(folder: Path, split: str = "all") -> list[Pair]:
+    """The (input, snippets) pairs of a trafilatura-style folder, filtered to ``split``."""
+    pairs = []
+    for path in sorted(folder.glob("*.snippets.json")):
+        name = path.name[: -len(".snippets.json")]
+        source = folder / f"{name}.input.txt"
+        held = is_heldout(folder.name, name)
+        if source.exists() and (split == "all" or (split == "heldout") == held):
+            item = json.loads(path.read_text())
+            site = urlsplit(item.get("url", "")).hostname
+            pairs.append(Pair(name, read_lines(source), "", site, held, tuple(item["with"]), tuple(item["without"])))
+    return pairs
+
+
+def snippet_score(pairs: Sequence[Pair], outputs: Iterator[str]) -> tuple[float, float, float]:
+    """Micro precision, recall and F1 of snippets: kept ``with`` snippets, leaked ``without`` ones."""
+    tp = fp = fn = 0
+    for pair, out in zip(pairs, outputs, strict=True):
+        text = squash(out)
+        kept = sum(squash(s) in text for s in pair.keep)
+        tp, fn, fp = tp + kept, fn + len(pair.keep) - kept, fp + sum(squash(s) in text for s in pair.drop)
+    p, r = (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0)
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+def squash(text: str) -> str:
+    """Runs of white space as one space, ends stripped (how snippets are matched)."""
+    return " ".join(text.split())
 
 
 def load_pairs(folder: Path, split: str = "all") -> list[Pair]:
@@ -67,7 +106,7 @@ def load_pairs(folder: Path, split: str = "all") -> list[Pair]:
         source = folder / f"{name}.input.txt"
         if not source.exists():
             continue
-        lines = tuple(s for s in (raw.strip() for raw in source.read_text(errors="replace").splitlines()) if s)
+        lines = read_lines(source)
         meta = folder / f"{name}.meta.json"
         site = urlsplit(json.loads(meta.read_text()).get("url", "")).hostname if meta.exists() else None
         held = is_heldout(folder.name, name)
@@ -147,12 +186,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("|---|---|---|---|---|---|---|---|")
     for folder in args.folders:
         pairs = load_pairs(folder, args.split)
+        scorer = score
         if not pairs:
-            print(f"error: no NAME.input.txt + NAME.gold.txt pairs in {folder}", file=sys.stderr)
+            pairs, scorer = load_snippets(folder, args.split), snippet_score
+        if not pairs:
+            print(f"error: no NAME.input.txt + NAME.gold.txt (or .snippets.json) pairs in {folder}", file=sys.stderr)
             return 2
         for name in chosen:
             start = time.perf_counter()
-            p, r, f = score(pairs, runners[name](pairs))
+            p, r, f = scorer(pairs, runners[name](pairs))
             took = time.perf_counter() - start
             cells = (folder.name, args.split, len(pairs), name, f"{p:.3f}", f"{r:.3f}", f"{f:.3f}", f"{took:.1f}")
             print("| " + " | ".join(map(str, cells)) + " |" if args.markdown else "  ".join(map(str, cells)))
