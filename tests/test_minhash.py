@@ -131,6 +131,13 @@ def test_bad_parameters(kwargs: dict[str, object], error: type[Exception], match
         signatures(["a"], **kwargs)  # type: ignore[arg-type]
 
 
+def test_bad_tokens() -> None:
+    with pytest.raises(TypeError, match=r"docs\[1\]\[2\] must be str, not bytes"):
+        signatures_from_tokens([["a"], ["b", "c", b"d"]])
+    with pytest.raises(TypeError, match="single str"):
+        signatures_from_tokens("abc")  # type: ignore[arg-type]
+
+
 def test_bad_csr() -> None:
     with pytest.raises(ValueError, match="offsets must run from 0"):
         signatures_from_hashes(np.array([0, 3]), np.zeros(2, dtype=np.uint64))

@@ -53,6 +53,13 @@ def test_batches_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     assert all(np.array_equal(w, s) for w, s in zip(whole, split, strict=True))
 
 
+def test_bad_text_in_a_later_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shingle, "BATCH_CHARS", 8)
+    texts: list[object] = ["some words here"] * 20 + [b"bytes"]
+    with pytest.raises(TypeError, match=r"texts\[20\] must be str, not bytes"):
+        shingle_hashes(texts)  # type: ignore[arg-type]
+
+
 def test_lone_surrogate_separates() -> None:
     _, hashes = shingle_hashes(["ab\ud800cd", "ab cd"], ngram=2)
     assert hashes[0] == hashes[1]

@@ -149,7 +149,13 @@ def signatures_from_tokens(
     doc_tokens = np.zeros(len(docs) + 1, dtype=np.int64)
     np.cumsum(counts, out=doc_tokens[1:])
     tokens = list(chain.from_iterable(docs))
-    data, char_offsets = encode(tokens, char_lengths(tokens))
+    try:
+        data, char_offsets = encode(tokens, char_lengths(tokens))
+    except TypeError:
+        bad = next(k for k, t in enumerate(tokens) if not isinstance(t, str))
+        doc = int(np.searchsorted(doc_tokens, bad, side="right")) - 1
+        kind = type(tokens[bad]).__name__
+        raise TypeError(f"docs[{doc}][{bad - doc_tokens[doc]}] must be str, not {kind}") from None
     a, b = permutations(cfg.num_perm, cfg.seed)
     out = np.full((len(docs), cfg.num_perm), EMPTY, dtype=np.uint32)
     tok_bytes = byte_starts(data, char_offsets)
