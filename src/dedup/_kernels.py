@@ -13,6 +13,9 @@ is done in ``uint64`` with ``uint64`` constants only, and 32-bit values are kept
 
 A text's bytes are ``data[starts[d]:starts[d + 1]]`` (UTF-8, from ``str.encode("utf-8",
 "surrogatepass")``, so every byte sequence here is well formed).
+
+numba's on-disk cache keys a kernel on its own file only: after editing :mod:`dedup._sha1`, touch this
+file (and :mod:`dedup._set_kernels`) or clear ``__pycache__``.
 """
 
 from __future__ import annotations

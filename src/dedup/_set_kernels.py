@@ -2,6 +2,9 @@
 
 They share the tokeniser and shingle hash of :mod:`dedup._kernels`, so a text's set here is exactly the
 set its MinHash signature summarises.
+
+numba's on-disk cache keys a kernel on its own file only: after editing a kernel imported from
+:mod:`dedup._kernels`, touch this file (or clear ``__pycache__``) so these are compiled again.
 """
 
 from __future__ import annotations
