@@ -313,3 +313,12 @@ def test_config_is_validated() -> None:
         DedupConfig(min_shingles=2.5)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"texts, doc_rank and position differ in length: 1, 2, 1"):
         match.match_texts(["a"], [0, 1], [0])
+
+
+def test_empty_and_tokenless_inputs() -> None:
+    assert find_duplicates([]) == []
+    assert mark_duplicates([], DedupConfig(), MinHashConfig()) == []
+    assert find_duplicates([("a", 0, ""), ("a", 1, "—"), ("b", 0, "")]) == []
+    m = match.match_texts(["", "?"], [0, 0], [0, 1])
+    assert m.duplicate_of.tolist() == [-1, -1]
+    assert m.shingles.tolist() == [0, 0]
