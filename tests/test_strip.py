@@ -184,3 +184,15 @@ def test_templates_leave_unknown_sites_and_long_lines():
     assert all(p.kept for p in out[0])
     assert out[2][0].kept
     assert not out[2][1].kept
+
+
+PAGES = sorted((Path(__file__).parent / "cases" / "strip" / "pages").glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.stem)
+def test_hand_written_pages(path):
+    """Each case page marks its article lines "+ " and its chrome "- "; titles and standfirsts included."""
+    rows = [line for line in path.read_text(encoding="utf-8").splitlines() if line[:2] in ("+ ", "- ")]
+    decisions = decide_lines([row[2:] for row in rows], StripConfig())
+    wrong = [(row, d.rule, d.score) for row, d in zip(rows, decisions, strict=True) if (row[0] == "+") != d.keep]
+    assert not wrong

@@ -99,52 +99,64 @@ def decide_lines(
     texts = [c[-1].text if c else t for t, c in zip(lines, cuts, strict=True)]
     scores: list[float | None] = [None] * len(lines)
     decisions = [LineDecision(True, t, c) for t, c in zip(texts, cuts, strict=True)]
+    matches = [match_line(t, rules) for t in lines]
     if config.classifier and lines:
         model = load_model() if model is None else model
         x = line_features(texts, rules) if features is None else features
         probs = model.predict(x)
         keep = smooth(probs, config.switch_cost, config.bias)
-        keep = rescue(texts, keep, [float(p) for p in probs])
+        keep = rescue(texts, keep, [float(p) for p in probs], [m is not None for m in matches])
         scores = [float(p) for p in probs]
         decisions = [classified(d, k, float(p)) for d, k, p in zip(decisions, keep, probs, strict=True)]
     if rules:
-        decisions = apply_rules(lines, decisions, scores, rules)
+        decisions = apply_rules(lines, decisions, scores, matches)
     if config.repeated_alt:
         decisions = drop_repeated_alt(decisions, config.repeated_alt)
     return decisions
 
 
-def rescue(texts: Sequence[str], keep: list[bool], scores: Sequence[float]) -> list[bool]:
+def rescue(texts: Sequence[str], keep: list[bool], scores: Sequence[float], ruled: Sequence[bool]) -> list[bool]:
     """Keep what the context pass drops at the article's edges although a reader would keep it.
 
-    A sentence that ends a run of article lines, or opens one, stays when the classifier gave it
-    at least ``RESCUE_SCORE`` (short closing lines like "Thank you very much!" score low only
-    because they are short). The title stays too: the last heading-like line (``TITLE_WORDS``
-    words, no final full stop, not a byline) among the few lines before the article's first
-    kept line, when that line opens the page's first third.
+    Lines a chrome rule claims (``ruled``: bylines, share buttons) are skipped when looking for
+    neighbours. A sentence next to a kept line stays when the classifier gave it at least
+    ``RESCUE_SCORE``: closing lines like "Thank you very much!" and a standfirst separated from
+    the body by a byline score low only because they are short or set apart. The title stays
+    too: the nearest heading-like line (``TITLE_WORDS`` words, no final full stop, not a byline)
+    among the ``TITLE_REACH`` lines before the first kept line, when that line opens the page's
+    first half.
 
-    >>> rescue(["Big news today in Hanoi", "by A. B.", "The minister said the talks would go on.",
-    ...         "It went on.", "Thank you all!", "Home", "Contact", "About"],
-    ...        [False, False, True, True, False, False, False, False], [0.4, 0.1, 0.9, 0.8, 0.35, 0.1, 0.1, 0.1])
+    >>> texts = ["Big news today in Hanoi", "by A. B.", "The talks went on.", "The minister said so.",
+    ...          "Thank you all!", "Home", "Contact", "About"]
+    >>> rescue(texts, [False, False, False, True, False, False, False, False],
+    ...        [0.4, 0.1, 0.4, 0.9, 0.35, 0.1, 0.1, 0.1], [False, True, False, False, False, False, False, False])
     [True, False, True, True, True, False, False, False]
     """
     out = list(keep)
-    n = len(texts)
-    for i in range(n):
-        if keep[i]:
-            continue
-        edge = (i > 0 and keep[i - 1]) or (i + 1 < n and keep[i + 1])
-        if edge and scores[i] >= RESCUE_SCORE and len(WORD.findall(texts[i])) >= 3 and SENTENCE_END.search(texts[i]):
+    live = [i for i, r in enumerate(ruled) if not r]
+    for pos, i in enumerate(live):
+        edge = (pos > 0 and keep[live[pos - 1]]) or (pos + 1 < len(live) and keep[live[pos + 1]])
+        if not keep[i] and edge and scores[i] >= RESCUE_SCORE and is_sentence(texts[i]):
             out[i] = True
-    first = next((i for i, k in enumerate(keep) if k), None)
-    if first is None or first > n / 3:
+    first = next((pos for pos, i in enumerate(live) if out[i]), None)
+    if first is None or live[first] > len(texts) / 2:
         return out
-    for j in range(first - 1, max(first - 1 - TITLE_REACH, -1), -1):
-        words = len(WORD.findall(texts[j]))
-        if TITLE_WORDS[0] <= words <= TITLE_WORDS[1] and not texts[j].endswith(".") and not BYLINE.match(texts[j]):
-            out[j] = True
+    for pos in range(first - 1, max(first - 1 - TITLE_REACH, -1), -1):
+        text = texts[live[pos]]
+        words = len(WORD.findall(text))
+        if TITLE_WORDS[0] <= words <= TITLE_WORDS[1] and not text.endswith(".") and not BYLINE.match(text):
+            out[live[pos]] = True
             break
     return out
+
+
+def is_sentence(text: str) -> bool:
+    """Three words or more and sentence-final punctuation.
+
+    >>> is_sentence("Thank you very much!"), is_sentence("Read more"), is_sentence("Yes.")
+    (True, False, False)
+    """
+    return len(WORD.findall(text)) >= 3 and bool(SENTENCE_END.search(text))
 
 
 def classified(decision: LineDecision, keep: bool, prob: float) -> LineDecision:
@@ -158,15 +170,17 @@ def classified(decision: LineDecision, keep: bool, prob: float) -> LineDecision:
 
 
 def apply_rules(
-    lines: Sequence[str], decisions: list[LineDecision], scores: list[float | None], rules: tuple[ChromeRule, ...]
+    lines: Sequence[str],
+    decisions: list[LineDecision],
+    scores: list[float | None],
+    matches: Sequence[ChromeRule | None],
 ) -> list[LineDecision]:
-    """Overrule the classifier where a chrome pattern matches, and cut the page's tail."""
+    """Overrule the classifier where a chrome pattern matched (``matches``), and cut the page's tail."""
     out = list(decisions)
     n = len(lines)
     words = [len(WORD.findall(t)) for t in lines]
     tail_from: int | None = None
-    for i, text in enumerate(lines):
-        rule = match_line(text, rules)
+    for i, rule in enumerate(matches):
         if rule is None or (rule.kind == "last" and i < n - LAST_LINES):
             continue
         out[i] = LineDecision(False, decisions[i].text, (), f"chrome:{rule.name}", f"matches the {rule.name} pattern",
