@@ -145,8 +145,8 @@ def format_clusters(clusters: Sequence[Cluster], *, width: int = 100) -> str:
     >>> print(format_clusters([Cluster(kept, (copy,))], width=60))
     1 cluster, 1 paragraph removed
     <BLANKLINE>
-    [1] kept       a #3: The full paragraph, with more words.
-        near 0.831 b #0: The full paragraph with more words
+    [1] kept            a #3: The full paragraph, with more words.
+        near      0.831 b #0: The full paragraph with more words
     """
     removed = sum(len(c.removed) for c in clusters)
     lines = [f"{plural(len(clusters), 'cluster')}, {plural(removed, 'paragraph')} removed"]
@@ -159,7 +159,7 @@ def format_clusters(clusters: Sequence[Cluster], *, width: int = 100) -> str:
 
 def member_line(member: Member, width: int) -> str:
     """``kind similarity doc #position: text`` with the text shortened to fit ``width``."""
-    label = "kept      " if member.kind == "kept" else f"{member.kind} {member.similarity:.3f}"
+    label = f"{'kept':<15}" if member.kind == "kept" else f"{member.kind:<9} {member.similarity:.3f}"
     head = f"{label} {member.ref.doc_id} #{member.ref.index}: "
     return head + textwrap.shorten(member.text, max(width - len(head), 20), placeholder=" …")
 
