@@ -287,6 +287,21 @@ def shingle_hash(
 
 
 @njit(cache=True, inline="always")
+def combine_all(tok_hash: np.ndarray, count: int, width: int, combined: np.ndarray, xs: np.ndarray) -> None:
+    """The minhash inputs of shingles ``0 .. count - 1`` (fast hash), as :func:`shingle_hash` computes them.
+
+    Loops run over shingles (token ``t`` of every shingle at once), so they vectorise. O(count * width).
+    """
+    for j in range(count):
+        combined[j] = COMBINE_SEED
+    for t in range(width):
+        for j in range(count):
+            combined[j] = (combined[j] ^ tok_hash[j + t]) * COMBINE_MULT
+    for j in range(count):
+        xs[j] = minhash_input(fmix64(combined[j]))
+
+
+@njit(cache=True, inline="always")
 def minhash_input(h: np.uint64) -> np.uint32:
     """The 32-bit value a shingle hash enters the permutations as: ``fmix32(h mod 2**32)``."""
     return np.uint32(fmix32(h & M32))
@@ -360,6 +375,7 @@ def signatures_from_bytes(
         buf = np.empty(4 * spans + 4, dtype=np.uint8)
         w = np.empty(80, dtype=np.uint64)
         xs = np.empty(longest + 1, dtype=np.uint32)
+        combined = np.empty(longest + 1, dtype=np.uint64)
         for d in range(lo, hi):
             ntok = tokenize(
                 data, starts[d], starts[d + 1], index, blocks, expansions, ascii_fold, runs, sha1,
@@ -367,8 +383,11 @@ def signatures_from_bytes(
             )  # fmt: skip
             width = min(ntok, ngram)
             count = shingle_count(ntok, ngram)
-            for j in range(count):
-                xs[j] = minhash_input(shingle_hash(j, width, sha1, tok_hash, tok_start, tok_end, buf, w))
+            if sha1:
+                for j in range(count):
+                    xs[j] = minhash_input(sha1_64(buf, tok_start[j], tok_end[j + width - 1], w))
+            else:
+                combine_all(tok_hash, count, width, combined, xs)
             permute_min(xs, count, a, b, out[d])
 
 
