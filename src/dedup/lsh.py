@@ -212,7 +212,11 @@ def band_keys(
     """
     if out is None:
         out = np.empty((banding.bands, rows.size), dtype=np.uint64)
-    _match_kernels.band_keys(np.ascontiguousarray(sigs), rows, banding.bands, banding.rows, index_bits, first, out)
+    # A slice of a wider array is written through a contiguous buffer: twice as fast as strided stores.
+    target = out if out.flags.c_contiguous else np.empty(out.shape, dtype=np.uint64)
+    _match_kernels.band_keys(np.ascontiguousarray(sigs), rows, banding.bands, banding.rows, index_bits, first, target)
+    if target is not out:
+        out[...] = target
     return out
 
 

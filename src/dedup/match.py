@@ -123,7 +123,9 @@ def match_texts(
     jaccard, contained = pair_similarity(offsets, hashes, left, right)
     ok = is_duplicate(jaccard, contained, sizes[left], dedup)
     labels = _match_kernels.components(len(ordered), left[ok], right[ok])
-    text_hash = np.fromiter(map(hash, ordered), dtype=np.int64, count=len(ordered))
+    clustered = in_clusters(np.arange(len(ordered), dtype=np.int64), labels)
+    text_hash = np.zeros(len(ordered), dtype=np.int64)  # only needed to tell exact copies from near ones
+    text_hash[clustered] = np.fromiter((hash(ordered[i]) for i in clustered.tolist()), np.int64, clustered.size)
     extends = ok & (jaccard < dedup.threshold) & (sizes[left] < sizes[right])
     rep, kind, sim = keep_rule(labels, doc, sizes, (left[extends], right[extends]), offsets, hashes, text_hash, dedup)
     out_rep = np.full(len(texts), -1, dtype=np.int64)
