@@ -132,3 +132,11 @@ def test_long_tokens_match_reference() -> None:
     texts = ["x" * 70 + "Y" * 90 + " short " + "é" * 40, "a" * 64 + "b" + " z"]
     offsets, hashes = shingle_hashes(texts, ngram=1)
     assert as_sets(offsets, hashes) == [ref_hash_set(t, 1) for t in texts]
+
+
+@pytest.mark.parametrize("words", [40, 300, 511, 513, 2000])
+def test_large_sets_sorted_like_reference(words: int) -> None:
+    rng = np.random.default_rng(words)
+    text = " ".join(f"w{int(x)}" for x in rng.integers(0, words // 2 + 1, words))
+    offsets, hashes = shingle_hashes([text, text[: len(text) // 3]])
+    assert as_sets(offsets, hashes) == [ref_hash_set(text), ref_hash_set(text[: len(text) // 3])]

@@ -287,8 +287,8 @@ def shingle_hash(
 
 
 @njit(cache=True, inline="always")
-def combine_all(tok_hash: np.ndarray, count: int, width: int, combined: np.ndarray, xs: np.ndarray) -> None:
-    """The minhash inputs of shingles ``0 .. count - 1`` (fast hash), as :func:`shingle_hash` computes them.
+def combine_all(tok_hash: np.ndarray, count: int, width: int, combined: np.ndarray) -> None:
+    """The fast hashes of shingles ``0 .. count - 1`` into ``combined``, as :func:`shingle_hash` computes them.
 
     Loops run over shingles (token ``t`` of every shingle at once), so they vectorise. O(count * width).
     """
@@ -298,7 +298,7 @@ def combine_all(tok_hash: np.ndarray, count: int, width: int, combined: np.ndarr
         for j in range(count):
             combined[j] = (combined[j] ^ tok_hash[j + t]) * COMBINE_MULT
     for j in range(count):
-        xs[j] = minhash_input(fmix64(combined[j]))
+        combined[j] = fmix64(combined[j])
 
 
 @njit(cache=True, inline="always")
@@ -387,7 +387,9 @@ def signatures_from_bytes(
                 for j in range(count):
                     xs[j] = minhash_input(sha1_64(buf, tok_start[j], tok_end[j + width - 1], w))
             else:
-                combine_all(tok_hash, count, width, combined, xs)
+                combine_all(tok_hash, count, width, combined)
+                for j in range(count):
+                    xs[j] = minhash_input(combined[j])
             permute_min(xs, count, a, b, out[d])
 
 

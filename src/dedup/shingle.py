@@ -202,26 +202,21 @@ def shingle_hashes(
     lengths = char_lengths(texts)
     index, blocks, expansions, ascii_fold, runs = kernel_tables(cfg.unsegmented)
     sizes = np.zeros(len(texts), dtype=np.int64)
-    parts: list[tuple[int, NDArray[np.int64], NDArray[np.uint64]]] = []
+    parts: list[tuple[int, NDArray[np.uint64]]] = []
 
     def work(lo: int, hi: int, data: NDArray[np.uint8], starts: NDArray[np.int64]) -> None:
-        bounds = np.zeros(hi - lo + 1, dtype=np.int64)
-        _set_kernels.shingle_counts(data, starts, index, blocks, expansions, ascii_fold, runs, cfg.ngram, bounds[1:])
-        np.cumsum(bounds, out=bounds)
-        scratch = np.empty(int(bounds[-1]), dtype=np.uint64)
-        _set_kernels.shingle_sets(
+        out = np.empty(int((np.diff(starts) // 2 + 1).sum()), dtype=np.uint64)
+        total = _set_kernels.shingle_sets(
             data, starts, index, blocks, expansions, ascii_fold, runs, cfg.ngram, cfg.hashfunc == "sha1",
-            bounds, scratch, sizes[lo:hi],
+            out, sizes[lo:hi],
         )  # fmt: skip
-        parts.append((lo, bounds, scratch))
+        parts.append((lo, out[:total].copy()))
 
     each_batch(texts, lengths, work)
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
-    hashes = np.empty(int(offsets[-1]), dtype=np.uint64)
-    for lo, bounds, scratch in parts:
-        hi = lo + bounds.size - 1
-        _set_kernels.compact(bounds, scratch, offsets[lo : hi + 1], hashes)
+    parts.sort(key=lambda part: part[0])
+    hashes = np.concatenate([part for _, part in parts]) if parts else np.empty(0, dtype=np.uint64)
     return offsets, hashes
 
 
