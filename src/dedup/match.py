@@ -128,16 +128,10 @@ def match_texts(
     text_hash[clustered] = np.fromiter((hash(ordered[i]) for i in clustered.tolist()), np.int64, clustered.size)
     extends = ok & (jaccard < dedup.threshold) & (sizes[left] < sizes[right])
     rep, kind, sim = keep_rule(labels, doc, sizes, (left[extends], right[extends]), offsets, hashes, text_hash, dedup)
-    out_rep = np.full(len(texts), -1, dtype=np.int64)
-    has = rep >= 0
-    out_rep[order[has]] = order[rep[has]]
-    out_kind = np.empty(len(texts), dtype=np.int8)
-    out_kind[order] = kind
-    out_sim = np.empty(len(texts), dtype=np.float64)
-    out_sim[order] = sim
-    out_sizes = np.empty(len(texts), dtype=np.int64)
-    out_sizes[order] = sizes
-    return Matches(out_rep, out_kind, out_sim, out_sizes, int(left.size), int(np.count_nonzero(ok)))
+    rep[rep >= 0] = order[rep[rep >= 0]]  # partners as input positions
+    back = np.empty_like(order)
+    back[order] = np.arange(order.size)
+    return Matches(rep[back], kind[back], sim[back], sizes[back], int(left.size), int(np.count_nonzero(ok)))
 
 
 def candidates(
