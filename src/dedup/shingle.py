@@ -11,7 +11,7 @@ none. Each shingle is hashed to 64 bits:
   one space, UTF-8), little-endian, whose low 32 bits are ``datasketch.hashfunc.sha1_hash32``.
 
 The texts are encoded to UTF-8 in batches of about a million characters, and numba kernels tokenise
-and hash the bytes in parallel; Python never loops per token or shingle.
+and hash the bytes, one batch per core at a time; Python never loops per token or shingle.
 
 >>> offsets, hashes = shingle_hashes(["a b c d", "A B, C!", "", "hello"])
 >>> offsets.tolist()
@@ -96,8 +96,8 @@ Work = Callable[[int, int, NDArray[np.uint8], NDArray[np.int64]], None]
 
 
 def worker_count() -> int:
-    """Threads to run kernels on: numba's thread count (one per core, or ``NUMBA_NUM_THREADS``)."""
-    return max(1, int(numba.get_num_threads()))
+    """Threads to run kernels on: one per core, or ``NUMBA_NUM_THREADS`` (read without starting numba's pool)."""
+    return max(1, int(numba.config.NUMBA_NUM_THREADS))
 
 
 def each_batch(texts: Sequence[str], lengths: NDArray[np.int64], work: Work) -> None:
