@@ -97,7 +97,7 @@ Work = Callable[[int, int, NDArray[np.uint8], NDArray[np.int64]], None]
 
 def worker_count() -> int:
     """Threads to run kernels on: one per core, or ``NUMBA_NUM_THREADS`` (read without starting numba's pool)."""
-    return max(1, int(numba.config.NUMBA_NUM_THREADS))
+    return max(1, int(numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
 
 
 def each_batch(texts: Sequence[str], lengths: NDArray[np.int64], work: Work) -> None:
