@@ -40,13 +40,22 @@ def sha1_64(buf: np.ndarray, start: int, end: int, w: np.ndarray) -> np.uint64:
     for blk in range(nblocks):
         base = blk * 64
         for t in range(16):
+            p = base + 4 * t
+            if p + 4 <= length:
+                q = start + p
+                w[t] = (
+                    (U64(buf[q]) << U64(24))
+                    | (U64(buf[q + 1]) << U64(16))
+                    | (U64(buf[q + 2]) << U64(8))
+                    | U64(buf[q + 3])
+                )
+                continue
             word = U64(0)
             for k in range(4):
-                p = base + 4 * t + k
                 byte = U64(0)
-                if p < length:
-                    byte = U64(buf[start + p])
-                elif p == length:
+                if p + k < length:
+                    byte = U64(buf[start + p + k])
+                elif p + k == length:
                     byte = U64(0x80)
                 word = (word << U64(8)) | byte
             w[t] = word
@@ -57,25 +66,18 @@ def sha1_64(buf: np.ndarray, start: int, end: int, w: np.ndarray) -> np.uint64:
         for t in range(16, 80):
             w[t] = rotl32(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1)
         a, b, c, d, e = h0, h1, h2, h3, h4
-        for t in range(80):
-            if t < 20:
-                f = (b & c) | ((b ^ M32) & d)
-                k32 = U64(0x5A827999)
-            elif t < 40:
-                f = b ^ c ^ d
-                k32 = U64(0x6ED9EBA1)
-            elif t < 60:
-                f = (b & c) | (b & d) | (c & d)
-                k32 = U64(0x8F1BBCDC)
-            else:
-                f = b ^ c ^ d
-                k32 = U64(0xCA62C1D6)
-            temp = (rotl32(a, 5) + f + e + k32 + w[t]) & M32
-            e = d
-            d = c
-            c = rotl32(b, 30)
-            b = a
-            a = temp
+        for t in range(20):
+            temp = (rotl32(a, 5) + ((b & c) | ((b ^ M32) & d)) + e + U64(0x5A827999) + w[t]) & M32
+            a, b, c, d, e = temp, a, rotl32(b, 30), c, d
+        for t in range(20, 40):
+            temp = (rotl32(a, 5) + (b ^ c ^ d) + e + U64(0x6ED9EBA1) + w[t]) & M32
+            a, b, c, d, e = temp, a, rotl32(b, 30), c, d
+        for t in range(40, 60):
+            temp = (rotl32(a, 5) + ((b & c) | (b & d) | (c & d)) + e + U64(0x8F1BBCDC) + w[t]) & M32
+            a, b, c, d, e = temp, a, rotl32(b, 30), c, d
+        for t in range(60, 80):
+            temp = (rotl32(a, 5) + (b ^ c ^ d) + e + U64(0xCA62C1D6) + w[t]) & M32
+            a, b, c, d, e = temp, a, rotl32(b, 30), c, d
         h0 = (h0 + a) & M32
         h1 = (h1 + b) & M32
         h2 = (h2 + c) & M32
