@@ -28,6 +28,34 @@ def bswap32(x: np.uint64) -> np.uint64:
     )
 
 
+@njit(cache=True, inline="always")
+def schedule(buf: np.ndarray, start: int, length: int, base: int, last: bool, w: np.ndarray) -> None:
+    """The 80-word message schedule of the block at byte ``base`` of the padded message, into ``w``."""
+    for t in range(16):
+        p = base + 4 * t
+        if p + 4 <= length:
+            q = start + p
+            w[t] = (
+                (U64(buf[q]) << U64(24)) | (U64(buf[q + 1]) << U64(16)) | (U64(buf[q + 2]) << U64(8)) | U64(buf[q + 3])
+            )
+            continue
+        word = U64(0)
+        for k in range(4):
+            byte = U64(0)
+            if p + k < length:
+                byte = U64(buf[start + p + k])
+            elif p + k == length:
+                byte = U64(0x80)
+            word = (word << U64(8)) | byte
+        w[t] = word
+    if last:
+        bits = U64(length) * U64(8)
+        w[14] = bits >> U64(32)
+        w[15] = bits & M32
+    for t in range(16, 80):
+        w[t] = rotl32(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1)
+
+
 @njit(cache=True)
 def sha1_64(buf: np.ndarray, start: int, end: int, w: np.ndarray) -> np.uint64:
     """The first 8 bytes of SHA-1(``buf[start:end]``) as a little-endian uint64 (FIPS 180-4).
@@ -39,32 +67,7 @@ def sha1_64(buf: np.ndarray, start: int, end: int, w: np.ndarray) -> np.uint64:
     nblocks = (length + 72) // 64
     for blk in range(nblocks):
         base = blk * 64
-        for t in range(16):
-            p = base + 4 * t
-            if p + 4 <= length:
-                q = start + p
-                w[t] = (
-                    (U64(buf[q]) << U64(24))
-                    | (U64(buf[q + 1]) << U64(16))
-                    | (U64(buf[q + 2]) << U64(8))
-                    | U64(buf[q + 3])
-                )
-                continue
-            word = U64(0)
-            for k in range(4):
-                byte = U64(0)
-                if p + k < length:
-                    byte = U64(buf[start + p + k])
-                elif p + k == length:
-                    byte = U64(0x80)
-                word = (word << U64(8)) | byte
-            w[t] = word
-        if blk == nblocks - 1:
-            bits = U64(length) * U64(8)
-            w[14] = bits >> U64(32)
-            w[15] = bits & M32
-        for t in range(16, 80):
-            w[t] = rotl32(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1)
+        schedule(buf, start, length, base, blk == nblocks - 1, w)
         a, b, c, d, e = h0, h1, h2, h3, h4
         for t in range(20):
             temp = (rotl32(a, 5) + ((b & c) | ((b ^ M32) & d)) + e + U64(0x5A827999) + w[t]) & M32
