@@ -7,11 +7,12 @@ import re
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.classify import load_model
+from dedup.classify import ModelFormatError, load_model, model_from_json
 from dedup.config import StripConfig
 from dedup.linefeatures import FEATURE_NAMES
 from dedup.model import Paragraph, Removal
@@ -130,6 +131,21 @@ def test_shipped_model_matches_the_features():
     model = load_model()
     assert model.feature_names == FEATURE_NAMES
     assert "heldout" in " ".join(model.meta["scores"])
+    again = model_from_json(model.to_json())
+    x = np.random.default_rng(0).normal(size=(7, len(FEATURE_NAMES))).astype(np.float32)
+    assert np.allclose(again.predict(x), model.predict(x), atol=1e-4)
+
+
+def test_model_files_that_do_not_fit_are_refused():
+    data = load_model().to_json()
+    with pytest.raises(ModelFormatError, match="other features"):
+        model_from_json({**data, "feature_names": data["feature_names"][:-1]})
+    with pytest.raises(ModelFormatError, match="no members"):
+        model_from_json({**data, "members": []})
+    member = data["members"][0]
+    narrow = {**member, "second": {**member["second"], "w1": member["second"]["w1"][:-1]}}
+    with pytest.raises(ModelFormatError, match="member 0's second stage takes"):
+        model_from_json({**data, "members": [narrow]})
 
 
 @pytest.mark.parametrize(

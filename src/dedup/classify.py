@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from dedup.linefeatures import FEATURE_NAMES, dense_span, window_mean
+from dedup.linefeatures import FEATURE_NAMES, LOCAL_NAMES, dense_span, window_mean
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -132,7 +132,8 @@ def sigmoid(x: FloatArray) -> FloatArray:
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x, -30, 30))), dtype=np.float32)
 
 
-STACK_COLUMNS = ("log_words", "stop_ratio", "ends_sentence", "chrome_rule", "char_position")
+STACK_COLUMNS = (*LOCAL_NAMES, "char_position")
+"""The line's own features the second stage also reads: all local ones and where the line stands."""
 
 
 def stack_features(x: FloatArray, logits: FloatArray) -> FloatArray:
@@ -142,7 +143,7 @@ def stack_features(x: FloatArray, logits: FloatArray) -> FloatArray:
     the highest probability among the 3 lines before and after; whether the line lies in the
     span that maximises ``sum((p - 0.5) * words)`` and its log distance to it; the share of the
     page's probable article words before and after the line; the page's mean probability; and
-    a few of the line's own features (``STACK_COLUMNS``).
+    the line's own features (``STACK_COLUMNS``).
     """
     n = len(logits)
     p = sigmoid(logits).astype(np.float64)
@@ -157,6 +158,10 @@ def stack_features(x: FloatArray, logits: FloatArray) -> FloatArray:
                ((idx >= start) & (idx < end)).astype(np.float64), np.log1p(distance), before,
                1.0 - before - mass / max(mass.sum(), 1.0), np.full(n, p.mean())]  # fmt: skip
     return np.column_stack([*columns, own]).astype(np.float32)
+
+
+STACK_WIDTH = 12 + len(STACK_COLUMNS)
+"""How many columns :func:`stack_features` returns."""
 
 
 def neighbour_max(values: npt.NDArray[np.float64], reach: int) -> npt.NDArray[np.float64]:
@@ -181,7 +186,8 @@ def model_from_json(data: dict[str, Any]) -> LineModel:
     """Build a :class:`LineModel` from :meth:`LineModel.to_json` output.
 
     Raises:
-        ModelFormatError: when the stored feature names differ from ``FEATURE_NAMES``.
+        ModelFormatError: when the stored feature names differ from ``FEATURE_NAMES``, a network's
+            input width differs from what this version feeds it, or there are no members.
     """
     names = tuple(data["feature_names"])
     if names != FEATURE_NAMES:
@@ -193,6 +199,11 @@ def model_from_json(data: dict[str, Any]) -> LineModel:
     )
     if not members:
         raise ModelFormatError("line model has no members")
+    for k, m in enumerate(members):
+        widths = [(m.first, len(FEATURE_NAMES), "first")] + ([(m.second, STACK_WIDTH, "second")] if m.second else [])
+        for net, width, stage in widths:
+            if net.w1.shape[0] != width:
+                raise ModelFormatError(f"member {k}'s {stage} stage takes {net.w1.shape[0]} inputs, not {width}")
     return LineModel(names, members, dict(data.get("meta", {})))
 
 

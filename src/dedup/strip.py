@@ -49,7 +49,7 @@ TAIL_BODY_SHARE = 0.25
 PROSE_WORDS = 20
 """A paragraph of at least this many words counts as prose when weighing a tail opener."""
 ALT_MAX_WORDS = 12
-RESCUE_SCORE = 0.3
+RESCUE_SCORE = 0.15
 """A sentence at the edge of the article stays when the classifier scores it at least this."""
 TITLE_WORDS = (4, 25)
 """A title has this many words (inclusive)."""
