@@ -327,7 +327,7 @@ def run_find(args: argparse.Namespace, err: IO[str]) -> int:
     if args.json:
         sys.stdout.write("".join(jsonl_line(c.to_dict()) for c in clusters))
     else:
-        sys.stdout.write(format_clusters(clusters))
+        sys.stdout.write(format_clusters(clusters) + "\n")
     skips = [r for r in results if isinstance(r, Skip)]
     if not args.quiet:
         err.writelines(f"{'error' if s.error else 'skipped'}: {s.source}: {s.reason}\n" for s in skips)
