@@ -57,7 +57,7 @@ CONTENDERS: dict[str, Callable[[list[str]], np.ndarray]] = {
     "datasketch 2.0 MinHash.bulk": run_datasketch,
     "rensa 0.5 digest matrix": run_rensa,
 }
-ROUNDS = {"dedup": 5, "dedup (sha1, datasketch-exact)": 3, "rensa 0.5 digest matrix": 2}
+ROUNDS = {"dedup": 15, "dedup (sha1, datasketch-exact)": 3, "rensa 0.5 digest matrix": 2}
 
 
 def check_estimates(sig: np.ndarray, corpus: Corpus, n: int) -> None:
