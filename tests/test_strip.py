@@ -212,3 +212,11 @@ def test_hand_written_pages(path):
     decisions = decide_lines([row[2:] for row in rows], StripConfig())
     wrong = [(row, d.rule, d.score) for row, d in zip(rows, decisions, strict=True) if (row[0] == "+") != d.keep]
     assert not wrong
+
+
+def test_templates_count_pages_where_the_stripper_already_removed_the_line():
+    docs = [page(f"d{i}", ["Newsletter sign-up form", f"Story {i}."]) for i in range(4)]
+    docs = [[d[0].remove(Removal("strip", "classifier", score=0.1)), d[1]] if i else d for i, d in enumerate(docs)]
+    out = mark_templates(docs, ["ex.com"] * 4, StripConfig())
+    assert out[0][0].removed == Removal("template", "template", "in 4 of 4 pages of site 'ex.com'")
+    assert out[1][0].removed.rule == "classifier"

@@ -210,10 +210,14 @@ def opens_tail(words: Sequence[int], at: int) -> bool:
 def drop_repeated_alt(decisions: list[LineDecision], min_repeats: int) -> list[LineDecision]:
     """Remove short unpunctuated lines repeated ``min_repeats``+ times before captions or in another language."""
     counts = Counter(d.text for d in decisions)
-    page_lang = language(" ".join(d.text for d in decisions if d.keep))
+    repeated = [text for text, count in counts.items() if count >= min_repeats]
     out = list(decisions)
-    for text, count in counts.items():
-        if count < min_repeats or len(WORD.findall(text)) > ALT_MAX_WORDS or SENTENCE_END.search(text):
+    if not repeated:
+        return out
+    page_lang = language(" ".join(d.text for d in decisions if d.keep))
+    for text in repeated:
+        count = counts[text]
+        if len(WORD.findall(text)) > ALT_MAX_WORDS or SENTENCE_END.search(text):
             continue
         at = [i for i, d in enumerate(decisions) if d.text == text]
         before_caption = sum(i + 1 < len(decisions) and bool(decisions[i + 1].cuts) for i in at)

@@ -2,7 +2,9 @@
 
 A navigation label, a newsletter blurb or a footer line comes back on every page a site
 serves; no single page shows it is chrome, but the site's pages together do. A line counts once
-per page, by its case-folded text.
+per page, by its case-folded text, whether or not the per-page stripper already removed it
+there: a menu line the classifier caught on most pages is still a template on the pages where
+it slipped through.
 
 >>> from dedup.config import StripConfig
 >>> pages = [[Paragraph(f"d{i}", 0, 1, "Home"), Paragraph(f"d{i}", 1, 2, f"Story number {i}.")] for i in range(4)]
@@ -57,14 +59,14 @@ def mark_templates(
     seen: dict[str, Counter[str]] = defaultdict(Counter)
     for doc, site in zip(docs, sites, strict=True):
         if site is not None and pages[site] >= config.template_min_docs:
-            seen[site].update({template_key(p.text) for p in doc if candidate(p, config)})
+            seen[site].update({template_key(p.text) for p in doc if short(p, config)})
     out: list[list[Paragraph]] = []
     for doc, site in zip(docs, sites, strict=True):
         lines = list(doc)
         if site in seen:
             need = max(config.template_min_docs, math.ceil(config.template_share * pages[site]))
             for i, p in enumerate(lines):
-                found = seen[site][template_key(p.text)] if candidate(p, config) else 0
+                found = seen[site][template_key(p.text)] if p.kept and short(p, config) else 0
                 if found >= need:
                     detail = f"in {found} of {pages[site]} pages of site {site!r}"
                     lines[i] = p.remove(Removal(stage="template", rule="template", detail=detail))
@@ -72,6 +74,6 @@ def mark_templates(
     return out
 
 
-def candidate(p: Paragraph, config: StripConfig) -> bool:
-    """Whether ``p`` may be a template line: still kept and at most ``template_max_words`` words."""
-    return p.kept and len(WORD.findall(p.text)) <= config.template_max_words
+def short(p: Paragraph, config: StripConfig) -> bool:
+    """Whether ``p`` is short enough to be a template line (at most ``template_max_words`` words)."""
+    return len(WORD.findall(p.text)) <= config.template_max_words
