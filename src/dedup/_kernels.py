@@ -165,17 +165,15 @@ def ascii_run(
     boundary would cost more than computing both outcomes: ``tok_hash[ntok]`` is rewritten at every byte
     and kept (``ntok`` advances) where a word ends. Stops at the first non-ASCII byte or at ``end``.
     """
-    prev = U64(state)
+    prev = state != 0
     while i < end and data[i] < 0x80:
         folded = np.int64(ascii_fold[data[i]])
-        word = U64((folded >> 63) + 1)
-        word_mask = U64(0) - word
-        start_mask = word_mask & ~(U64(0) - prev)
-        base = (h & ~start_mask) | (FNV_OFFSET & start_mask)
-        stepped = (base ^ U64(folded & 0xFF)) * FNV_PRIME
+        word = bool(folded >= 0)
         tok_hash[ntok] = h
-        ntok += int(prev & (word ^ U64(1)))
-        h = (stepped & word_mask) | (h & ~word_mask)
+        ntok += prev and not word
+        base = h if prev else FNV_OFFSET
+        stepped = (base ^ U64(folded & 0xFF)) * FNV_PRIME
+        h = stepped if word else h
         prev = word
         i += 1
     return i, ntok, h, int(prev)
