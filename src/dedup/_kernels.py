@@ -59,31 +59,32 @@ def fmix32(h: np.uint64) -> np.uint64:
     return h
 
 
+@njit(cache=True, inline="always")
+def count_starts(data: np.ndarray, lo: int, hi: int) -> int:
+    """Characters starting in ``data[lo:hi]`` (bytes that are not UTF-8 continuation bytes). Vectorises."""
+    count = 0
+    for j in range(lo, hi):
+        count += np.int64((data[j] & 0xC0) != 0x80)
+    return count
+
+
 @njit(cache=True, nogil=True)
 def byte_offsets(data: np.ndarray, char_offsets: np.ndarray) -> np.ndarray:
     """Byte offset of each character offset in UTF-8 ``data``; ``char_offsets`` ascending.
 
-    Blocks of 32 bytes are skipped by counting their character starts (a loop that vectorises).
-    O(len(data)).
+    A character takes at least one byte, so the next ``target - chars`` bytes can be counted in one
+    vectorised pass without overshooting; a few passes reach each target. O(len(data)).
     """
     out = np.empty(char_offsets.size, dtype=np.int64)
     i = 0
-    chars = 0
+    chars = 0  # characters starting before byte i
     for k in range(char_offsets.size):
         target = char_offsets[k]
-        while i + 32 <= data.size:
-            starts = 0
-            for j in range(i, i + 32):
-                starts += (data[j] & 0xC0) != 0x80
-            if chars + starts > target:
-                break
-            chars += starts
-            i += 32
-        while i < data.size:
-            if (data[i] & 0xC0) != 0x80:
-                if chars == target:
-                    break
-                chars += 1
+        while chars < target and i < data.size:
+            end = min(i + (target - chars), data.size)
+            chars += count_starts(data, i, end)
+            i = end
+        while i < data.size and (data[i] & 0xC0) == 0x80:
             i += 1
         out[k] = i
     return out
