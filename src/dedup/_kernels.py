@@ -62,10 +62,10 @@ def fmix32(h: np.uint64) -> np.uint64:
 @njit(cache=True, inline="always")
 def count_starts(data: np.ndarray, lo: int, hi: int) -> int:
     """Characters starting in ``data[lo:hi]`` (bytes that are not UTF-8 continuation bytes). Vectorises."""
-    count = 0
+    count = np.int64(0)
     for j in range(lo, hi):
         count += np.int64((data[j] & 0xC0) != 0x80)
-    return count
+    return int(count)
 
 
 @njit(cache=True, nogil=True)
