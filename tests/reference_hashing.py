@@ -1,18 +1,21 @@
 """Plain-Python reference of the hashing core, written apart from the kernels, for tests to compare.
 
 Tokens come from a regular expression over per-character classes (:func:`dedup.tokens.char_class`,
-which reads :mod:`unicodedata`), not from the shipped table or the kernels' state machine.
+which reads :mod:`unicodedata`), not from the shipped table or the kernels' state machine. Under a
+Python whose Unicode version differs from the shipped table's, classes and case folding come from the
+table instead (characters new in that version would differ), so the kernels are still checked there.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 
 import numpy as np
 from hypothesis import strategies as st
 
-from dedup.tokens import IGNORABLE, MARK, SEPARATOR, UNSEGMENTED, WORD, char_class
+from dedup.tokens import IGNORABLE, MARK, SEPARATOR, UNSEGMENTED, WORD, char_class, unicode_table
 
 M64 = (1 << 64) - 1
 M32 = (1 << 32) - 1
@@ -29,11 +32,24 @@ TEXTS = st.text(st.sampled_from(SPECIAL) | st.characters(blacklist_categories=("
 """Texts mixing scripts, marks, foldings with several characters, format characters and astral planes."""
 
 
+SAME_UNICODE = unicodedata.unidata_version == unicode_table().unicode_version
+
+
+def ref_class(ch: str) -> int:
+    return char_class(ch) if SAME_UNICODE else unicode_table().entry(ord(ch)) & 7
+
+
+def ref_fold(token: str) -> str:
+    if SAME_UNICODE:
+        return token.casefold()
+    return "".join(chr(c) for ch in token for c in unicode_table().fold(ord(ch)))
+
+
 def ref_tokens(text: str, unsegmented: str = "chars") -> list[str]:
     """Case-folded tokens of ``text``."""
-    kept = [ch for ch in text if char_class(ch) != IGNORABLE]
-    classes = "".join(CLASS_LETTER[char_class(ch)] for ch in kept)
-    return ["".join(kept[m.start() : m.end()]).casefold() for m in TOKEN[unsegmented].finditer(classes)]
+    kept = [ch for ch in text if ref_class(ch) != IGNORABLE]
+    classes = "".join(CLASS_LETTER[ref_class(ch)] for ch in kept)
+    return [ref_fold("".join(kept[m.start() : m.end()])) for m in TOKEN[unsegmented].finditer(classes)]
 
 
 def ref_shingles(tokens: list[str], ngram: int) -> list[list[str]]:
