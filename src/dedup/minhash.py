@@ -132,7 +132,8 @@ def signatures_from_tokens(
 
     Tokens are used verbatim (not split or case-folded again), so with tokens from
     :func:`dedup.tokens.tokenize` the rows equal :func:`signatures` of the texts. With ``hashfunc="sha1"``
-    a shingle's bytes are its tokens joined by one space, as a datasketch user would build them.
+    a shingle's bytes are its tokens joined by one space, as a datasketch user would build them; with
+    ``ngram=1`` each item is a shingle, so any shingle strings give datasketch's MinHash of their UTF-8.
 
     Raises:
         TypeError: ``docs`` is a string, or a token is not a str.
