@@ -6,6 +6,9 @@
 'Firstly, the visit.\\n'
 >>> dedup.normalize("caf\\u0065\\u0301  au lait")
 'café au lait\\n'
+>>> sigs = dedup.signatures(["The visit is of great significance.", "The visit is of great significance!"])
+>>> sigs.shape, bool((sigs[0] == sigs[1]).all())
+((2, 128), True)
 """
 
 from __future__ import annotations
@@ -13,10 +16,14 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from dedup.config import CleanConfig, Config, DedupConfig, MinHashConfig, StripConfig
+from dedup.duplicates import Cluster, Member, find_duplicates, format_clusters
+from dedup.minhash import estimate_jaccard, lean_minhashes, signatures, signatures_from_hashes, signatures_from_tokens
 from dedup.model import CleanedDocument, Document, Edit, Paragraph, ParagraphRef, Removal
 from dedup.normalize import normalize, normalize_paragraph
 from dedup.pipeline import clean_documents, clean_text
 from dedup.segment import segment
+from dedup.shingle import pair_similarity, shingle_hashes
+from dedup.tokens import tokenize
 
 try:
     __version__ = version("dedup")
@@ -26,10 +33,12 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 __all__ = [
     "CleanConfig",
     "CleanedDocument",
+    "Cluster",
     "Config",
     "DedupConfig",
     "Document",
     "Edit",
+    "Member",
     "MinHashConfig",
     "Paragraph",
     "ParagraphRef",
@@ -38,7 +47,17 @@ __all__ = [
     "__version__",
     "clean_documents",
     "clean_text",
+    "estimate_jaccard",
+    "find_duplicates",
+    "format_clusters",
+    "lean_minhashes",
     "normalize",
     "normalize_paragraph",
+    "pair_similarity",
     "segment",
+    "shingle_hashes",
+    "signatures",
+    "signatures_from_hashes",
+    "signatures_from_tokens",
+    "tokenize",
 ]
