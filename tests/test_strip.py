@@ -220,3 +220,23 @@ def test_templates_count_pages_where_the_stripper_already_removed_the_line():
     out = mark_templates(docs, ["ex.com"] * 4, StripConfig())
     assert out[0][0].removed == Removal("template", "template", "in 4 of 4 pages of site 'ex.com'")
     assert out[1][0].removed.rule == "classifier"
+
+
+def test_a_lone_article_paragraph_among_menus_is_kept():
+    menus = [f"Section {name}" for name in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"] * 2
+    lone = (
+        "The municipal health team reported this morning that two of its five vehicles had been broken into;"
+        " patients booked for the morning are being rescheduled and service should be normal by the afternoon."
+    )
+    page = [*menus[:30], lone, *menus[30:]]
+    decisions = decide_lines(page, StripConfig())
+    assert decisions[30].keep
+    assert sum(d.keep for d in decisions) == 1
+
+    class Unsure:  # scores the paragraph barely above even: the context pass alone would drop it
+        def predict(self, x):
+            return np.where(np.arange(len(x)) == 30, 0.6, 0.05).astype(np.float32)
+
+    decisions = decide_lines(page, StripConfig(), model=Unsure())
+    assert [i for i, d in enumerate(decisions) if d.keep] == [30]
+    assert not decide_lines(page, StripConfig(switch_cost=50.0, bias=-5.0), model=Unsure())[30].keep

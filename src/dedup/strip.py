@@ -105,6 +105,8 @@ def decide_lines(
         x = line_features(texts, rules) if features is None else features
         probs = model.predict(x)
         keep = smooth(probs, config.switch_cost, config.bias)
+        if not any(keep):  # a lone article paragraph among hundreds of menu lines: its neighbours outvote it
+            keep = [k and is_prose(t) for k, t in zip(smooth(probs, 0.0, config.bias), texts, strict=True)]
         keep = rescue(texts, keep, [float(p) for p in probs], [m is not None for m in matches])
         scores = [float(p) for p in probs]
         decisions = [classified(d, k, float(p)) for d, k, p in zip(decisions, keep, probs, strict=True)]
@@ -148,6 +150,11 @@ def rescue(texts: Sequence[str], keep: list[bool], scores: Sequence[float], rule
             out[live[pos]] = True
             break
     return out
+
+
+def is_prose(text: str) -> bool:
+    """At least ``PROSE_WORDS`` words and sentence-final punctuation: a paragraph, not a menu item."""
+    return len(WORD.findall(text)) >= PROSE_WORDS and bool(SENTENCE_END.search(text))
 
 
 def is_sentence(text: str) -> bool:
