@@ -6,8 +6,9 @@ Four passes, each recorded in the report:
    prefix ("date 2025-09-30 ") is cut and the paragraph kept, with an :class:`~dedup.model.Edit`.
 2. **Classifier** (``classify``): a small network scores each line from its own features and
    its neighbours'; the context pass labels the page jointly, so a short line between article
-   lines stays. Removals say ``rule="classifier"`` with the line's score, or ``rule="context"``
-   when the line scored as article but its surroundings outvoted it.
+   lines stays, and :func:`rescue` keeps the title and short sentences at the article's edges.
+   Removals say ``rule="classifier"`` with the line's score, or ``rule="context"`` when the line
+   scored as article but its surroundings outvoted it.
 3. **Chrome rules** (``data/chrome.txt``): paragraphs matching a pattern are removed whatever the
    classifier said (``rule="chrome:<name>"``); a comment counter or a "Same tag" / "Related"
    heading placed after the article's body also removes everything after it
@@ -49,6 +50,7 @@ TAIL_BODY_SHARE = 0.25
 PROSE_WORDS = 20
 """A paragraph of at least this many words counts as prose when weighing a tail opener."""
 ALT_MAX_WORDS = 12
+"""Image alt text repeated in a page is at most this many words long."""
 RESCUE_SCORE = 0.15
 """A sentence at the edge of the article stays when the classifier scores it at least this."""
 TITLE_WORDS = (4, 25)
@@ -56,7 +58,7 @@ TITLE_WORDS = (4, 25)
 TITLE_REACH = 3
 """How many lines before the article's first kept line are searched for its title."""
 BYLINE = regex.compile(r"^(?:by|from|posted|written|updated|published)\b", regex.IGNORECASE)
-"""Image alt text repeated in a page is at most this many words long."""
+"""A line starting like a byline is never taken for the title."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +115,8 @@ def decide_lines(
     if rules:
         decisions = apply_rules(lines, decisions, scores, matches)
     if config.repeated_alt:
-        decisions = drop_repeated_alt(decisions, config.repeated_alt)
+        captions = [any(c.rule == "photo_credit" for c in cut) for cut in cuts]
+        decisions = drop_repeated_alt(decisions, config.repeated_alt, captions)
     return decisions
 
 
@@ -214,8 +217,11 @@ def opens_tail(words: Sequence[int], at: int) -> bool:
     return before > 0 and after <= TAIL_BODY_SHARE * before
 
 
-def drop_repeated_alt(decisions: list[LineDecision], min_repeats: int) -> list[LineDecision]:
-    """Remove short unpunctuated lines repeated ``min_repeats``+ times before captions or in another language."""
+def drop_repeated_alt(decisions: list[LineDecision], min_repeats: int, captions: Sequence[bool]) -> list[LineDecision]:
+    """Remove short unpunctuated lines repeated ``min_repeats``+ times before captions or in another language.
+
+    ``captions`` marks the lines that ended with a photo credit (a caption), whatever became of them.
+    """
     counts = Counter(d.text for d in decisions)
     repeated = [text for text, count in counts.items() if count >= min_repeats]
     out = list(decisions)
@@ -227,7 +233,7 @@ def drop_repeated_alt(decisions: list[LineDecision], min_repeats: int) -> list[L
         if len(WORD.findall(text)) > ALT_MAX_WORDS or SENTENCE_END.search(text):
             continue
         at = [i for i, d in enumerate(decisions) if d.text == text]
-        before_caption = sum(i + 1 < len(decisions) and bool(decisions[i + 1].cuts) for i in at)
+        before_caption = sum(i + 1 < len(decisions) and captions[i + 1] for i in at)
         lang = language(text)
         foreign = lang is not None and page_lang is not None and lang != page_lang
         if before_caption * 2 < count and not foreign:
