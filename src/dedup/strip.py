@@ -240,7 +240,7 @@ def drop_repeated_alt(decisions: list[LineDecision], min_repeats: int, captions:
             continue
         why = "before captions" if before_caption * 2 >= count else f"in {lang}, the page is in {page_lang}"
         for i in at:
-            if out[i].keep:
+            if out[i].keep or not out[i].rule.startswith("chrome:"):  # the rule's reason tells more
                 out[i] = LineDecision(False, text, (), "chrome:repeated_alt", f"repeated {count} times, {why}",
                                       out[i].score)  # fmt: skip
     return out
