@@ -160,7 +160,7 @@ def contenders() -> dict[str, Callable[[Sequence[Pair]], Iterator[str]]]:
     """The contenders by name; jusText only when it is installed."""
     found: dict[str, Callable[[Sequence[Pair]], Iterator[str]]] = {"raw": run_raw, "dedup": run_dedup}
     try:
-        from baselines import run_justext  # type: ignore[import-not-found]
+        from baselines import run_justext  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return found
     return {"raw": run_raw, "justext": run_justext, "dedup": run_dedup}
