@@ -240,4 +240,13 @@ def test_a_lone_article_paragraph_among_menus_is_kept():
 
     decisions = decide_lines(page, StripConfig(), model=Unsure())
     assert [i for i, d in enumerate(decisions) if d.keep] == [30]
-    assert not decide_lines(page, StripConfig(switch_cost=50.0, bias=-5.0), model=Unsure())[30].keep
+    # Settings that would empty the page still keep its sentences: the classifier alone never empties a page.
+    kept = decide_lines(page, StripConfig(switch_cost=50.0, bias=-5.0), model=Unsure())
+    assert [i for i, d in enumerate(kept) if d.keep] == [30]
+
+
+def test_a_one_sentence_document_is_not_emptied_by_the_classifier():
+    decisions = decide_lines(["Firstly, the visit shows that the two countries value their friendship."], StripConfig())
+    assert decisions[0].keep
+    menu = decide_lines(["Home", "News", "Contact"], StripConfig())
+    assert not any(d.keep for d in menu)

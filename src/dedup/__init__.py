@@ -1,8 +1,7 @@
 """dedup: clean, canonical, de-duplicated text from scraped articles.
 
 >>> import dedup
->>> no_strip = dedup.Config(strip=dedup.StripConfig(enabled=False))
->>> dedup.clean_text("Firstly , the visit.\\n\\nFirstly , the visit.\\n", no_strip)
+>>> dedup.clean_text("Firstly , the visit.\\n\\nFirstly , the visit.\\n")
 'Firstly, the visit.\\n'
 >>> dedup.normalize("caf\\u0065\\u0301  au lait")
 'café au lait\\n'

@@ -166,8 +166,7 @@ def clean_documents(
 def clean_text(text: str, config: Config | None = None) -> str:
     """Clean one document: canonical text with chrome and repeated paragraphs removed.
 
-    >>> from dedup.config import StripConfig
-    >>> clean_text("Firstly , the visit.\\n\\nFirstly , the visit.\\n", Config(strip=StripConfig(enabled=False)))
+    >>> clean_text("Firstly , the visit.\\n\\nFirstly , the visit.\\n")
     'Firstly, the visit.\\n'
     """
     return clean_documents([("text", text)], config)[0].text

@@ -109,6 +109,8 @@ def decide_lines(
         keep = smooth(probs, config.switch_cost, config.bias)
         if not any(keep):  # a lone article paragraph among hundreds of menu lines: its neighbours outvote it
             keep = [k and is_prose(t) for k, t in zip(smooth(probs, 0.0, config.bias), texts, strict=True)]
+        if not any(keep):  # the classifier alone never empties a page: its sentences stay
+            keep = [is_sentence(t) for t in texts]
         keep = rescue(texts, keep, [float(p) for p in probs], [m is not None for m in matches])
         scores = [float(p) for p in probs]
         decisions = [classified(d, k, float(p)) for d, k, p in zip(decisions, keep, probs, strict=True)]
