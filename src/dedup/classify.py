@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from dedup.linefeatures import FEATURE_NAMES, LOCAL_NAMES, dense_span, window_mean
+from dedup.linefeatures import FEATURE_NAMES, LOCAL_NAMES, PAGE_NAMES, dense_span, window_mean
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -132,8 +132,8 @@ def sigmoid(x: FloatArray) -> FloatArray:
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x, -30, 30))), dtype=np.float32)
 
 
-STACK_COLUMNS = (*LOCAL_NAMES, "char_position")
-"""The line's own features the second stage also reads: all local ones and where the line stands."""
+STACK_COLUMNS = (*LOCAL_NAMES, "char_position", *PAGE_NAMES)
+"""The features the second stage also reads: the line's local ones, where it stands, the page's prose layout."""
 
 
 def stack_features(x: FloatArray, logits: FloatArray) -> FloatArray:
@@ -142,8 +142,9 @@ def stack_features(x: FloatArray, logits: FloatArray) -> FloatArray:
     Columns: the line's log-odds; the mean probability over windows of radius 1, 2, 5 and 10;
     the highest probability among the 3 lines before and after; whether the line lies in the
     span that maximises ``sum((p - 0.5) * words)`` and its log distance to it; the share of the
-    page's probable article words before and after the line; the page's mean probability; and
-    the line's own features (``STACK_COLUMNS``).
+    page's probable article words before and after the line; the page's mean probability;
+    how the article text lies in runs (:func:`score_runs`); and the line's own features
+    (``STACK_COLUMNS``, which include the page's prose layout).
     """
     n = len(logits)
     p = sigmoid(logits).astype(np.float64)
@@ -156,11 +157,33 @@ def stack_features(x: FloatArray, logits: FloatArray) -> FloatArray:
     own = x[:, [FEATURE_NAMES.index(c) for c in STACK_COLUMNS]]
     columns = [logits, *(window_mean(p, r) for r in (1, 2, 5, 10)), neighbour_max(p, -3), neighbour_max(p, 3),
                ((idx >= start) & (idx < end)).astype(np.float64), np.log1p(distance), before,
-               1.0 - before - mass / max(mass.sum(), 1.0), np.full(n, p.mean())]  # fmt: skip
+               1.0 - before - mass / max(mass.sum(), 1.0), np.full(n, p.mean()),
+               *score_runs(p, mass, start, end)]  # fmt: skip
     return np.column_stack([*columns, own]).astype(np.float32)
 
 
-STACK_WIDTH = 12 + len(STACK_COLUMNS)
+def score_runs(
+    p: npt.NDArray[np.float64], mass: npt.NDArray[np.float64], start: int, end: int
+) -> list[npt.NDArray[np.float64]]:
+    """How the first stage's article text is laid out: one block, or many (posts, comments, archive lists).
+
+    Columns: the number of runs of lines scored article (log), the share of probable article
+    words outside the dense span ``[start, end)``, and the probable article words of the run
+    each line belongs to (log; 0 for lines scored chrome).
+
+    >>> [c.round(2).tolist() for c in score_runs(np.array([0.9, 0.1, 0.8]), np.array([9.0, 1, 8]), 2, 3)]
+    [[1.1, 1.1, 1.1], [0.56, 0.56, 0.56], [2.3, 0.0, 2.2]]
+    """
+    n = len(p)
+    article = p >= 0.5
+    run_id = np.cumsum(article & ~np.concatenate([[False], article[:-1]]))
+    run_mass = np.bincount(run_id, weights=np.where(article, mass, 0.0), minlength=int(run_id[-1]) + 1 if n else 1)
+    outside = 1.0 - mass[start:end].sum() / max(mass.sum(), 1.0)
+    return [np.full(n, np.log1p(run_id[-1] if n else 0)), np.full(n, outside),
+            np.where(article, np.log1p(run_mass[run_id]), 0.0)]  # fmt: skip
+
+
+STACK_WIDTH = 15 + len(STACK_COLUMNS)
 """How many columns :func:`stack_features` returns."""
 
 

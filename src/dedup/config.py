@@ -80,8 +80,8 @@ class StripConfig:
     enabled: bool = True
     rules: bool = True
     classifier: bool = True
-    switch_cost: float = 0.5
-    bias: float = -0.25
+    switch_cost: float = 1.0
+    bias: float = 0.25
     repeated_alt: int = 3
     template_min_docs: int = 3
     template_share: float = 0.5

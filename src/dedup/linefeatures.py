@@ -47,10 +47,13 @@ LOCAL_NAMES: tuple[str, ...] = (
     "mean_word_len", "all_caps", "bullet", "has_date", "has_quote", "chrome_rule", "log_repeats",
     "long_line", "starts_lower", "letter_ratio",
 )  # fmt: skip
+PAGE_NAMES: tuple[str, ...] = ("doc_prose_runs", "doc_outside_share", "doc_median_prose", "run_log_words")
+"""The columns of :func:`page_features`: how the page's prose is laid out."""
 CONTEXT_NAMES: tuple[str, ...] = (
     "position", "char_position", "prev_log_words", "next_log_words", "prev_stop", "next_stop",
     "prev_ends", "next_ends", "win3_words", "win3_stop", "win10_words", "win10_long", "in_dense",
     "dense_distance", "doc_log_lines", "doc_long_share", "before_dense", "after_dense",
+    *PAGE_NAMES,
 )  # fmt: skip
 FEATURE_NAMES: tuple[str, ...] = LOCAL_NAMES + CONTEXT_NAMES
 """The columns of :func:`line_features`, in order."""
@@ -179,6 +182,7 @@ def context_features(local: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
             out[:by] = values[-by:]
         return out
 
+    page = page_features(prose, start, end)
     return np.column_stack([
         idx / max(n - 1, 1),
         (np.cumsum(chars) - chars) / max(chars.sum(), 1.0),
@@ -190,4 +194,28 @@ def context_features(local: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         np.full(n, col["long_line"].mean()),
         (idx < start).astype(np.float64),
         (idx >= end).astype(np.float64),
+        *page,
     ])  # fmt: skip
+
+
+def page_features(prose: npt.NDArray[np.float64], start: int, end: int) -> list[npt.NDArray[np.float64]]:
+    """How the page's prose is laid out: one dense article block, or many medium blocks (posts, comments).
+
+    ``prose`` is each line's words when it reads as prose, else 0; ``[start, end)`` the dense span.
+    Columns: the number of prose runs (log), the share of prose words outside the dense span, the
+    median prose line's words (log), and the words of the prose run each line belongs to (log; 0
+    outside runs).
+
+    >>> [c.round(2).tolist() for c in page_features(np.array([30.0, 0, 20, 25, 0]), 2, 4)]
+    [[1.1, 1.1, 1.1, 1.1, 1.1], [0.4, 0.4, 0.4, 0.4, 0.4], [3.26, 3.26, 3.26, 3.26, 3.26], [3.43, 0.0, 3.83, 3.83, 0.0]]
+    """
+    n = len(prose)
+    is_prose = prose > 0
+    run_id = np.cumsum(is_prose & ~np.concatenate([[False], is_prose[:-1]]))
+    runs = int(run_id[-1]) if n else 0
+    run_words = np.bincount(run_id, weights=prose, minlength=runs + 1)
+    total = max(prose.sum(), 1.0)
+    outside = (prose.sum() - prose[start:end].sum()) / total
+    median = float(np.median(prose[is_prose])) if is_prose.any() else 0.0
+    return [np.full(n, np.log1p(runs)), np.full(n, outside), np.full(n, np.log1p(median)),
+            np.where(is_prose, np.log1p(run_words[run_id]), 0.0)]  # fmt: skip
