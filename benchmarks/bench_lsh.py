@@ -5,8 +5,8 @@ of 30 consecutive paragraphs, and the same banding: 32 bands of 4 of 128 MinHash
 ``DedupConfig(lsh_threshold=0.4)`` chooses, and a banding rensa accepts).
 
 * **dedup**: :func:`dedup.match.match_texts` end to end: shingles, signatures, LSH, the containment
-  screen within documents, exact verification of every candidate, union-find clusters and the keep
-  rule, with the default :class:`DedupConfig`.
+  screen within documents and the containment prefix join across them, exact verification of every
+  candidate, union-find clusters and the keep rule, with the default :class:`DedupConfig`.
 * **datasketch 2.0**: the peers' shingles (:func:`corpus.python_shingles`), ``MinHash.bulk``, then
   ``MinHashLSH(num_perm=128, params=(32, 4))``: every paragraph inserted (``insertion_session``), then
   queried; the distinct candidate pairs are the output. No verification or clustering.

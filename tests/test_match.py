@@ -152,12 +152,40 @@ def test_finder_matches_brute_force(seed: int, docs: int, across: bool) -> None:
     allowed = set(zip(*(x.tolist() for x in seen[0]), strict=True))
     ref = Reference(texts, doc, cfg)
     edges = ref.edges()
-    # Every pair within a document is screened; across documents, banding for Jaccard 0.3 misses a
-    # pair at Jaccard 0.8 with probability 1e-11.
+    # Every pair within a document is screened; across documents the prefix join finds every
+    # contained pair, and banding for Jaccard 0.3 misses a pair at Jaccard 0.8 with probability 1e-11.
     for a, b in edges:
-        if doc[a] == doc[b] or ref.similarity(a, b)[0] >= 0.8:
+        small, large = (b, a) if ref.size[b] < ref.size[a] else (a, b)
+        contained = ref.similarity(small, large)[1] >= cfg.containment and ref.size[small] >= 8
+        if doc[a] == doc[b] or ref.similarity(a, b)[0] >= 0.8 or contained:
             assert (a, b) in allowed or (b, a) in allowed
     assert same(got, ref.keep([(a, b) for a, b in edges if (a, b) in allowed or (b, a) in allowed]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from([2, 4, 8]), st.integers(12, 30), st.integers(0, 10**9), st.booleans())
+def test_contained_paragraph_found_across_documents_at_any_size_ratio(
+    ratio: int, words: int, seed: int, edited: bool
+) -> None:
+    """A short paragraph inside one ``ratio`` times longer in another document (its Jaccard
+    similarity as low as 0.11) is removed in favour of it, as the brute-force reference says."""
+    rng = random.Random(seed)
+    vocabulary = [f"v{i}" for i in range(5000)]
+    short = rng.sample(vocabulary, words)
+    filler = rng.sample(vocabulary, words * ratio)
+    cut = rng.randrange(len(filler) - words + 1)
+    longer = filler[:cut] + short + filler[cut + words :]
+    if edited:  # the long copy changes the short one's first word: at least 90% of it stays inside
+        longer[cut] = "changed"
+    others = [" ".join(rng.sample(vocabulary, rng.randint(10, 60))) for _ in range(6)]
+    texts = [" ".join(short), *others, " ".join(longer)]
+    doc = [0, 0, 1, 1, 2, 2, 3, 3]
+    cfg = DedupConfig(min_contained_shingles=8)
+    got = decisions(match.match_texts(texts, doc, list(range(len(texts))), cfg))
+    ref = Reference(texts, doc, cfg)
+    assert same(got, ref.keep(ref.edges()))
+    assert ref.similarity(0, 7)[1] >= cfg.containment
+    assert got[0][:2] == (7, "contained")
 
 
 def outcome(clusters: list[Cluster]) -> set[tuple[ParagraphRef, str, float, ParagraphRef]]:

@@ -1,4 +1,4 @@
-"""Numba kernels of the near-duplicate finder: band keys, bucket pairs, the containment screen, union-find.
+"""Numba kernels of the near-duplicate finder: band keys, bucket pairs, the containment screen and join, union-find.
 
 Everything here takes and returns numpy arrays; Python never loops per paragraph or per pair. The
 public wrappers live in :mod:`dedup.lsh` and :mod:`dedup.match`, which document the method; this
@@ -216,3 +216,144 @@ def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     for i in range(n):
         parent[i] = find_root(parent, i)
     return parent
+
+
+@njit(cache=True)
+def shingle_counts(offsets: np.ndarray, hashes: np.ndarray, step: int, table: np.ndarray) -> None:
+    """Count the shingles of every ``step``-th set into ``table[mix64(h) % len(table)]``, saturating at 255.
+
+    ``len(table)`` is a power of two. Distinct hashes sharing a slot add up; the counts only rank
+    shingles from rare to common. Sequential, so deterministic. O(len(hashes) / step).
+    """
+    mask = U64(table.size - 1)
+    for r in range(0, offsets.size - 1, step):
+        for i in range(offsets[r], offsets[r + 1]):
+            slot = mix64(hashes[i]) & mask
+            if table[slot] < 255:
+                table[slot] += 1
+
+
+@njit(cache=True, parallel=True)
+def prefix_tokens(
+    offsets: np.ndarray,
+    hashes: np.ndarray,
+    rows: np.ndarray,
+    lengths: np.ndarray,
+    table: np.ndarray,
+    starts: np.ndarray,
+    shift: int,
+    out: np.ndarray,
+) -> None:
+    """The ``lengths[i]`` rarest shingles of set ``rows[i]`` (by ``table`` count, then mixed hash) as keys.
+
+    Written to ``out[starts[i]:starts[i] + lengths[i]]``: the mixed hash's bits above ``shift`` (at
+    least 8), ``i`` below; all ones for a shingle counted once (no other set holds it). Each set
+    keeps its ``p`` smallest keys in a sorted buffer: O(sum of set sizes + insertions * p),
+    insertions being about ``p log(size / p)``.
+    """
+    mask = U64(table.size - 1)
+    chunk = 1024
+    for c in prange((rows.size + chunk - 1) // chunk):
+        for i in range(c * chunk, min(rows.size, (c + 1) * chunk)):
+            p = lengths[i]
+            buf = out[starts[i] : starts[i] + p]
+            filled = 0
+            for k in range(offsets[rows[i]], offsets[rows[i] + 1]):
+                m = mix64(hashes[k])
+                key = (U64(table[m & mask]) << U64(56)) | (m >> U64(8))
+                if filled == p and key >= buf[p - 1]:
+                    continue
+                at = filled if filled < p else p - 1
+                while at > 0 and buf[at - 1] > key:
+                    buf[at] = buf[at - 1]
+                    at -= 1
+                buf[at] = key
+                filled = min(p, filled + 1)
+            for k in range(p):
+                if buf[k] >> U64(56) <= U64(1):  # counted once: this set's own, no other holds it
+                    buf[k] = ~U64(0)
+                    continue
+                m = buf[k] << U64(8)  # the mixed hash less its low 8 bits (the count shifts out)
+                buf[k] = ((m >> U64(shift)) << U64(shift)) | U64(i)
+
+
+@njit(cache=True)
+def mark_tokens(keys: np.ndarray, shift: int, bitmap: np.ndarray) -> None:
+    """Set bit ``(key >> shift) % (64 * len(bitmap))`` of ``bitmap`` for each key. O(len(keys))."""
+    mask = U64(bitmap.size * 64 - 1)
+    for i in range(keys.size):
+        bit = (keys[i] >> U64(shift)) & mask
+        bitmap[bit >> U64(6)] |= U64(1) << (bit & U64(63))
+
+
+@njit(cache=True, parallel=True)
+def container_tokens(
+    offsets: np.ndarray,
+    hashes: np.ndarray,
+    rows: np.ndarray,
+    bitmap: np.ndarray,
+    shift: int,
+    side: int,
+    starts: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """The shingles of sets ``rows`` whose token's bit is set in ``bitmap``, as keys with ``side | i`` low.
+
+    With an empty ``out``, counts them per set into ``starts[i + 1]``; otherwise writes set ``i``'s
+    from ``out[starts[i]]``. O(sum of set sizes).
+    """
+    mask = U64(bitmap.size * 64 - 1)
+    fill = out.size > 0
+    for i in prange(rows.size):
+        pos = starts[i] if fill else 0
+        for k in range(offsets[rows[i]], offsets[rows[i] + 1]):
+            t = (mix64(hashes[k]) >> U64(8)) << U64(8)
+            bit = (t >> U64(shift)) & mask
+            if bitmap[bit >> U64(6)] & (U64(1) << (bit & U64(63))):
+                if fill:
+                    out[pos] = ((t >> U64(shift)) << U64(shift)) | U64(side) | U64(i)
+                pos += 1
+        if not fill:
+            starts[i + 1] = pos
+
+
+@njit(cache=True)
+def token_pairs(
+    keys: np.ndarray,
+    shift: int,
+    side: int,
+    sizes: np.ndarray,
+    group: np.ndarray,
+    max_postings: int,
+    left: np.ndarray,
+    right: np.ndarray,
+) -> int:
+    """Pairs ``(i, j)`` of a sorted join: ``i`` has the token in its prefix, ``j`` holds it.
+
+    Keys sharing the bits above ``shift`` form a token's group; prefix entries (``side`` bit clear)
+    sort before holders. A pair is kept when ``i != j``, they are in different groups and
+    ``sizes[j] >= sizes[i]``; tokens with more than ``max_postings`` holders are skipped. Counts
+    the pairs, and writes them unless ``left`` is empty. O(len(keys) + pairs).
+    """
+    index = U64(side - 1)
+    fill = left.size > 0
+    out = 0
+    start = 0
+    n = keys.size
+    for e in range(1, n + 1):
+        if e == n or (keys[e] >> U64(shift)) != (keys[start] >> U64(shift)):
+            split = start
+            while split < e and (keys[split] & U64(side)) == U64(0):
+                split += 1
+            if split > start and e - split <= max_postings:
+                for x in range(start, split):
+                    a = np.int64(keys[x] & index)
+                    for y in range(split, e):
+                        b = np.int64(keys[y] & index)
+                        if a != b and group[a] != group[b] and sizes[b] >= sizes[a]:
+                            if fill:
+                                left[out] = a
+                                right[out] = b
+                            out += 1
+            start = e
+    return out

@@ -15,6 +15,11 @@ makes; the integrals here use Gauss-Legendre quadrature, vectorised over every `
 :func:`candidate_pairs` hashes every band of every signature to a 64-bit key, sorts the keys of each
 band (numpy), and emits the pairs of rows that share a key (numba): no Python loop per row or pair.
 
+Two searches find what banding misses, a short text inside a much longer one (low Jaccard
+similarity): :func:`screen_pairs` checks every pair within a group (a document) on their
+signatures, and :func:`containment_pairs` joins each set's rarest shingles with the sets holding
+them, which finds every contained pair at any size ratio.
+
 >>> banding = choose_banding(0.8, 128)
 >>> banding
 Banding(bands=9, rows=13)
@@ -351,3 +356,105 @@ def screen_pairs(
     right = np.empty(count, dtype=np.int64)
     _match_kernels.flagged_pairs(rows, starts, flags, left, right)
     return left, right
+
+
+MAX_POSTINGS = 1 << 14
+"""Shingles held by more sets than this are not joined on (see :func:`containment_pairs`)."""
+
+COUNT_TABLE_BITS = 24
+"""At most ``2 ** COUNT_TABLE_BITS`` one-byte shingle counters (16 MB)."""
+
+COUNT_STEP = 1
+"""Shingles are counted in every ``COUNT_STEP``-th set: enough to rank them from rare to common."""
+
+TOKEN_BITMAP_BITS = 28
+"""At most ``2 ** TOKEN_BITMAP_BITS`` bits (32 MB) mark the shingles of some prefix."""
+
+
+def prefix_lengths(sizes: ArrayLike, containment: float) -> NDArray[np.int64]:
+    """Shingles of a set of each size that a set containing it (at ``containment``) must hold one of.
+
+    A set of ``s`` shingles is contained in ``L`` when ``L`` holds ``o = ceil(containment * s)`` of
+    them, so ``L`` misses at most ``s - o``: any ``s - o + 1`` of them include one it holds.
+
+    >>> prefix_lengths([10, 30, 100], 0.9).tolist()
+    [2, 4, 11]
+    """
+    s = np.asarray(sizes, dtype=np.int64)
+    overlap = np.ceil(containment * s - 1e-9).astype(np.int64)  # rounding down only lengthens the prefix
+    return np.asarray(np.clip(s - overlap + 1, 1, np.maximum(s, 1)), dtype=np.int64)
+
+
+def containment_pairs(
+    offsets: NDArray[np.int64],
+    hashes: NDArray[np.uint64],
+    rows: NDArray[np.int64],
+    group: NDArray[np.int64],
+    containment: float,
+    *,
+    max_postings: int = MAX_POSTINGS,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Pairs of sets in different groups where the smaller may be contained in the larger: a prefix join.
+
+    A set ``S`` of ``s`` shingles is contained (at ``containment``) only in sets that hold one of
+    any :func:`prefix_lengths` of its shingles, whatever their size: this finds every such pair, at
+    any size ratio, and is exact (no probability of a miss). The prefix is ``S``'s rarest shingles
+    (by an approximate count of the sets holding each, one pass over ``hashes``), so few sets hold
+    them. Every prefix shingle is joined with every set that holds it by one sort of 64-bit keys
+    (shingle bits high, set low); only shingles held by at most ``max_postings`` sets are used, so
+    a set whose prefix is all very common shingles may be missed. O(len(hashes) + sort of the
+    prefix and holder entries + pairs).
+
+    Args:
+        offsets, hashes: CSR shingle sets, each set's hashes distinct.
+        rows: the sets to join (each as contained and as container).
+        group: each set's group (by set number); pairs within a group are left out.
+        containment: the least containment to find (0 < containment <= 1).
+        max_postings: see above.
+
+    Returns:
+        ``(left, right)``: distinct pairs of set numbers, ``left < right``, sorted.
+
+    >>> offsets = np.array([0, 3, 10, 13])
+    >>> hashes = np.array([1, 2, 3, 1, 2, 3, 4, 5, 6, 7, 1, 2, 9], dtype=np.uint64)
+    >>> containment_pairs(offsets, hashes, np.arange(3), np.arange(3), 0.9)
+    (array([0]), array([1]))
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    sizes = np.diff(offsets)[rows]
+    lengths = np.minimum(prefix_lengths(sizes, containment), sizes)
+    index_bits = index_bits_for(rows.size)
+    side, shift = 1 << index_bits, max(8, index_bits + 1)
+    starts = np.zeros(rows.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    prefixes = int(starts[-1])
+    table = np.zeros(power_of_two(2 * hashes.size // COUNT_STEP, COUNT_TABLE_BITS), dtype=np.uint8)
+    _match_kernels.shingle_counts(offsets, hashes, COUNT_STEP, table)
+    held = np.zeros(rows.size + 1, dtype=np.int64)
+    keys = np.empty(prefixes, dtype=np.uint64)
+    _match_kernels.prefix_tokens(offsets, hashes, rows, lengths, table, starts, shift, keys)
+    del table
+    keys = keys[keys != np.uint64(0xFFFFFFFFFFFFFFFF)]
+    prefixes = keys.size
+    bitmap = np.zeros(power_of_two(8 * prefixes, TOKEN_BITMAP_BITS) // 64, dtype=np.uint64)
+    _match_kernels.mark_tokens(keys, shift, bitmap)
+    _match_kernels.container_tokens(offsets, hashes, rows, bitmap, shift, side, held, np.empty(0, np.uint64))
+    np.cumsum(held, out=held)
+    keys = np.concatenate([keys, np.empty(int(held[-1]), dtype=np.uint64)])
+    _match_kernels.container_tokens(offsets, hashes, rows, bitmap, shift, side, held, keys[prefixes:])
+    keys.sort()
+    group = np.asarray(group, dtype=np.int64)[rows]
+    args = (keys, shift, side, sizes, group, max_postings)
+    count = _match_kernels.token_pairs(*args, np.empty(0, np.int64), np.empty(0, np.int64))
+    left, right = np.empty(count, dtype=np.int64), np.empty(count, dtype=np.int64)
+    _match_kernels.token_pairs(*args, left, right)
+    return unpack_pairs(np.unique(pack_pairs(rows[left], rows[right])))
+
+
+def power_of_two(at_least: int, max_bits: int) -> int:
+    """The smallest power of two at or above ``at_least`` (at least 1024), at most ``2 ** max_bits``.
+
+    >>> power_of_two(1000, 20), power_of_two(5000, 20), power_of_two(10**9, 20)
+    (1024, 8192, 1048576)
+    """
+    return 1 << min(max_bits, max(10, (max(at_least, 1) - 1).bit_length()))

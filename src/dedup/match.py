@@ -5,9 +5,11 @@ The method, over the whole corpus at once:
 1. **Shingles and signatures.** Every paragraph's word n-gram shingles (:mod:`dedup.shingle`) and
    their MinHash signature (:mod:`dedup.minhash`), batch by batch of whole documents.
 2. **Candidates.** LSH banding tuned for ``DedupConfig.lsh_threshold`` (:func:`dedup.lsh.candidate_pairs`)
-   finds similar pairs anywhere in the corpus; within each document, the containment screen
-   (:func:`dedup.lsh.screen_pairs`) also finds a short paragraph inside a much longer one, whose
-   Jaccard similarity is too low for banding.
+   finds similar pairs anywhere in the corpus. A short paragraph inside a much longer one has a
+   Jaccard similarity too low for banding: within each document the containment screen
+   (:func:`dedup.lsh.screen_pairs`) finds it, and across documents a prefix join
+   (:func:`dedup.lsh.containment_pairs`) finds every pair whose smaller paragraph may be contained
+   in the larger, whatever their size ratio.
 3. **Verification.** The exact Jaccard similarity and containment of the shingle sets. A pair is a
    duplicate when its Jaccard similarity reaches ``threshold`` or the smaller set's containment in the
    larger reaches ``containment``; paragraphs with fewer than ``min_shingles`` shingles never match,
@@ -145,7 +147,8 @@ def candidates(
     """Candidate pairs ``(left, right)``, oriented so ``left`` has no more shingles than ``right``.
 
     Paragraphs are sorted by document; signatures are made batch by batch of whole documents, keyed
-    for LSH into one array, and screened for containment within each document, then dropped.
+    for LSH into one array, and screened for containment within each document, then dropped. Across
+    documents, containment candidates come from the prefix join on the shingle sets.
     """
     eligible = np.flatnonzero(sizes >= dedup.min_shingles)
     banding = lsh.choose_banding(dedup.lsh_threshold, minhash.num_perm)
@@ -168,9 +171,13 @@ def candidates(
         )  # fmt: skip
         screened.append(lsh.pack_pairs(a + lo, b + lo))
     left, right = lsh.pairs_from_keys(keys, index_bits, eligible)
+    del keys
     packed = lsh.pack_pairs(left, right)
     if not dedup.across_documents:
         packed = packed[doc[left] == doc[right]]
+    else:
+        rows = np.flatnonzero(sizes >= max(dedup.min_shingles, dedup.min_contained_shingles))
+        screened.append(lsh.pack_pairs(*lsh.containment_pairs(offsets, hashes, rows, doc, dedup.containment)))
     left, right = lsh.unpack_pairs(np.unique(np.concatenate([packed, *screened])))
     swap = (sizes[left] > sizes[right]) | ((sizes[left] == sizes[right]) & (left > right))
     left, right = np.where(swap, right, left), np.where(swap, left, right)
