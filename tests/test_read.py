@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,9 @@ def test_read_file_skips_with_reasons(tmp_path: Path) -> None:
     (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(50))
     (tmp_path / "big.txt").write_bytes(b"x" * 101)
     (tmp_path / "broken").symlink_to(tmp_path / "missing")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "linked").symlink_to(tmp_path / "folder")
+    os.mkfifo(tmp_path / "fifo")  # reading it would block: it must be skipped unread
     results = {p.name: read_file(p, p.name, max_bytes=100) for p in sorted(tmp_path.iterdir())}
     reasons = {name: (r.reason, r.error) for name, r in results.items() if isinstance(r, Skip)}
     assert reasons == {
@@ -63,7 +67,10 @@ def test_read_file_skips_with_reasons(tmp_path: Path) -> None:
         "blank.txt": ("only white space", False),
         "broken": ("unreadable: broken symbolic link", True),
         "empty.txt": ("empty", False),
+        "fifo": ("unreadable: not a regular file", True),
+        "folder": ("unreadable: not a regular file", True),  # a folder given where a file was expected
         "image.png": ("binary: PNG file", False),
+        "linked": ("symbolic link to a folder: not followed", False),
     }
 
 

@@ -157,6 +157,8 @@ def read_path(path: Path, doc_id: str, max_bytes: int) -> Document | Skip:
     try:
         if path.is_symlink() and not path.exists():
             return Skip(source, "unreadable: broken symbolic link", error=True)
+        if path.is_symlink() and path.is_dir():
+            return Skip(source, "symbolic link to a folder: not followed")
         if not path.is_file():
             return Skip(source, "unreadable: not a regular file", error=True)
         size = path.stat().st_size
