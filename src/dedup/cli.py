@@ -205,8 +205,6 @@ def plan_tree(args: argparse.Namespace, in_dir: Path) -> Plan:
 
 def make_plan(args: argparse.Namespace) -> Plan:
     """Decide what to read and where to write, refusing anything that would put input at risk."""
-    if args.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
     if args.input == "-":
         return plan_stream(args, read_stdin(args), None)
     in_path = existing_input(args)
@@ -290,7 +288,7 @@ def summary(plan: Plan, results: list[Result]) -> str:
              f"{total} paragraphs in, {kept} kept"]
     if stages:
         lines.append("removed: " + ", ".join(f"{stage} {n}" for stage, n in sorted(stages.items())))
-    lines.extend(f"{'error' if s.error else 'skipped'}: {s.source}: {s.reason}" for s in skips)
+    lines.extend(s.describe() for s in skips)
     written = [str(p) for p in (plan.out, plan.report) if p is not None]
     if written:
         lines.append("wrote " + " and ".join(written))
@@ -312,8 +310,6 @@ def run_clean(args: argparse.Namespace, err: IO[str]) -> int:
 def run_find(args: argparse.Namespace, err: IO[str]) -> int:
     """The ``find`` subcommand: clusters of repeated paragraphs, printed to stdout."""
     config = config_from(args)
-    if args.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
     if args.input == "-":
         items: list[Document | Skip] | list[FileItem] = read_stdin(args)
     else:
@@ -330,7 +326,7 @@ def run_find(args: argparse.Namespace, err: IO[str]) -> int:
         sys.stdout.write(format_clusters(clusters) + "\n")
     skips = [r for r in results if isinstance(r, Skip)]
     if not args.quiet:
-        err.writelines(f"{'error' if s.error else 'skipped'}: {s.source}: {s.reason}\n" for s in skips)
+        err.writelines(s.describe() + "\n" for s in skips)
     return EXIT_INPUT_ERRORS if any(s.error for s in skips) else EXIT_OK
 
 
@@ -339,6 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.jobs < 1:
+            raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
         return run_find(args, sys.stderr) if args.command == "find" else run_clean(args, sys.stderr)
     except (UsageError, OutputError, ValueError) as exc:
         print(f"dedup {args.command}: error: {exc}", file=sys.stderr)

@@ -81,10 +81,22 @@ class Skip:
     error: bool = False
     doc_id: str | None = None
 
+    @property
+    def status(self) -> str:
+        """``"error"`` for an input that could not be read, ``"skipped"`` for one left out on purpose."""
+        return "error" if self.error else "skipped"
+
+    def describe(self) -> str:
+        """One line for people: status, source and reason.
+
+        >>> Skip("a.bin", "binary: NUL byte at offset 0").describe()
+        'skipped: a.bin: binary: NUL byte at offset 0'
+        """
+        return f"{self.status}: {self.source}: {self.reason}"
+
     def report(self) -> dict[str, Any]:
         """The skip as one line of ``report.jsonl``."""
-        status = "error" if self.error else "skipped"
-        return {"id": self.doc_id or self.source, "source": self.source, "status": status, "reason": self.reason}
+        return {"id": self.doc_id or self.source, "source": self.source, "status": self.status, "reason": self.reason}
 
 
 def sniff_binary(data: bytes) -> str | None:
