@@ -24,10 +24,10 @@ from typing import Literal, cast, get_args
 
 import regex
 
-RuleKind = Literal["line", "tail", "last", "trim_start", "trim_end"]
+RuleKind = Literal["line", "tail", "last", "page", "trim_start", "trim_end"]
 """Where a rule applies; see ``data/chrome.txt`` for the meaning of each kind."""
 
-LINE_KINDS: frozenset[str] = frozenset({"line", "tail", "last"})
+LINE_KINDS: frozenset[str] = frozenset({"line", "tail", "last", "page"})
 SECTION = regex.compile(r"^\[(?P<name>[a-z_]+)\s+(?P<kind>[a-z_]+)\]$")
 
 
@@ -71,7 +71,7 @@ def parse_rules(text: str) -> tuple[ChromeRule, ...]:
     ...     parse_rules("[x maybe]\\n")
     ... except ChromeRulesError as exc:
     ...     print(exc)
-    line 1: unknown rule kind 'maybe' (expected one of line, tail, last, trim_start, trim_end)
+    line 1: unknown rule kind 'maybe' (expected one of line, tail, last, page, trim_start, trim_end)
     """
     sections: list[tuple[str, RuleKind, list[str]]] = []
     for number, raw in enumerate(text.splitlines(), 1):

@@ -67,6 +67,10 @@ class StripConfig:
         switch_cost: the context pass's price, in nats, for changing between article and chrome
             from one line to the next; higher values keep short lines between article lines.
         bias: added to every line's log-odds before the context pass; positive keeps more.
+        page_cut: how far each page's own cut moves its bias: the probability above which keeping
+            the page's lines maximises its expected precision plus recall (``classify.page_cut``)
+            adds ``page_cut * -logit(cut)``. A page whose lines the classifier is unsure about
+            keeps more; 0 gives every page the same bias.
         repeated_alt: remove a short line repeated ``repeated_alt`` or more times in one
             document right before captions or in another language than the body (image alt
             text); 0 turns the rule off.
@@ -81,7 +85,8 @@ class StripConfig:
     rules: bool = True
     classifier: bool = True
     switch_cost: float = 1.0
-    bias: float = 0.25
+    bias: float = 0.0
+    page_cut: float = 0.5
     repeated_alt: int = 3
     template_min_docs: int = 3
     template_share: float = 0.5
@@ -90,6 +95,7 @@ class StripConfig:
     def __post_init__(self) -> None:
         check_range("StripConfig", "switch_cost", self.switch_cost, 0.0, 50.0)
         check_range("StripConfig", "bias", self.bias, -20.0, 20.0)
+        check_range("StripConfig", "page_cut", self.page_cut, 0.0, 2.0)
         check_range("StripConfig", "repeated_alt", self.repeated_alt, 0, 1000)
         check_range("StripConfig", "template_min_docs", self.template_min_docs, 2, 1_000_000)
         check_range("StripConfig", "template_share", self.template_share, 0.0, 1.0)

@@ -2,8 +2,9 @@
 
 A line is described by what it looks like (length, words, stopword density, final punctuation,
 capitals, digits, separators), by where it stands (position, distance to the page's dense
-part) and by its neighbours (the same measures averaged over windows around it). All of it is
-language-light: the only vocabulary is the stopword lists in ``data/stopwords/``.
+part), by its neighbours (the same measures averaged over windows around it), and by its words:
+the stopword lists in ``data/stopwords/`` and the learned word weights of ``dedup.lexicon``
+(its own score and its neighbours').
 
 >>> x = line_features(["Home", "News", "The minister said on Monday that the talks would go on.", "Share"])
 >>> x.shape == (4, len(FEATURE_NAMES))
@@ -22,6 +23,7 @@ import numpy.typing as npt
 import regex
 
 from dedup.chrome import ChromeRule, load_rules, match_line
+from dedup.lexicon import Lexicon, load_lexicon
 
 WORD = regex.compile(r"\w+")
 LETTER = regex.compile(r"\p{L}")
@@ -45,7 +47,7 @@ LOCAL_NAMES: tuple[str, ...] = (
     "log_chars", "log_words", "stop_ratio", "stop_count", "ends_sentence", "ends_colon", "ends_question",
     "digit_ratio", "upper_ratio", "title_ratio", "punct_ratio", "log_sentences", "has_url", "separators",
     "mean_word_len", "all_caps", "bullet", "has_date", "has_quote", "chrome_rule", "log_repeats",
-    "long_line", "starts_lower", "letter_ratio",
+    "long_line", "starts_lower", "letter_ratio", "lexicon",
 )  # fmt: skip
 PAGE_NAMES: tuple[str, ...] = ("doc_prose_runs", "doc_outside_share", "doc_median_prose", "run_log_words")
 """The columns of :func:`page_features`: how the page's prose is laid out."""
@@ -53,7 +55,7 @@ CONTEXT_NAMES: tuple[str, ...] = (
     "position", "char_position", "prev_log_words", "next_log_words", "prev_stop", "next_stop",
     "prev_ends", "next_ends", "win3_words", "win3_stop", "win10_words", "win10_long", "in_dense",
     "dense_distance", "doc_log_lines", "doc_long_share", "before_dense", "after_dense",
-    *PAGE_NAMES,
+    "prev_lexicon", "next_lexicon", "win2_lexicon", *PAGE_NAMES,
 )  # fmt: skip
 FEATURE_NAMES: tuple[str, ...] = LOCAL_NAMES + CONTEXT_NAMES
 """The columns of :func:`line_features`, in order."""
@@ -82,7 +84,7 @@ def stopwords() -> frozenset[str]:
 
 
 def local_features(text: str, repeats: int, rules: tuple[ChromeRule, ...], stops: frozenset[str]) -> list[float]:
-    """The measures of one line on its own, in ``LOCAL_NAMES`` order."""
+    """The measures of one line on its own, in ``LOCAL_NAMES`` order, but for the last (``lexicon``)."""
     words = WORD.findall(text)
     n_words = len(words)
     letters = len(LETTER.findall(text))
@@ -147,19 +149,23 @@ def window_mean(values: npt.NDArray[np.float64], radius: int) -> npt.NDArray[np.
     return np.asarray((padded[hi] - padded[lo]) / (hi - lo), dtype=np.float64)
 
 
-def line_features(lines: Sequence[str], rules: tuple[ChromeRule, ...] | None = None) -> npt.NDArray[np.float32]:
+def line_features(
+    lines: Sequence[str], rules: tuple[ChromeRule, ...] | None = None, lexicon: Lexicon | None = None
+) -> npt.NDArray[np.float32]:
     """The feature matrix of one page's lines: one row per line, columns ``FEATURE_NAMES``.
 
     Args:
         lines: the page's non-empty lines (paragraphs), in order.
         rules: chrome rules for the ``chrome_rule`` column; the package's rules by default.
+        lexicon: word weights for the ``lexicon`` columns; the package's lexicon by default.
     """
     if not lines:
         return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
     rules = load_rules() if rules is None else rules
+    lexicon = load_lexicon() if lexicon is None else lexicon
     stops = stopwords()
     counts = Counter(lines)
-    local = np.array([local_features(t, counts[t], rules, stops) for t in lines], dtype=np.float64)
+    local = np.array([[*local_features(t, counts[t], rules, stops), lexicon.score(t)] for t in lines])
     return np.hstack([local, context_features(local)]).astype(np.float32)
 
 
@@ -167,7 +173,7 @@ def context_features(local: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """The columns ``CONTEXT_NAMES``, computed from the local features of all of a page's lines."""
     col = {name: local[:, i] for i, name in enumerate(LOCAL_NAMES)}
     n = len(local)
-    words, stop, ends = col["log_words"], col["stop_ratio"], col["ends_sentence"]
+    words, stop, ends, lexical = col["log_words"], col["stop_ratio"], col["ends_sentence"], col["lexicon"]
     chars = np.expm1(col["log_chars"])
     prose = np.where((col["long_line"] > 0) & (stop > 0.15), np.expm1(words), 0.0)
     start, end = dense_span(prose - 4.0, np.ones(n))
@@ -194,6 +200,7 @@ def context_features(local: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         np.full(n, col["long_line"].mean()),
         (idx < start).astype(np.float64),
         (idx >= end).astype(np.float64),
+        shift(lexical, 1), shift(lexical, -1), window_mean(lexical, 2),
         *page,
     ])  # fmt: skip
 

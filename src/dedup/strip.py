@@ -38,7 +38,7 @@ import numpy.typing as npt
 import regex
 
 from dedup.chrome import ChromeRule, Cut, load_rules, match_line, trim
-from dedup.classify import LineModel, load_model, smooth
+from dedup.classify import LineModel, load_model, page_cut, smooth
 from dedup.config import StripConfig
 from dedup.linefeatures import SENTENCE_END, WORD, line_features, stopword_lists
 from dedup.model import Edit, Paragraph, Removal
@@ -57,6 +57,8 @@ TITLE_WORDS = (4, 25)
 """A title has this many words (inclusive)."""
 TITLE_REACH = 3
 """How many lines before the article's first kept line are searched for its title."""
+ARTICLE_SENTENCE_WORDS = 10
+"""A kept sentence this long shows that a page carrying an error notice still has an article."""
 BYLINE = regex.compile(r"^(?:by|from|posted|written|updated|published)\b", regex.IGNORECASE)
 """A line starting like a byline is never taken for the title."""
 
@@ -106,9 +108,10 @@ def decide_lines(
         model = load_model() if model is None else model
         x = line_features(texts, rules) if features is None else features
         probs = model.predict(x)
-        keep = smooth(probs, config.switch_cost, config.bias)
+        bias = page_bias(probs, texts, config)
+        keep = smooth(probs, config.switch_cost, bias)
         if not any(keep):  # a lone article paragraph among hundreds of menu lines: its neighbours outvote it
-            keep = [k and is_prose(t) for k, t in zip(smooth(probs, 0.0, config.bias), texts, strict=True)]
+            keep = [k and is_prose(t) for k, t in zip(smooth(probs, 0.0, bias), texts, strict=True)]
         if not any(keep):  # the classifier alone never empties a page: its sentences stay
             keep = [is_sentence(t) for t in texts]
         keep = rescue(texts, keep, [float(p) for p in probs], [m is not None for m in matches])
@@ -120,6 +123,25 @@ def decide_lines(
         captions = [any(c.rule == "photo_credit" for c in cut) for cut in cuts]
         decisions = drop_repeated_alt(decisions, config.repeated_alt, captions)
     return decisions
+
+
+def page_bias(probs: npt.NDArray[np.float32], texts: Sequence[str], config: StripConfig) -> float:
+    """The bias of this page's context pass: ``config.bias``, raised on a doubtful page (``config.page_cut``).
+
+    The page's own cut (:func:`dedup.classify.page_cut`) only ever lowers the bar: a page whose
+    lines all score below even keeps the best of them, while a clear page keeps the global bias
+    (raising the bar there dropped isolated standfirsts and scored no better).
+
+    >>> page_bias(np.array([0.9, 0.3], dtype=np.float32), ["A long line of words here.", "Home"], StripConfig())
+    0.0
+    >>> round(page_bias(np.array([0.4, 0.3], dtype=np.float32), ["Course content", "Fees"], StripConfig()), 2)
+    0.42
+    """
+    if not config.page_cut:
+        return config.bias
+    words = np.array([len(WORD.findall(t)) for t in texts], dtype=np.float64)
+    cut = min(max(page_cut(probs, words), 1e-3), 1 - 1e-3)
+    return config.bias + config.page_cut * max(0.0, -float(np.log(cut / (1 - cut))))
 
 
 def rescue(texts: Sequence[str], keep: list[bool], scores: Sequence[float], ruled: Sequence[bool]) -> list[bool]:
@@ -160,6 +182,15 @@ def rescue(texts: Sequence[str], keep: list[bool], scores: Sequence[float], rule
 def is_prose(text: str) -> bool:
     """At least ``PROSE_WORDS`` words and sentence-final punctuation: a paragraph, not a menu item."""
     return len(WORD.findall(text)) >= PROSE_WORDS and bool(SENTENCE_END.search(text))
+
+
+def is_article_sentence(text: str) -> bool:
+    """``ARTICLE_SENTENCE_WORDS`` words or more and sentence-final punctuation: more than a site's tagline.
+
+    >>> is_article_sentence("R.B.L."), is_article_sentence("The club will publish its new results pages next month.")
+    (False, True)
+    """
+    return len(WORD.findall(text)) >= ARTICLE_SENTENCE_WORDS and bool(SENTENCE_END.search(text))
 
 
 def is_sentence(text: str) -> bool:
@@ -205,7 +236,28 @@ def apply_rules(
             if out[j].keep or not out[j].rule.startswith("chrome:"):
                 why = f"after {opener!r} (paragraph {tail_from}) that ends the article"
                 out[j] = LineDecision(False, decisions[j].text, (), "chrome:tail", why, scores[j])
-    return out
+    return drop_error_page(lines, out, scores, matches)
+
+
+def drop_error_page(
+    lines: Sequence[str],
+    decisions: list[LineDecision],
+    scores: list[float | None],
+    matches: Sequence[ChromeRule | None],
+) -> list[LineDecision]:
+    """Empty a page that says it has no article (a ``page`` rule matched) when no article sentence is left on it.
+
+    What stays of an error page or an empty listing is its site name and menu, which is not an
+    article; a real article that happens to contain such a line keeps its prose and everything else.
+    """
+    notice = next((i for i, rule in enumerate(matches) if rule is not None and rule.kind == "page"), None)
+    if notice is None or any(d.keep and is_article_sentence(d.text) for d in decisions):
+        return decisions
+    rule = matches[notice]
+    assert rule is not None  # for mypy: notice was chosen where a rule matched
+    why = f"the page has no article: {lines[notice]!r} (paragraph {notice}) and no article sentence is left"
+    return [LineDecision(False, d.text, (), f"chrome:{rule.name}", why, scores[i]) if d.keep else d
+            for i, d in enumerate(decisions)]  # fmt: skip
 
 
 def opens_tail(words: Sequence[int], at: int) -> bool:
