@@ -18,16 +18,19 @@ day ("impeachment" fills the related-headline boxes of the 2019 scrapinghub page
 would make a new article about the same story read as chrome.
 Its score is a feature of the network, so a training page's features use a lexicon fitted on
 the other folds (``LEXICON_FOLDS`` cross-fitting): the network must learn how far to trust the
-lexicon on words it has not seen trained on. The shipped lexicon is fitted on all training pages.
+lexicon on pages it was not fitted on. The shipped lexicon is fitted on all training pages.
 
 The network is a one-hidden-layer ReLU net trained with Adam on a
 weighted log loss, each page weighing the same and each line by the square root of its words.
 
 A stable hash keeps ``HELDOUT_PERCENT`` of each folder's pages out of training (see
-``benchmarks/quality.py``); the script then picks the context pass's ``switch_cost`` and ``bias``
-on the training pages by the benchmark's 4-gram F1 and prints the scores on both splits. The
-chosen values are stored in the weights' ``meta`` and must be copied into ``StripConfig``'s
-defaults by hand (the configuration is the one place settings live).
+``benchmarks/quality.py``); the script then picks the context pass's ``switch_cost``, ``bias``
+and ``page_cut`` on the training pages by the benchmark's 4-gram F1 and prints the scores on
+both splits. With ``--folds K`` it also repeats the whole fit K times, each time without one
+K-th of the pages, and scores every page with the weights that did not see it (the figure to
+compare changes by). The chosen values and scores are stored in the weights' ``meta``; the
+values must be copied into ``StripConfig``'s defaults by hand (the configuration is the one
+place settings live).
 """
 
 from __future__ import annotations
