@@ -218,7 +218,7 @@ def apply_rules(
     scores: list[float | None],
     matches: Sequence[ChromeRule | None],
 ) -> list[LineDecision]:
-    """Overrule the classifier where a chrome pattern matched (``matches``), and cut the page's tail."""
+    """Overrule the classifier where a chrome pattern matched (``matches``); cut the tail; empty an error page."""
     out = list(decisions)
     n = len(lines)
     words = [len(WORD.findall(t)) for t in lines]
