@@ -2,8 +2,9 @@
 
 Usage::
 
-    pip install -e '.[train]'   # scikit-learn, for the lexicon's logistic regression
-    python scripts/train_classifier.py PAIRS_DIR [PAIRS_DIR ...] [--out PATH] [--lexicon-out PATH] [--seed 0]
+    pip install torch==2.13.0    # first, a CPU build of PyTorch (a bare 'torch' may fetch a CUDA build)
+    pip install -e '.[train]'    # scikit-learn for the lexicon, PyTorch for the taggers
+    python scripts/train_classifier.py PAIRS_DIR [PAIRS_DIR ...] [--folds 4] [--out PATH] [--lexicon-out PATH]
 
 Labels come from the gold text: a line of four words or more is labelled with the share of its
 word 4-grams that occur in the gold (a soft label: a byline glued to a sentence is half article);
@@ -16,21 +17,25 @@ line tokens that occur on at least ``MIN_PAGES`` training pages of every trainin
 labels rounded to 0/1. A token only one collection uses is mostly that collection's news of the
 day ("impeachment" fills the related-headline boxes of the 2019 scrapinghub pages): weighed, it
 would make a new article about the same story read as chrome.
-Its score is a feature of the network, so a training page's features use a lexicon fitted on
-the other folds (``LEXICON_FOLDS`` cross-fitting): the network must learn how far to trust the
+Its score is a feature of the tagger, so a training page's features use a lexicon fitted on
+the other folds (``LEXICON_FOLDS`` cross-fitting): the tagger must learn how far to trust the
 lexicon on pages it was not fitted on. The shipped lexicon is fitted on all training pages.
 
-The network is a one-hidden-layer ReLU net trained with Adam on a
-weighted log loss, each page weighing the same and each line by the square root of its words.
+The tagger (``dedup.tagger``: a bidirectional GRU over the page's lines) is trained with
+PyTorch on a weighted log loss, each page weighing the same and each line by the square root of
+its words; ``--members`` taggers from different seeds make the ensemble. The weights are
+exported to numpy arrays: inference needs neither PyTorch nor scikit-learn.
 
 A stable hash keeps ``HELDOUT_PERCENT`` of each folder's pages out of training (see
-``benchmarks/quality.py``); the script then picks the context pass's ``switch_cost``, ``bias``
-and ``page_cut`` on the training pages by the benchmark's 4-gram F1 and prints the scores on
-both splits. With ``--folds K`` it also repeats the whole fit K times, each time without one
-K-th of the pages, and scores every page with the weights that did not see it (the figure to
-compare changes by). The chosen values and scores are stored in the weights' ``meta``; the
-values must be copied into ``StripConfig``'s defaults by hand (the configuration is the one
-place settings live).
+``benchmarks/quality.py``). With ``--folds K`` the script first repeats the whole fit K times,
+each time without one K-th of the pages, and scores every page with the weights that did not
+see it (the figure to compare changes by); it picks the context pass's ``switch_cost``,
+``bias`` and ``page_cut`` by the benchmark's 4-gram F1 on those out-of-fold scores of the
+training split's pages (a tagger fits its own training pages too closely to tune on them).
+It then trains the shipped weights on the training split and prints the scores on both
+splits. The chosen values and scores are stored in the weights' ``meta``; the values must be
+copied into ``StripConfig``'s defaults by hand (the configuration is the one place settings
+live). Without ``--folds`` the defaults are used as they are.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ import sys
 import time
 import zlib
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -51,11 +56,12 @@ import numpy.typing as npt
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 from dedup.chrome import load_rules, trim
-from dedup.classify import LineModel, Member, Net, stack_features
+from dedup.classify import LineModel
 from dedup.config import StripConfig
 from dedup.lexicon import Lexicon, from_coefficients, line_tokens
 from dedup.linefeatures import FEATURE_NAMES, line_features
 from dedup.strip import decide_lines
+from dedup.tagger import Gru, Tagger
 from quality import WORD, Pair, counts, load_pairs, macro
 
 FloatArray = npt.NDArray[np.float32]
@@ -64,6 +70,12 @@ MIN_PAGES = 3
 LEXICON_C = 0.1
 """Inverse L2 strength of the lexicon's logistic regression (0.1 beat 0.3 and 1.0 out of fold)."""
 LEXICON_FOLDS = 5
+BATCH = 16
+"""Pages per training step of a tagger."""
+LEARNING_RATE = 3e-3
+DROPOUT = 0.1
+Page = tuple[FloatArray, FloatArray, FloatArray]
+"""One page's line features, labels and weights."""
 
 
 def line_labels(lines: list[str], gold: str) -> FloatArray:
@@ -139,74 +151,87 @@ def fit_lexicon(collections: dict[str, list[Pair]]) -> Lexicon:
     return from_coefficients(vocabulary, fit.coef_[0].tolist(), float(fit.intercept_[0]), meta)
 
 
-def train(x: FloatArray, y: FloatArray, w: FloatArray, hidden: int, seed: int, epochs: int = 60) -> Net:
-    """Fit one network with Adam on mini-batches of the weighted log loss (plus a small L2)."""
-    rng = np.random.default_rng(seed)
-    mean, scale = x.mean(0), x.std(0) + 1e-6
-    z = (x - mean) / scale
-    params = [rng.normal(0, 1 / np.sqrt(z.shape[1]), (z.shape[1], hidden)), np.zeros(hidden),
-              rng.normal(0, 1 / np.sqrt(hidden), hidden), np.zeros(1)]  # fmt: skip
-    moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
-    w = w / w.mean()
-    step = 0
-    for _ in range(epochs):
-        order = rng.permutation(len(z))
-        for batch in np.array_split(order, max(1, len(z) // 512)):
-            step += 1
-            grads = gradients(params, z[batch], y[batch], w[batch])
-            for k, (p, g) in enumerate(zip(params, grads, strict=True)):
-                m, v = moments[k]
-                m[:] = 0.9 * m + 0.1 * g
-                v[:] = 0.999 * v + 0.001 * g * g
-                p -= 0.003 * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
-    w1, b1, w2, b2 = (np.asarray(p, dtype=np.float32) for p in params)
-    return Net(mean.astype(np.float32), scale.astype(np.float32), w1, b1, w2, float(b2[0]))
+def train_tagger(job: tuple[list[Page], int, argparse.Namespace]) -> Tagger:
+    """Fit one tagger (PyTorch) on whole pages: AdamW on the weighted log loss, batches of ``BATCH`` pages.
 
-
-def train_stacked(pages: list[tuple[FloatArray, FloatArray, FloatArray]], hidden: int, seed: int, epochs: int,
-                  folds: int = 3) -> Member:  # fmt: skip
-    """Fit the line network on all pages and the context network on out-of-fold line scores.
-
-    The second stage must learn from first-stage scores like those it will see on new pages, so
-    each page's scores come from a first stage trained on the other folds (cross-fitting).
+    The network is :class:`dedup.tagger.Tagger`'s: standardised features, a ReLU embedding, a
+    GRU each way over the page's lines, a linear head over both states and the embedding (with
+    dropout on the embedding while training). Each page weighs the same and each of its lines
+    by the square root of its words. Returns the weights in numpy.
     """
+    import torch  # training-only dependency (the 'train' extra)
+    from torch import nn
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
-    def stack(rows: list[tuple[FloatArray, FloatArray, FloatArray]]) -> tuple[FloatArray, FloatArray, FloatArray]:
-        return (np.vstack([r[0] for r in rows]), np.concatenate([r[1] for r in rows]),
-                np.concatenate([r[2] for r in rows]))  # fmt: skip
+    pages, seed, args = job
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    x_all = np.vstack([x for x, _, _ in pages])
+    mean, scale = x_all.mean(0), x_all.std(0) + 1e-6
+    data = [(torch.tensor((x - mean) / scale), torch.tensor(y), torch.tensor(w / w.sum())) for x, y, w in pages]
+    embed = nn.Linear(x_all.shape[1], args.embed)
+    gru = nn.GRU(args.embed, args.hidden, batch_first=True, bidirectional=True)
+    head = nn.Linear(2 * args.hidden + args.embed, 1)
+    dropout = nn.Dropout(DROPOUT)
+    params = [*embed.parameters(), *gru.parameters(), *head.parameters()]
+    optimiser = torch.optim.AdamW(params, lr=LEARNING_RATE, weight_decay=1e-4)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, args.epochs)
+    for _ in range(args.epochs):
+        for batch in np.array_split(rng.permutation(len(data)), max(1, len(data) // BATCH)):
+            xs, ys, ws = (pad_sequence([data[i][k] for i in batch], batch_first=True) for k in range(3))
+            lengths = torch.tensor([len(data[i][0]) for i in batch])
+            embedded = dropout(torch.relu(embed(xs)))
+            packed = pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
+            states, _ = pad_packed_sequence(gru(packed)[0], batch_first=True, total_length=xs.shape[1])
+            logits = head(torch.cat([states, embedded], -1)).squeeze(-1)
+            loss = nn.functional.binary_cross_entropy_with_logits(logits, ys, reduction="none")
+            optimiser.zero_grad()
+            ((loss * ws).sum() / len(batch)).backward()
+            optimiser.step()
+        schedule.step()
 
-    first = train(*stack(pages), hidden, seed, epochs)
-    fold_of = np.arange(len(pages)) % folds
-    second_inputs: list[FloatArray] = [np.zeros(0, dtype=np.float32)] * len(pages)
-    for fold in range(folds):
-        net = train(*stack([pg for pg, f in zip(pages, fold_of, strict=True) if f != fold]), hidden, seed, epochs)
-        for i in np.flatnonzero(fold_of == fold):
-            second_inputs[i] = stack_features(pages[i][0], net.logits(pages[i][0]))
-    second = train(*stack([(s2, pg[1], pg[2]) for s2, pg in zip(second_inputs, pages, strict=True)]),
-                   hidden, seed + 1, epochs)  # fmt: skip
-    return Member(first, second)
+    def arr(t: torch.Tensor) -> FloatArray:
+        return np.asarray(t.detach().numpy(), dtype=np.float32)
+
+    def direction(suffix: str) -> Gru:
+        return Gru(*(arr(getattr(gru, f"{k}_l0{suffix}")) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
+
+    return Tagger(mean.astype(np.float32), scale.astype(np.float32), arr(embed.weight), arr(embed.bias),
+                  direction(""), direction("_reverse"), arr(head.weight[0]), float(head.bias.detach()[0]))  # fmt: skip
 
 
-def gradients(
-    params: list[npt.NDArray[np.float64]], z: FloatArray, y: FloatArray, w: FloatArray
-) -> list[npt.NDArray[np.float64]]:
-    """Gradients of the weighted mean log loss (with L2 1e-4 on the weights) for one batch."""
-    w1, b1, w2, b2 = params
-    pre = z @ w1 + b1
-    hidden = np.maximum(pre, 0.0)
-    prob = 1 / (1 + np.exp(-np.clip(hidden @ w2 + b2, -30, 30)))
-    d_out = (prob - y) * w / len(y)
-    d_hidden = np.outer(d_out, w2) * (pre > 0)
-    return [z.T @ d_hidden + 1e-4 * w1, d_hidden.sum(0), hidden.T @ d_out + 1e-4 * w2, np.array([d_out.sum()])]
+def train_model(pages: list[Page], args: argparse.Namespace, pool: Executor | None = None) -> LineModel:
+    """The ensemble: ``args.members`` taggers from different seeds, trained in ``pool`` when given."""
+    jobs = [(pages, args.seed + 10 * k, args) for k in range(args.members)]
+    members = list(pool.map(train_tagger, jobs)) if pool else [train_tagger(job) for job in jobs]
+    return LineModel(FEATURE_NAMES, tuple(members), {})
+
+
+class FixedScores:
+    """A stand-in line model that returns scores computed beforehand (for tuning the context pass)."""
+
+    def __init__(self, probs: FloatArray) -> None:
+        self.probs = probs
+
+    def predict(self, x: FloatArray) -> FloatArray:
+        """The stored scores, whatever ``x`` is."""
+        return self.probs
+
+
+def evaluate_scores(pairs: list[Pair], probs: list[FloatArray], config: StripConfig) -> tuple[float, ...]:
+    """Macro precision, recall and F1 of the stripper on ``pairs`` with the classifier's scores given."""
+    rows = []
+    for pair, p in zip(pairs, probs, strict=True):
+        no_features = np.zeros((len(pair.lines), 0), dtype=np.float32)
+        decisions = decide_lines(pair.lines, config, FixedScores(p), no_features)  # type: ignore[arg-type]
+        rows.append(counts(pair.gold, "\n".join(d.text for d in decisions if d.keep)))
+    return macro(rows)
 
 
 def evaluate(pairs: list[Pair], feats: list[FloatArray], model: LineModel, config: StripConfig) -> tuple[float, ...]:
     """Macro precision, recall and F1 of the stripper with ``model`` and ``config`` on ``pairs``."""
-    rows = []
-    for pair, x in zip(pairs, feats, strict=True):
-        kept = [d.text for d in decide_lines(pair.lines, config, model, x) if d.keep]
-        rows.append(counts(pair.gold, "\n".join(kept)))
-    return macro(rows)
+    return evaluate_scores(pairs, [model.predict(x) for x in feats], config)
 
 
 def cross_fitted_arrays(
@@ -235,74 +260,69 @@ def cross_fitted_arrays(
     return lexicon, arrays
 
 
-Arrays = dict[str, dict[str, list[tuple[FloatArray, FloatArray, FloatArray]]]]
-GRID = [(switch, bias, cut) for switch in (0.5, 1.0) for bias in (0.0, 0.25, 0.5) for cut in (0.0, 0.5, 0.75)]
+Arrays = dict[str, dict[str, list[Page]]]
+GRID = [(switch, bias, cut) for switch in (0.0, 0.5, 1.0) for bias in (-0.25, 0.0, 0.25) for cut in (0.0, 0.5, 1.0)]
 """The context-pass settings tried: switch_cost, bias, page_cut."""
 
 
-def fit(splits: dict[str, dict[str, list[Pair]]], args: argparse.Namespace) -> tuple[Lexicon, LineModel, Arrays]:
-    """The lexicon and the stacked ensemble fitted on the training pages of ``splits``, with every page's arrays."""
+def fit(splits: dict[str, dict[str, list[Pair]]], args: argparse.Namespace,
+        pool: Executor | None = None) -> tuple[Lexicon, LineModel, Arrays]:  # fmt: skip
+    """The lexicon and the tagger ensemble fitted on the training pages of ``splits``, with every page's arrays."""
     start = time.perf_counter()
     lexicon, arrays = cross_fitted_arrays(splits)
     print(f"lexicon and features: {time.perf_counter() - start:.0f}s", file=sys.stderr)
     train_rows = [a for parts in arrays.values() for a in parts["train"]]
-    members = [train_stacked(train_rows, args.hidden, args.seed + 10 * k, args.epochs) for k in range(args.members)]
+    model = train_model(train_rows, args, pool)
     print(f"trained on {sum(len(a[1]) for a in train_rows)} lines: {time.perf_counter() - start:.0f}s", file=sys.stderr)
-    return lexicon, LineModel(FEATURE_NAMES, tuple(members), {}), arrays
+    return lexicon, model, arrays
 
 
-def tune(splits: dict[str, dict[str, list[Pair]]], arrays: Arrays, model: LineModel) -> StripConfig:
-    """The ``GRID`` setting with the best mean F1 over the folders' training pages."""
+def tune(pairs: dict[str, list[Pair]], probs: dict[str, list[FloatArray]]) -> StripConfig:
+    """The ``GRID`` setting with the best mean F1 over the folders, from out-of-fold scores.
+
+    A tagger fits its own training pages closely, so the context pass is tuned on scores of
+    pages the scoring weights did not see (the cross-validation's).
+    """
     best: tuple[float, StripConfig] = (-1.0, StripConfig())
     for switch, bias, cut in GRID:
         config = StripConfig(switch_cost=switch, bias=bias, page_cut=cut)
-        f1s = [evaluate(splits[k]["train"], [a[0] for a in arrays[k]["train"]], model, config)[2] for k in splits]
-        print(f"switch={switch} bias={bias} page_cut={cut}: train F1 {' '.join(f'{f:.3f}' for f in f1s)}",
-              file=sys.stderr)  # fmt: skip
+        f1s = [evaluate_scores(pairs[k], probs[k], config)[2] for k in pairs]
+        print(f"switch={switch} bias={bias} page_cut={cut}: F1 {' '.join(f'{f:.3f}' for f in f1s)}", file=sys.stderr)
         if float(np.mean(f1s)) > best[0]:
             best = (float(np.mean(f1s)), config)
     return best[1]
 
 
-def cross_validate(folders: list[Path], args: argparse.Namespace, config: StripConfig) -> dict[str, dict[str, float]]:
-    """Macro P/R/F1 of every page, each scored by a lexicon and model fitted on the other ``args.folds`` - 1 folds.
+OutOfFold = dict[str, list[tuple[Pair, FloatArray]]]
+
+
+def cross_validate(folders: list[Path], args: argparse.Namespace) -> OutOfFold:
+    """Every page with its line scores from a lexicon and model fitted on the other ``args.folds`` - 1 folds.
 
     The held-out split scores only a quarter of the pages, so its F1 moves by 0.01 or more with
     the draw; here every page counts once and no page is scored by weights that saw it. Folds
     run in ``args.jobs`` processes.
     """
-    rows: Rows = {f.name: [] for f in folders}
+    out: OutOfFold = {f.name: [] for f in folders}
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for fold_rows in pool.map(score_fold, [(folders, args, config, fold) for fold in range(args.folds)]):
-            for key, key_rows in fold_rows.items():
-                rows[key].extend(key_rows)
-    scores = {}
-    for key, key_rows in rows.items():
-        p, r, f = macro(key_rows)
-        scores[key] = {"docs": len(key_rows), "P": round(p, 3), "R": round(r, 3), "F1": round(f, 3)}
-        print(f"{key:>20} {args.folds}-fold: P={p:.3f} R={r:.3f} F1={f:.3f}")
-    return scores
+        for fold_out in pool.map(score_fold, [(folders, args, fold) for fold in range(args.folds)]):
+            for key, rows in fold_out.items():
+                out[key].extend(rows)
+    return out
 
 
-Rows = dict[str, list[tuple[float, float, float]]]
-
-
-def score_fold(job: tuple[list[Path], argparse.Namespace, StripConfig, int]) -> Rows:
-    """The count rows of one fold's pages, scored by weights fitted on the other folds."""
-    folders, args, config, fold = job
+def score_fold(job: tuple[list[Path], argparse.Namespace, int]) -> OutOfFold:
+    """One fold's pages with their line scores, from weights fitted on the other folds."""
+    folders, args, fold = job
     pairs = {f.name: load_pairs(f, "all") for f in folders}
     splits = {k: {"train": [p for p in ps if fold_of(k, p.name, args.folds) != fold],
                   "heldout": [p for p in ps if fold_of(k, p.name, args.folds) == fold]}
               for k, ps in pairs.items()}  # fmt: skip
     _, model, arrays = fit(splits, args)
-    rows: Rows = {}
-    for key, parts in splits.items():
-        rows[key] = []
-        for pair, (x, _, _) in zip(parts["heldout"], arrays[key]["heldout"], strict=True):
-            kept = [d.text for d in decide_lines(pair.lines, config, model, x) if d.keep]
-            rows[key].append(counts(pair.gold, "\n".join(kept)))
     print(f"fold {fold} of {args.folds} done", file=sys.stderr)
-    return rows
+    return {key: [(pair, model.predict(x)) for pair, (x, _, _) in zip(parts["heldout"], arrays[key]["heldout"],
+                                                                       strict=True)]
+            for key, parts in splits.items()}  # fmt: skip
 
 
 def fold_of(folder: str, name: str, folds: int) -> int:
@@ -310,35 +330,59 @@ def fold_of(folder: str, name: str, folds: int) -> int:
     return zlib.crc32(f"{folder}/{name}".encode()) % 100 * folds // 100
 
 
+def scores_row(p: float, r: float, f: float, docs: int) -> dict[str, float]:
+    """One line of the weights' score record."""
+    return {"docs": docs, "P": round(p, 3), "R": round(r, 3), "F1": round(f, 3)}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Load the pairs, train, tune the context pass, report both splits (and folds), write the weights."""
+    """Cross-validate and tune the context pass (``--folds``), train, report both splits, write the weights."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, default=Path("src/dedup/data/line_model.json"))
     parser.add_argument("--lexicon-out", type=Path, default=Path("src/dedup/data/line_lexicon.json"))
-    parser.add_argument("--hidden", type=int, default=32)
+    parser.add_argument("--hidden", type=int, default=32, help="GRU state size, each way")
+    parser.add_argument("--embed", type=int, default=64, help="line embedding size")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=80)
+    parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--members", type=int, default=3, help="ensemble members (seeds)")
-    parser.add_argument("--folds", type=int, default=0, help="also cross-validate over this many folds (4: ~10 min)")
-    parser.add_argument("--jobs", type=int, default=2, help="processes for the cross-validation folds")
+    parser.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        help="cross-validate over this many folds and tune the context pass on it (4: ~25 min)",
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="processes (cross-validation folds, ensemble members)")
+    parser.add_argument("--scores-out", type=Path, help="write every page's out-of-fold line scores here (JSON)")
     args = parser.parse_args(argv)
-    splits = {f.name: {s: load_pairs(f, s) for s in ("train", "heldout")} for f in args.folders}
-    lexicon, model, arrays = fit(splits, args)
-    config = tune(splits, arrays, model)
     scores: dict[str, dict[str, float]] = {}
+    config = StripConfig()
+    if args.folds:
+        out_of_fold = cross_validate(args.folders, args)
+        if args.scores_out:
+            table = {k: {pair.name: p.round(4).tolist() for pair, p in rows} for k, rows in out_of_fold.items()}
+            args.scores_out.write_text(json.dumps(table) + "\n", encoding="utf-8")
+        train_part = {k: [(pair, p) for pair, p in rows if fold_of(k, pair.name, args.folds) != 0]
+                      for k, rows in out_of_fold.items()}  # fmt: skip
+        config = tune(
+            {k: [r[0] for r in rows] for k, rows in train_part.items()},
+            {k: [r[1] for r in rows] for k, rows in train_part.items()},
+        )
+        for key, rows in out_of_fold.items():
+            p, r, f = evaluate_scores([pair for pair, _ in rows], [q for _, q in rows], config)
+            scores[f"{key}/{args.folds}-fold"] = scores_row(p, r, f, len(rows))
+            print(f"{key:>20} {args.folds}-fold: P={p:.3f} R={r:.3f} F1={f:.3f}")
+    splits = {f.name: {s: load_pairs(f, s) for s in ("train", "heldout")} for f in args.folders}
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        lexicon, model, arrays = fit(splits, args, pool)
     for key in splits:
         for split in ("train", "heldout"):
             p, r, f = evaluate(splits[key][split], [a[0] for a in arrays[key][split]], model, config)
-            scores[f"{key}/{split}"] = {"docs": len(splits[key][split]), "P": round(p, 3), "R": round(r, 3),
-                                        "F1": round(f, 3)}  # fmt: skip
+            scores[f"{key}/{split}"] = scores_row(p, r, f, len(splits[key][split]))
             print(f"{key:>20} {split:>8}: P={p:.3f} R={r:.3f} F1={f:.3f}")
-    if args.folds:
-        for key, value in cross_validate(args.folders, args, config).items():
-            scores[f"{key}/{args.folds}-fold"] = value
     settings = {"switch_cost": config.switch_cost, "bias": config.bias, "page_cut": config.page_cut}
-    meta = {"trained_on": sorted(splits), "hidden": args.hidden, "members": args.members, "seed": args.seed,
-            **settings, "scores": scores}  # fmt: skip
+    meta = {"trained_on": sorted(splits), "hidden": args.hidden, "embed": args.embed, "epochs": args.epochs,
+            "members": args.members, "seed": args.seed, **settings, "scores": scores}  # fmt: skip
     model = dataclasses.replace(model, meta=meta)
     args.out.write_text(json.dumps(model.to_json(), separators=(",", ":")) + "\n", encoding="utf-8")
     args.lexicon_out.write_text(json.dumps(lexicon.to_json(), ensure_ascii=False, indent=0) + "\n", encoding="utf-8")

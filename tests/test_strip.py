@@ -144,9 +144,13 @@ def test_model_files_that_do_not_fit_are_refused():
     with pytest.raises(ModelFormatError, match="no members"):
         model_from_json({**data, "members": []})
     member = data["members"][0]
-    narrow = {**member, "second": {**member["second"], "w1": member["second"]["w1"][:-1]}}
-    with pytest.raises(ModelFormatError, match="member 0's second stage takes"):
-        model_from_json({**data, "members": [narrow]})
+    cut_state = {**member, "forward": {**member["forward"], "b_ih": member["forward"]["b_ih"][:-1]}}
+    with pytest.raises(ModelFormatError, match=r"member 0 of the line model is malformed: .*forward\.b_ih"):
+        model_from_json({**data, "members": [cut_state]})
+    narrow = {**member, "mean": member["mean"][:-1], "scale": member["scale"][:-1],
+              "embed_w": [row[:-1] for row in member["embed_w"]]}  # fmt: skip
+    with pytest.raises(ModelFormatError, match=f"member 1 takes {len(FEATURE_NAMES) - 1} features"):
+        model_from_json({**data, "members": [member, narrow]})
 
 
 @pytest.mark.parametrize(

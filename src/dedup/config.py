@@ -85,8 +85,8 @@ class StripConfig:
     rules: bool = True
     classifier: bool = True
     switch_cost: float = 1.0
-    bias: float = 0.0
-    page_cut: float = 0.5
+    bias: float = -0.25
+    page_cut: float = 1.0
     repeated_alt: int = 3
     template_min_docs: int = 3
     template_share: float = 0.5

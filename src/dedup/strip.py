@@ -4,8 +4,8 @@ Four passes, each recorded in the report:
 
 1. **Trims** (``chrome.trim``): a photo credit ending a caption ("(Photo: TASS)") or a metadata
    prefix ("date 2025-09-30 ") is cut and the paragraph kept, with an :class:`~dedup.model.Edit`.
-2. **Classifier** (``classify``): a small network scores each line from its own features and
-   its neighbours'; the context pass labels the page jointly, so a short line between article
+2. **Classifier** (``classify``): bidirectional GRU taggers score each line from its features
+   and those of every line above and below it; the context pass labels the page jointly, so a short line between article
    lines stays, and :func:`rescue` keeps the title and short sentences at the article's edges.
    Removals say ``rule="classifier"`` with the line's score, or ``rule="context"`` when the line
    scored as article but its surroundings outvoted it.
@@ -59,6 +59,9 @@ TITLE_REACH = 3
 """How many lines before the article's first kept line are searched for its title."""
 ARTICLE_SENTENCE_WORDS = 10
 """A kept sentence this long shows that a page carrying an error notice still has an article."""
+MAX_PAGE_LIFT = 3.0
+"""The most a doubtful page's own cut raises its bias, in nats: a page the classifier is sure is all
+chrome (a bare menu, every line below 0.05) stays chrome instead of keeping its best lines."""
 BYLINE = regex.compile(r"^(?:by|from|posted|written|updated|published)\b", regex.IGNORECASE)
 """A line starting like a byline is never taken for the title."""
 
@@ -130,18 +133,21 @@ def page_bias(probs: npt.NDArray[np.float32], texts: Sequence[str], config: Stri
 
     The page's own cut (:func:`dedup.classify.page_cut`) only ever lowers the bar: a page whose
     lines all score below even keeps the best of them, while a clear page keeps the global bias
-    (raising the bar there dropped isolated standfirsts and scored no better).
+    (raising the bar there dropped isolated standfirsts and scored no better). The lift is at
+    most ``MAX_PAGE_LIFT`` nats, so a page of lines all scored near 0 stays chrome.
 
     >>> page_bias(np.array([0.9, 0.3], dtype=np.float32), ["A long line of words here.", "Home"], StripConfig())
-    0.0
+    -0.25
     >>> round(page_bias(np.array([0.4, 0.3], dtype=np.float32), ["Course content", "Fees"], StripConfig()), 2)
-    0.42
+    0.6
+    >>> round(page_bias(np.array([0.003, 0.01], dtype=np.float32), ["Home", "News"], StripConfig()), 2)
+    2.75
     """
     if not config.page_cut:
         return config.bias
     words = np.array([len(WORD.findall(t)) for t in texts], dtype=np.float64)
     cut = min(max(page_cut(probs, words), 1e-3), 1 - 1e-3)
-    return config.bias + config.page_cut * max(0.0, -float(np.log(cut / (1 - cut))))
+    return config.bias + config.page_cut * min(max(0.0, -float(np.log(cut / (1 - cut)))), MAX_PAGE_LIFT)
 
 
 def rescue(texts: Sequence[str], keep: list[bool], scores: Sequence[float], ruled: Sequence[bool]) -> list[bool]:
