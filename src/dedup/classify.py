@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.linefeatures import FEATURE_NAMES
-from dedup.tagger import Tagger, sigmoid, tagger_from_json
+from dedup.tagger import Tagger, tagger_from_json
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -90,6 +90,11 @@ def model_from_json(data: dict[str, Any]) -> LineModel:
     if not members:
         raise ModelFormatError("line model has no members")
     return LineModel(names, tuple(members), dict(data.get("meta", {})))
+
+
+def sigmoid(x: FloatArray) -> FloatArray:
+    """The logistic function, clipped against overflow."""
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x, -30, 30))), dtype=np.float32)
 
 
 @functools.cache

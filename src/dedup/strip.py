@@ -5,8 +5,9 @@ Four passes, each recorded in the report:
 1. **Trims** (``chrome.trim``): a photo credit ending a caption ("(Photo: TASS)") or a metadata
    prefix ("date 2025-09-30 ") is cut and the paragraph kept, with an :class:`~dedup.model.Edit`.
 2. **Classifier** (``classify``): bidirectional GRU taggers score each line from its features
-   and those of every line above and below it; the context pass labels the page jointly, so a short line between article
-   lines stays, and :func:`rescue` keeps the title and short sentences at the article's edges.
+   and those of every line above and below it; the context pass labels the page jointly, so a
+   short line between article lines stays, and :func:`rescue` keeps the title and short
+   sentences at the article's edges.
    Removals say ``rule="classifier"`` with the line's score, or ``rule="context"`` when the line
    scored as article but its surroundings outvoted it.
 3. **Chrome rules** (``data/chrome.txt``): paragraphs matching a pattern are removed whatever the

@@ -29,11 +29,6 @@ from dedup._tagger_kernels import gru_states
 FloatArray = npt.NDArray[np.float32]
 
 
-def sigmoid(x: FloatArray) -> FloatArray:
-    """The logistic function, clipped against overflow."""
-    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x, -30, 30))), dtype=np.float32)
-
-
 @dataclass(frozen=True, slots=True, eq=False)
 class Gru:
     """One direction of a gated recurrent unit (PyTorch's gate order: reset, update, new).
