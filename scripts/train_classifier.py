@@ -62,7 +62,7 @@ from dedup.lexicon import Lexicon, from_coefficients, line_tokens
 from dedup.linefeatures import FEATURE_NAMES, line_features
 from dedup.strip import decide_lines
 from dedup.tagger import Gru, Tagger
-from quality import WORD, Pair, counts, load_pairs, macro
+from quality import WORD, Pair, counts, is_heldout, load_pairs, macro
 
 FloatArray = npt.NDArray[np.float32]
 MIN_PAGES = 3
@@ -261,6 +261,8 @@ def cross_fitted_arrays(
 
 
 Arrays = dict[str, dict[str, list[Page]]]
+OutOfFold = dict[str, list[tuple[Pair, FloatArray]]]
+"""Each folder's pages with their out-of-fold line scores."""
 GRID = [(switch, bias, cut) for switch in (0.0, 0.5, 1.0) for bias in (-0.25, 0.0, 0.25) for cut in (0.0, 0.5, 1.0)]
 """The context-pass settings tried: switch_cost, bias, page_cut."""
 
@@ -277,7 +279,7 @@ def fit(splits: dict[str, dict[str, list[Pair]]], args: argparse.Namespace,
     return lexicon, model, arrays
 
 
-def tune(pairs: dict[str, list[Pair]], probs: dict[str, list[FloatArray]]) -> StripConfig:
+def tune(scored: OutOfFold) -> StripConfig:
     """The ``GRID`` setting with the best mean F1 over the folders, from out-of-fold scores.
 
     A tagger fits its own training pages closely, so the context pass is tuned on scores of
@@ -286,14 +288,11 @@ def tune(pairs: dict[str, list[Pair]], probs: dict[str, list[FloatArray]]) -> St
     best: tuple[float, StripConfig] = (-1.0, StripConfig())
     for switch, bias, cut in GRID:
         config = StripConfig(switch_cost=switch, bias=bias, page_cut=cut)
-        f1s = [evaluate_scores(pairs[k], probs[k], config)[2] for k in pairs]
+        f1s = [evaluate_scores([pair for pair, _ in rows], [p for _, p in rows], config)[2] for rows in scored.values()]
         print(f"switch={switch} bias={bias} page_cut={cut}: F1 {' '.join(f'{f:.3f}' for f in f1s)}", file=sys.stderr)
         if float(np.mean(f1s)) > best[0]:
             best = (float(np.mean(f1s)), config)
     return best[1]
-
-
-OutOfFold = dict[str, list[tuple[Pair, FloatArray]]]
 
 
 def cross_validate(folders: list[Path], args: argparse.Namespace) -> OutOfFold:
@@ -346,12 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--members", type=int, default=3, help="ensemble members (seeds)")
-    parser.add_argument(
-        "--folds",
-        type=int,
-        default=0,
-        help="cross-validate over this many folds and tune the context pass on it (4: ~25 min)",
-    )
+    parser.add_argument("--folds", type=int, default=0,
+                        help="cross-validate over this many folds and tune the context pass on it (4: ~40 min)")
     parser.add_argument("--jobs", type=int, default=2, help="processes (cross-validation folds, ensemble members)")
     parser.add_argument("--scores-out", type=Path, help="write every page's out-of-fold line scores here (JSON)")
     args = parser.parse_args(argv)
@@ -362,12 +357,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.scores_out:
             table = {k: {pair.name: p.round(4).tolist() for pair, p in rows} for k, rows in out_of_fold.items()}
             args.scores_out.write_text(json.dumps(table) + "\n", encoding="utf-8")
-        train_part = {k: [(pair, p) for pair, p in rows if fold_of(k, pair.name, args.folds) != 0]
-                      for k, rows in out_of_fold.items()}  # fmt: skip
-        config = tune(
-            {k: [r[0] for r in rows] for k, rows in train_part.items()},
-            {k: [r[1] for r in rows] for k, rows in train_part.items()},
-        )
+        config = tune({k: [(pair, p) for pair, p in rows if not is_heldout(k, pair.name)]
+                       for k, rows in out_of_fold.items()})  # fmt: skip
         for key, rows in out_of_fold.items():
             p, r, f = evaluate_scores([pair for pair, _ in rows], [q for _, q in rows], config)
             scores[f"{key}/{args.folds}-fold"] = scores_row(p, r, f, len(rows))
