@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dedup.chrome import load_rules, trim
 from dedup.classify import ModelFormatError, load_model, model_from_json
 from dedup.config import StripConfig
-from dedup.linefeatures import FEATURE_NAMES
+from dedup.linefeatures import FEATURE_NAMES, line_features
 from dedup.model import Paragraph, Removal
 from dedup.strip import decide_lines, strip_paragraphs
 from dedup.templates import mark_templates
@@ -135,6 +136,30 @@ def test_shipped_model_matches_the_features():
     again = model_from_json(model.to_json())
     x = np.random.default_rng(0).normal(size=(7, len(FEATURE_NAMES))).astype(np.float32)
     assert np.allclose(again.predict(x), model.predict(x), atol=1e-4)
+
+
+def test_reused_rule_matches_give_the_features_computed_afresh():
+    """decide_lines reuses its whole-line rule matches for the features; trimmed lines are matched again."""
+    rules = load_rules()
+    chrome_rule = FEATURE_NAMES.index("chrome_rule")
+    ruled = trimmed = 0
+    for seed in SEEDS:
+        lines = [p.text for p in paragraphs(seed)]
+        cuts = [trim(t, rules) for t in lines]
+        texts = [c[-1].text if c else t for t, c in zip(lines, cuts, strict=True)]
+        fresh = line_features(texts, rules)
+        assert decide_lines(lines, StripConfig(), features=fresh) == decide_lines(lines, StripConfig()), seed.name
+        ruled += int(fresh[:, chrome_rule].sum())
+        trimmed += sum(map(bool, cuts))
+        told = line_features(texts, rules, ruled=[False] * len(texts))
+        assert not told[:, chrome_rule].any()
+    assert ruled, "no seed line matched a rule: the reused matches went untested"
+    assert trimmed, "no seed line was trimmed: matching again after a trim went untested"
+
+
+def test_rule_matches_must_cover_every_line():
+    with pytest.raises(ValueError, match="ruled has 1 entries for 2 lines"):
+        line_features(["Home", "News"], ruled=[True])
 
 
 def test_model_files_that_do_not_fit_are_refused():

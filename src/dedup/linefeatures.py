@@ -83,8 +83,11 @@ def stopwords() -> frozenset[str]:
     return frozenset().union(*stopword_lists().values())
 
 
-def local_features(text: str, repeats: int, rules: tuple[ChromeRule, ...], stops: frozenset[str]) -> list[float]:
-    """The measures of one line on its own, in ``LOCAL_NAMES`` order, but for the last (``lexicon``)."""
+def local_features(text: str, repeats: int, ruled: bool, stops: frozenset[str]) -> list[float]:
+    """The measures of one line on its own, in ``LOCAL_NAMES`` order, but for the last (``lexicon``).
+
+    ``ruled`` says whether a whole-line chrome rule matches the line (``chrome_rule``).
+    """
     words = WORD.findall(text)
     n_words = len(words)
     letters = len(LETTER.findall(text))
@@ -110,7 +113,7 @@ def local_features(text: str, repeats: int, rules: tuple[ChromeRule, ...], stops
         float(bool(BULLET.match(text))),
         float(bool(DATE.search(text))),
         float(bool(QUOTE.search(text))),
-        float(match_line(text, rules) is not None),
+        float(ruled),
         np.log1p(repeats - 1),
         float(n_words >= LONG_WORDS),
         float(text[:1].islower()),
@@ -150,7 +153,10 @@ def window_mean(values: npt.NDArray[np.float64], radius: int) -> npt.NDArray[np.
 
 
 def line_features(
-    lines: Sequence[str], rules: tuple[ChromeRule, ...] | None = None, lexicon: Lexicon | None = None
+    lines: Sequence[str],
+    rules: tuple[ChromeRule, ...] | None = None,
+    lexicon: Lexicon | None = None,
+    ruled: Sequence[bool] | None = None,
 ) -> npt.NDArray[np.float32]:
     """The feature matrix of one page's lines: one row per line, columns ``FEATURE_NAMES``.
 
@@ -158,6 +164,8 @@ def line_features(
         lines: the page's non-empty lines (paragraphs), in order.
         rules: chrome rules for the ``chrome_rule`` column; the package's rules by default.
         lexicon: word weights for the ``lexicon`` columns; the package's lexicon by default.
+        ruled: whether each line matches a whole-line chrome rule (``match_line``), when the
+            caller already knows; otherwise ``rules`` are matched here.
     """
     if not lines:
         return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
@@ -165,7 +173,13 @@ def line_features(
     lexicon = load_lexicon() if lexicon is None else lexicon
     stops = stopwords()
     counts = Counter(lines)
-    local = np.array([[*local_features(t, counts[t], rules, stops), lexicon.score(t)] for t in lines])
+    if ruled is None:
+        ruled = [match_line(t, rules) is not None for t in lines]
+    elif len(ruled) != len(lines):
+        raise ValueError(f"ruled has {len(ruled)} entries for {len(lines)} lines")
+    local = np.array(
+        [[*local_features(t, counts[t], r, stops), lexicon.score(t)] for t, r in zip(lines, ruled, strict=True)]
+    )
     return np.hstack([local, context_features(local)]).astype(np.float32)
 
 

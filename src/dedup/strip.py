@@ -110,7 +110,13 @@ def decide_lines(
     matches = [match_line(t, rules) for t in lines]
     if config.classifier and lines:
         model = load_model() if model is None else model
-        x = line_features(texts, rules) if features is None else features
+        if features is None:  # an untouched line reuses its match; a trimmed one is matched again
+            ruled = [
+                match_line(t, rules) is not None if c else m is not None
+                for m, c, t in zip(matches, cuts, texts, strict=True)
+            ]
+            features = line_features(texts, rules, ruled=ruled)
+        x = features
         probs = model.predict(x)
         bias = page_bias(probs, texts, config)
         keep = smooth(probs, config.switch_cost, bias)
