@@ -42,6 +42,15 @@ class Results:
 RESULTS = Results()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--strip-pages",
+        metavar="DIR",
+        default=None,
+        help="bench_strip.py: strip every *.input.txt (else *.txt) page in DIR instead of the repeated seeds",
+    )
+
+
 @pytest.fixture(scope="session")
 def results() -> Results:
     """The session's table of measured times."""

@@ -1,0 +1,103 @@
+"""Pages in, kept lines out: the boilerplate stripper against jusText on the same plain-text lines.
+
+Each contender gets the same pages, each a list of non-empty NFC lines, and returns the lines it
+keeps. dedup runs :func:`dedup.strip.decide_lines` with the default settings (rules, line
+classifier, repeated alt text), and once with its rules alone; jusText 3 gets one ``<p>`` per line
+with its English stoplist, as ``baselines.py`` runs it for the quality table. Before timing, every
+contender must keep some lines of some page, and dedup must keep lines on every seed page and drop
+or trim some.
+
+The pages are the seed articles in ``fixtures/seeds`` repeated to ``PAGES`` pages, or, with
+``--strip-pages DIR``, every ``*.input.txt`` (else ``*.txt``) page in ``DIR``, such as an eval
+folder from ``../shared/eval``.
+
+Run: ``.venv/bin/python -m pytest benchmarks/bench_strip.py --benchmark-enable`` (see README.md).
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import justext
+import pytest
+
+from conftest import Results
+from dedup.config import StripConfig
+from dedup.strip import decide_lines
+
+SEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "seeds"
+PAGES = 200
+STOPLIST = justext.get_stoplist("English")
+DEFAULTS = StripConfig()
+RULES_ONLY = StripConfig(classifier=False)
+
+
+def page_lines(path: Path) -> list[str]:
+    """A page's non-empty lines, stripped and in NFC (undecodable bytes replaced)."""
+    text = unicodedata.normalize("NFC", path.read_text(encoding="utf-8", errors="replace"))
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def load_pages(folder: Path | None) -> list[list[str]]:
+    """The benchmark's pages: the seeds repeated to ``PAGES``, or every page of ``folder``."""
+    if folder is None:
+        seeds = [page_lines(p) for p in sorted(SEEDS.glob("*.txt"))]
+        return list(itertools.islice(itertools.cycle(seeds), PAGES))
+    paths = sorted(folder.glob("*.input.txt")) or sorted(folder.glob("*.txt"))
+    if not paths:
+        raise FileNotFoundError(f"--strip-pages {folder}: no *.input.txt or *.txt pages there")
+    return [page_lines(p) for p in paths]
+
+
+def run_dedup(pages: list[list[str]], config: StripConfig = DEFAULTS) -> list[list[str]]:
+    return [[d.text for d in decide_lines(lines, config) if d.keep] for lines in pages]
+
+
+def run_dedup_rules(pages: list[list[str]]) -> list[list[str]]:
+    return run_dedup(pages, RULES_ONLY)
+
+
+def run_justext(pages: list[list[str]]) -> list[list[str]]:
+    out = []
+    for lines in pages:
+        page = "<html><body>" + "".join(f"<p>{html.escape(line)}</p>" for line in lines) + "</body></html>"
+        found = justext.justext(page.encode("utf-8"), STOPLIST, encoding="utf-8")
+        out.append([p.text for p in found if not p.is_boilerplate])
+    return out
+
+
+CONTENDERS: dict[str, Callable[[list[list[str]]], list[list[str]]]] = {
+    "dedup": run_dedup,
+    "dedup (rules only)": run_dedup_rules,
+    "jusText 3 on lines": run_justext,
+}
+
+
+@pytest.fixture(scope="module")
+def pages(request: pytest.FixtureRequest) -> list[list[str]]:
+    folder = request.config.getoption("--strip-pages")
+    return load_pages(None if folder is None else Path(folder))
+
+
+@pytest.mark.parametrize("contender", list(CONTENDERS))
+def test_strip(benchmark, request, pages: list[list[str]], results: Results, contender: str) -> None:
+    run = CONTENDERS[contender]
+    sample = pages[:20]
+    kept = run(sample)
+    assert len(kept) == len(sample)
+    assert any(kept), f"{contender} kept nothing of {len(sample)} pages"
+    if contender == "dedup" and request.config.getoption("--strip-pages") is None:  # every seed has chrome
+        for lines, out in zip(sample, kept, strict=True):
+            assert out, f"dedup kept nothing of a {len(lines)}-line page"
+            assert out != lines, f"dedup neither dropped nor trimmed a line of a {len(lines)}-line page"
+    nbytes = sum(len(line.encode("utf-8")) + 1 for lines in pages for line in lines)
+    benchmark.group = f"strip {len(pages)} pages"
+    benchmark.extra_info["MB"] = round(nbytes / 1e6, 2)
+    out = benchmark.pedantic(run, args=(pages,), rounds=3, iterations=1)
+    assert len(out) == len(pages)
+    if benchmark.stats:  # None under --benchmark-disable, where the test is a smoke test
+        results.record(benchmark.group, contender, benchmark.stats.stats.median, nbytes)
