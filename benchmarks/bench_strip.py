@@ -3,7 +3,7 @@
 Each contender gets the same pages, each a list of non-empty NFC lines, and returns the lines it
 keeps. dedup runs :func:`dedup.strip.decide_lines` with the default settings (rules, line
 classifier, repeated alt text), and once with its rules alone; jusText 3 gets one ``<p>`` per line
-with its English stoplist, as ``baselines.py`` runs it for the quality table. Before timing, every
+with its English stoplist (``baselines.justext_lines``, as for the quality table). Before timing, every
 contender must keep some lines of some page, and dedup must keep lines on every seed page and drop
 or trim some.
 
@@ -16,22 +16,20 @@ Run: ``.venv/bin/python -m pytest benchmarks/bench_strip.py --benchmark-enable``
 
 from __future__ import annotations
 
-import html
 import itertools
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
-import justext
 import pytest
 
+from baselines import justext_lines
 from conftest import Results
 from dedup.config import StripConfig
 from dedup.strip import decide_lines
 
 SEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "seeds"
 PAGES = 200
-STOPLIST = justext.get_stoplist("English")
 DEFAULTS = StripConfig()
 RULES_ONLY = StripConfig(classifier=False)
 
@@ -62,12 +60,7 @@ def run_dedup_rules(pages: list[list[str]]) -> list[list[str]]:
 
 
 def run_justext(pages: list[list[str]]) -> list[list[str]]:
-    out = []
-    for lines in pages:
-        page = "<html><body>" + "".join(f"<p>{html.escape(line)}</p>" for line in lines) + "</body></html>"
-        found = justext.justext(page.encode("utf-8"), STOPLIST, encoding="utf-8")
-        out.append([p.text for p in found if not p.is_boilerplate])
-    return out
+    return [justext_lines(lines) for lines in pages]
 
 
 CONTENDERS: dict[str, Callable[[list[list[str]]], list[list[str]]]] = {
