@@ -1,11 +1,12 @@
 """Pages in, kept lines out: the boilerplate stripper against jusText on the same plain-text lines.
 
-Each contender gets the same pages, each a list of non-empty NFC lines, and returns the lines it
-keeps. dedup runs :func:`dedup.strip.decide_lines` with the default settings (rules, line
-classifier, repeated alt text), and once with its rules alone; jusText 3 gets one ``<p>`` per line
-with its English stoplist (``baselines.justext_lines``, as for the quality table). Before timing, every
-contender must keep some lines of some page, and dedup must keep lines on every seed page and drop
-or trim some.
+Each contender gets the same pages, each a list of non-empty stripped lines read as ``quality.py``
+reads them (``quality.read_lines``), and returns the lines it keeps. dedup runs
+:func:`dedup.strip.decide_lines` with the default settings (rules, line classifier, repeated alt
+text), and once with its rules alone; jusText 3 gets one ``<p>`` per line with its English
+stoplist (``baselines.justext_lines``, as for the quality table). Before timing, every contender
+must keep some lines of some page, and dedup must keep lines on every seed page and drop or trim
+some.
 
 The pages are the seed articles in ``fixtures/seeds`` repeated to ``PAGES`` pages, or, with
 ``--strip-pages DIR``, every ``*.input.txt`` (else ``*.txt``) page in ``DIR``, such as an eval
@@ -17,7 +18,6 @@ Run: ``.venv/bin/python -m pytest benchmarks/bench_strip.py --benchmark-enable``
 from __future__ import annotations
 
 import itertools
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from baselines import justext_lines
 from conftest import Results
 from dedup.config import StripConfig
 from dedup.strip import decide_lines
+from quality import read_lines
 
 SEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "seeds"
 PAGES = 200
@@ -34,21 +35,15 @@ DEFAULTS = StripConfig()
 RULES_ONLY = StripConfig(classifier=False)
 
 
-def page_lines(path: Path) -> list[str]:
-    """A page's non-empty lines, stripped and in NFC (undecodable bytes replaced)."""
-    text = unicodedata.normalize("NFC", path.read_text(encoding="utf-8", errors="replace"))
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
 def load_pages(folder: Path | None) -> list[list[str]]:
     """The benchmark's pages: the seeds repeated to ``PAGES``, or every page of ``folder``."""
     if folder is None:
-        seeds = [page_lines(p) for p in sorted(SEEDS.glob("*.txt"))]
+        seeds = [list(read_lines(p)) for p in sorted(SEEDS.glob("*.txt"))]
         return list(itertools.islice(itertools.cycle(seeds), PAGES))
     paths = sorted(folder.glob("*.input.txt")) or sorted(folder.glob("*.txt"))
     if not paths:
         raise FileNotFoundError(f"--strip-pages {folder}: no *.input.txt or *.txt pages there")
-    return [page_lines(p) for p in paths]
+    return [list(read_lines(p)) for p in paths]
 
 
 def run_dedup(pages: list[list[str]], config: StripConfig = DEFAULTS) -> list[list[str]]:
