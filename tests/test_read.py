@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from dedup.errors import BinaryInputError
 from dedup.model import Document
-from dedup.read import BinaryInputError, Skip, decode, iter_files, read_file, read_jsonl, sniff_binary
+from dedup.read import Skip, decode, iter_files, read_file, read_jsonl, sniff_binary
 
 
 @pytest.mark.parametrize(

@@ -19,18 +19,15 @@ from typing import IO, Any
 
 from dedup.config import CleanConfig, Config, DedupConfig, StripConfig
 from dedup.duplicates import find_duplicates, format_clusters
+from dedup.errors import BinaryInputError, OutputError, UsageError
 from dedup.model import CleanedDocument, Document
 from dedup.pipeline import FileItem, clean_items
-from dedup.read import MAX_BYTES, BinaryInputError, Skip, decode, iter_files, read_file, read_jsonl
-from dedup.write import OutputError, check_output_dir, is_within, prepare_output_dir, write_atomic
+from dedup.read import MAX_BYTES, Skip, decode, iter_files, read_file, read_jsonl
+from dedup.write import check_output_dir, is_within, prepare_output_dir, write_atomic
 
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 Result = CleanedDocument | Skip
-
-
-class UsageError(ValueError):
-    """The command line asks for something that cannot be done."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+from dedup.errors import BinaryInputError
 from dedup.model import Document
 
 MAX_BYTES = 1 << 30
@@ -62,10 +63,6 @@ MAX_CONTROL_SHARE = 0.05
 
 MAX_INVALID_SHARE = 0.01
 """Up to this share of invalid UTF-8 bytes are replaced; more means another encoding."""
-
-
-class BinaryInputError(ValueError):
-    """The bytes are not text (a NUL byte, many control bytes, or a known binary format)."""
 
 
 @dataclass(frozen=True, slots=True)

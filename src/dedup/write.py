@@ -19,15 +19,13 @@ import os
 import secrets
 from pathlib import Path
 
+from dedup.errors import OutputError
+
 MARKER = ".dedup-output"
 """The file that marks a folder as written by dedup (so writing into it again is safe)."""
 
 TEMP_SUFFIX = ".dedup-tmp"
 """The ending of temporary files; the next run removes any an interrupted run left."""
-
-
-class OutputError(ValueError):
-    """The requested output would overwrite input or someone else's files."""
 
 
 def is_within(path: Path, folder: Path) -> bool:
