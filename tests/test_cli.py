@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-import dedup.cli
-from dedup.write import MARKER, TEMP_SUFFIX
+from dedup import read
+from dedup.write import MARKER, TEMP_SUFFIX, OutputTree, temp_name
 
 
 def read_tree(root: Path) -> dict[str, str]:
@@ -100,14 +100,14 @@ def test_bad_inputs_are_reported_and_the_run_goes_on(run_cli, seeds: Path, tmp_p
 
 
 def test_unreadable_file_is_an_error_not_a_crash(run_cli, seeds: Path, tmp_path: Path, monkeypatch) -> None:
-    real = Path.read_bytes
+    real = read.read_regular
 
-    def flaky(self: Path) -> bytes:
-        if self.name.startswith("001"):
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
+    def flaky(path: Path, max_bytes: int, follow_links: bool) -> bytes | str:
+        if path.name.startswith("001"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, max_bytes, follow_links)
 
-    monkeypatch.setattr(Path, "read_bytes", flaky)
+    monkeypatch.setattr(read, "read_regular", flaky)  # root reads any file: chmod cannot show this
     result = run_cli("clean", str(seeds), "-o", str(tmp_path / "out"))
     assert result.code == 1
     assert "Permission denied" in result.err
@@ -186,23 +186,24 @@ def test_interrupted_run_is_completed_by_a_rerun(run_cli, seeds: Path, tmp_path:
     reference = tmp_path / "ref"
     assert run_cli("clean", str(seeds), "-o", str(reference)).code == 0
     out = tmp_path / "out"
-    real = dedup.cli.write_atomic
+    real = OutputTree.write
     calls = []
 
-    def interrupted(path: Path, text: str) -> None:
-        calls.append(path)
+    def interrupted(tree: OutputTree, rel: str, text: str) -> None:
+        calls.append(rel)
         if len(calls) == 3:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            (path.parent / f".{path.name}.999{TEMP_SUFFIX}").write_text(text[: len(text) // 2])  # a torn write
+            (tree.root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tree.root / rel).parent.joinpath(temp_name()).write_text(text[: len(text) // 2])  # a torn write
             raise KeyboardInterrupt
-        real(path, text)
+        real(tree, rel, text)
 
-    monkeypatch.setattr(dedup.cli, "write_atomic", interrupted)
+    monkeypatch.setattr(OutputTree, "write", interrupted)
     assert run_cli("clean", str(seeds), "-o", str(out)).code == 130
     done = read_tree(out)
     ref = read_tree(reference)
+    assert any(name.endswith(TEMP_SUFFIX) for name in done)
     assert all(done[name] == ref[name] for name in done if not name.endswith(TEMP_SUFFIX))  # nothing half-written
-    monkeypatch.setattr(dedup.cli, "write_atomic", real)
+    monkeypatch.setattr(OutputTree, "write", real)
     assert run_cli("clean", str(seeds), "-o", str(out)).code == 0
     assert read_tree(out) == ref
 

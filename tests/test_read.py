@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from dedup import read
 from dedup.errors import BinaryInputError
 from dedup.model import Document
 from dedup.read import Skip, decode, iter_files, read_file, read_jsonl, sniff_binary
@@ -79,21 +80,21 @@ def test_read_file_reports_os_errors(tmp_path: Path, monkeypatch: pytest.MonkeyP
     path = tmp_path / "secret.txt"
     path.write_text("text")
 
-    def deny(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+    def deny(path: Path, max_bytes: int, follow_links: bool) -> bytes:
+        raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr(read, "read_regular", deny)
     result = read_file(path, "secret.txt")
     assert isinstance(result, Skip)
     assert (result.reason, result.error) == ("unreadable: Permission denied", True)
 
 
-def test_iter_files_is_sorted_and_skips_hidden_and_excluded(tmp_path: Path) -> None:
+def test_iter_files_is_sorted_and_leaves_out_excluded(tmp_path: Path) -> None:
     for rel in ["b.txt", "a/z.txt", "a/y.txt", ".hidden", "out/x.txt"]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("t")
     found = [p.relative_to(tmp_path).as_posix() for p in iter_files(tmp_path, exclude=tmp_path / "out")]
-    assert found == ["a/y.txt", "a/z.txt", "b.txt"]
+    assert found == [".hidden", "a/y.txt", "a/z.txt", "b.txt"]  # hidden entries are yielded, to be reported
 
 
 def test_jsonl_records_and_bad_lines() -> None:

@@ -1,48 +1,47 @@
 """The ``dedup`` command: a thin layer of argparse subcommands over the library.
 
-Exit codes: 0 every input was cleaned or deliberately skipped (empty, binary, too large: see the
-report); 1 some input could not be read (unreadable path, bad JSONL line); 2 bad usage or a
-refused output (it would overwrite input); 130 interrupted.
+Exit codes: 0 every input was cleaned or deliberately skipped (empty, binary, too large, hidden,
+a link: see the report); 1 some input could not be read (unreadable path, bad JSONL line,
+duplicate id: the rest was still written); 2 bad usage or a refused output (it would overwrite
+input, leave the output folder, or the folder is in use by another run); 3 a bug in dedup (the
+traceback is shown); 4 an output could not be written (full disk, read-only folder); 130
+interrupted (Ctrl-C); 143 terminated (SIGTERM). After 3, 4, 130 and 143 every file already
+written is complete, and running the command again finishes the job.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
+import os
+import signal
 import sys
+import threading
+import traceback
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from dedup.config import CleanConfig, Config, DedupConfig, StripConfig
 from dedup.duplicates import find_duplicates, format_clusters
-from dedup.errors import BinaryInputError, OutputError, UsageError
-from dedup.model import CleanedDocument, Document
-from dedup.pipeline import FileItem, clean_items
-from dedup.read import MAX_BYTES, Skip, decode, iter_files, read_file, read_jsonl
-from dedup.write import check_output_dir, is_within, prepare_output_dir, write_atomic
+from dedup.errors import DedupError, OutputWriteError, UsageError
+from dedup.model import CleanedDocument
+from dedup.pipeline import clean_items
+from dedup.plan import Plan, existing_input, file_items, make_plan, read_single, read_stdin
+from dedup.read import MAX_BYTES, Skip, printable
+from dedup.write import OutputTree, is_within, write_atomic, write_stream
 
-EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE, EXIT_BUG, EXIT_OUTPUT = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 128 + signal.SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C (workers ended, no half-written file), then exit 143."""
 
 Result = CleanedDocument | Skip
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """What one ``clean`` or ``strip`` run reads and writes.
-
-    ``mode`` is ``"tree"`` (a folder mirrored into a folder), ``"jsonl"`` (records to one stream)
-    or ``"text"`` (one document to one stream).
-    """
-
-    mode: str
-    items: list[Document | Skip] | list[FileItem]
-    out: Path | None
-    report: Path | None
-    notes: tuple[str, ...] = ()
 
 
 def add_input(parser: argparse.ArgumentParser) -> None:
@@ -130,7 +129,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from(args: argparse.Namespace) -> Config:
-    """The pipeline configuration the options ask for."""
+    """The pipeline configuration the options ask for.
+
+    Raises:
+        UsageError: an option's value is out of range (the configuration's own message).
+    """
+    try:
+        return make_config(args)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def make_config(args: argparse.Namespace) -> Config:
+    """:func:`config_from` before its errors are turned into usage errors."""
     clean = CleanConfig(repair=not args.no_repair, uncurl_quotes=args.uncurl_quotes, unwrap=args.unwrap)
     strip_on = not getattr(args, "no_strip", False)
     if args.command == "strip":
@@ -141,93 +152,6 @@ def config_from(args: argparse.Namespace) -> Config:
         lsh_threshold=min(DedupConfig().lsh_threshold, args.threshold),
     )
     return Config(clean=clean, strip=StripConfig(enabled=strip_on), dedup=dedup)
-
-
-def read_stdin(args: argparse.Namespace) -> list[Document | Skip]:
-    """Standard input as one document, or as JSONL records."""
-    if args.jsonl:
-        return list(read_jsonl(sys.stdin.buffer, "-"))
-    data = sys.stdin.buffer.read()
-    if not data.strip():
-        return [Skip("-", "empty")]
-    try:
-        text, notes = decode(data)
-    except BinaryInputError as exc:
-        return [Skip("-", f"binary: {exc}")]
-    return [Document(id="-", text=text, source="-", notes=notes)]
-
-
-def plan_stream(args: argparse.Namespace, items: list[Document | Skip], in_path: Path | None) -> Plan:
-    """Plan a run whose input is one file or standard input."""
-    out = None if args.output in (None, "-") else Path(args.output)
-    if out is not None and in_path is not None and out.exists() and out.resolve() == in_path.resolve():
-        raise OutputError(f"output {out} is the input file: refusing to overwrite input")
-    if out is not None and out.is_dir():
-        raise UsageError(f"output {out} is a folder; give a file name or - for a single input")
-    return Plan("jsonl" if args.jsonl else "text", items, out, args.report)
-
-
-def file_items(args: argparse.Namespace, in_dir: Path, exclude: Path | None) -> list[FileItem]:
-    """The files below ``in_dir`` with their document ids (relative paths) and sites.
-
-    With ``--site parent`` (the default) a file's site is its folder relative to ``in_dir``
-    (``"."`` for files directly in it): a corpus laid out one folder per site.
-    """
-    root = in_dir.resolve()
-    items: list[FileItem] = []
-    for path in iter_files(root, exclude=exclude):
-        rel = path.relative_to(root)
-        items.append((path, rel.as_posix(), rel.parent.as_posix() if args.site == "parent" else None))
-    return items
-
-
-def plan_tree(args: argparse.Namespace, in_dir: Path) -> Plan:
-    """Plan a run over a folder: into a mirrored folder, or into one JSONL stream."""
-    if args.output is None:
-        raise UsageError(f"input {in_dir} is a folder: give an output with -o (a folder, a .jsonl file or -)")
-    if args.output == "-" or args.jsonl or args.output.endswith(".jsonl"):
-        out = None if args.output == "-" else Path(args.output)
-        if out is not None and is_within(out, in_dir):
-            raise OutputError(f"output {out} is inside the input folder {in_dir}: it would be read as input")
-        return Plan("jsonl", file_items(args, in_dir, None), out, args.report)
-    out_dir = Path(args.output)
-    check_output_dir(in_dir, out_dir, force=args.force)
-    notes: tuple[str, ...] = ()
-    exclude = None
-    if is_within(out_dir, in_dir):
-        exclude = out_dir.resolve()
-        notes = (f"output folder {out_dir} is inside the input folder: it is not read as input",)
-    return Plan("tree", file_items(args, in_dir, exclude), out_dir, args.report or out_dir / "report.jsonl", notes)
-
-
-def make_plan(args: argparse.Namespace) -> Plan:
-    """Decide what to read and where to write, refusing anything that would put input at risk."""
-    if args.input == "-":
-        return plan_stream(args, read_stdin(args), None)
-    in_path = existing_input(args)
-    if in_path.is_dir():
-        return plan_tree(args, in_path)
-    return plan_stream(args, read_single(args, in_path), in_path)
-
-
-def existing_input(args: argparse.Namespace) -> Path:
-    """The input path, which must exist."""
-    in_path = Path(args.input)
-    if not in_path.exists():
-        raise UsageError(f"input {in_path} does not exist")
-    return in_path
-
-
-def read_single(args: argparse.Namespace, in_path: Path) -> list[Document | Skip]:
-    """A file input: JSONL records (``--jsonl`` or a ``.jsonl`` name, which sets ``--jsonl``) or one document."""
-    if not (args.jsonl or in_path.suffix == ".jsonl"):
-        return [read_file(in_path, in_path.name, max_bytes=args.max_bytes)]
-    args.jsonl = True
-    try:
-        with in_path.open("rb") as stream:
-            return list(read_jsonl(stream, str(in_path)))
-    except OSError as exc:
-        return [Skip(str(in_path), f"unreadable: {exc.strerror or exc}", error=True)]
 
 
 def progress_bar(args: argparse.Namespace, total: int) -> Any:
@@ -255,23 +179,24 @@ def render_stream(plan: Plan, results: list[Result]) -> str:
     return "".join(jsonl_line({"id": d.id, "text": d.text, **({"site": d.site} if d.site else {})}) for d in docs)
 
 
-def write_outputs(plan: Plan, results: list[Result]) -> None:
-    """Write cleaned documents and the report where the plan says."""
-    if plan.mode == "tree":
-        assert plan.out is not None
-        prepare_output_dir(plan.out)
+def write_outputs(plan: Plan, results: list[Result], tree: OutputTree | None) -> None:
+    """Write cleaned documents and the report where the plan says (``tree``: the held output folder)."""
+    if tree is not None:
         for r in results:
             if isinstance(r, CleanedDocument):
-                write_atomic(plan.out / r.id, r.text)
+                tree.write(plan.paths[r.id], r.text)
     else:
         text = render_stream(plan, results)
         if plan.out is None:
-            sys.stdout.write(text)
-            sys.stdout.flush()
+            write_stream(sys.stdout.buffer, text)
         else:
             write_atomic(plan.out, text)
     if plan.report is not None:
-        write_atomic(plan.report, "".join(jsonl_line(r.report()) for r in results))
+        report = "".join(jsonl_line(r.report()) for r in results)
+        if tree is not None and is_within(plan.report, tree.root):
+            tree.write(plan.report.resolve().relative_to(tree.root.resolve()).as_posix(), report)
+        else:
+            write_atomic(plan.report, report)
 
 
 def summary(plan: Plan, results: list[Result]) -> str:
@@ -293,12 +218,14 @@ def summary(plan: Plan, results: list[Result]) -> str:
 
 
 def run_clean(args: argparse.Namespace, err: IO[str]) -> int:
-    """The ``clean`` and ``strip`` subcommands."""
+    """The ``clean`` and ``strip`` subcommands: the output folder is held (locked) from start to end."""
     config = config_from(args)
     plan = make_plan(args)
-    results = clean_items(plan.items, config, jobs=args.jobs, max_bytes=args.max_bytes,
-                          progress=progress_bar(args, len(plan.items)))
-    write_outputs(plan, results)
+    with contextlib.ExitStack() as stack:
+        tree = stack.enter_context(OutputTree.open(plan.out)) if plan.mode == "tree" and plan.out else None
+        results = clean_items(plan.items, config, jobs=args.jobs, max_bytes=args.max_bytes,
+                              progress=progress_bar(args, len(plan.items)))
+        write_outputs(plan, results, tree)
     if not args.quiet:
         err.write(summary(plan, results))
     return EXIT_INPUT_ERRORS if any(isinstance(r, Skip) and r.error for r in results) else EXIT_OK
@@ -308,38 +235,82 @@ def run_find(args: argparse.Namespace, err: IO[str]) -> int:
     """The ``find`` subcommand: clusters of repeated paragraphs, printed to stdout."""
     config = config_from(args)
     if args.input == "-":
-        items: list[Document | Skip] | list[FileItem] = read_stdin(args)
+        items = read_stdin(args)
     else:
         in_path = existing_input(args)
-        items = file_items(args, in_path, None) if in_path.is_dir() else read_single(args, in_path)
+        items = file_items(args, in_path, None)[0] if in_path.is_dir() else read_single(args, in_path)
     per_document = dataclasses.replace(config, dedup=dataclasses.replace(config.dedup, enabled=False))
     results = clean_items(items, per_document, jobs=args.jobs, max_bytes=args.max_bytes,
                           progress=progress_bar(args, len(items)))
     paragraphs = [p for r in results if isinstance(r, CleanedDocument) for p in r.kept]
     clusters = find_duplicates(paragraphs, config.dedup, config.minhash)
     if args.json:
-        sys.stdout.write("".join(jsonl_line(c.to_dict()) for c in clusters))
+        write_stream(sys.stdout.buffer, "".join(jsonl_line(c.to_dict()) for c in clusters))
     else:
-        sys.stdout.write(format_clusters(clusters) + "\n")
+        write_stream(sys.stdout.buffer, format_clusters(clusters) + "\n")
     skips = [r for r in results if isinstance(r, Skip)]
     if not args.quiet:
         err.writelines(s.describe() + "\n" for s in skips)
     return EXIT_INPUT_ERRORS if any(s.error for s in skips) else EXIT_OK
 
 
+def check_args(args: argparse.Namespace) -> None:
+    """Refuse option values no run can use."""
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
+    if args.max_bytes < 1:
+        raise UsageError(f"--max-bytes must be at least 1, not {args.max_bytes}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``dedup`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    with terminate_as_exception():
+        return run_command(args)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the parsed command; turn every deliberate failure into one line and its exit code."""
+    name = f"dedup {args.command}"
     try:
-        if args.jobs < 1:
-            raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
+        check_args(args)
         return run_find(args, sys.stderr) if args.command == "find" else run_clean(args, sys.stderr)
-    except (UsageError, OutputError, ValueError) as exc:
-        print(f"dedup {args.command}: error: {exc}", file=sys.stderr)
+    except OutputWriteError as exc:
+        print(f"{name}: error: {printable(str(exc))}; files already written are complete", file=sys.stderr)
+        return EXIT_OUTPUT
+    except DedupError as exc:
+        print(f"{name}: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("dedup: interrupted; outputs already written are complete, rerun to finish", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("dedup: terminated; outputs already written are complete, rerun to finish", file=sys.stderr)
+        return EXIT_TERMINATED
     except BrokenPipeError:
+        with contextlib.suppress(OSError):  # the reader left: nothing more can be shown to it
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 -- keeps the exit flush from failing
         return EXIT_INPUT_ERRORS
+    except Exception:
+        traceback.print_exc()
+        print(f"{name}: internal error (a bug in dedup, please report it with the traceback above)",
+              file=sys.stderr)
+        return EXIT_BUG
+
+
+@contextlib.contextmanager
+def terminate_as_exception() -> Iterator[None]:
+    """While running, SIGTERM raises :class:`Terminated` in the main thread (and is restored after)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

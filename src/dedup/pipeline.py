@@ -24,8 +24,13 @@ Firstly, body.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -52,6 +57,9 @@ R = TypeVar("R")
 
 CHUNK_DOCUMENTS = 16
 """Documents sent to a worker process at a time: large enough to amortise pickling."""
+
+PARENT_POLL_SECONDS = 0.2
+"""How often a worker process checks that its parent is still alive."""
 
 
 def as_document(item: DocumentLike) -> Document:
@@ -80,25 +88,57 @@ def prepare(doc: Document, config: Config) -> CleanedDocument:
     return CleanedDocument(doc.id, tuple(paragraphs), source=doc.source, notes=doc.notes, site=doc.site)
 
 
-def prepare_file(item: FileItem, config: Config, max_bytes: int) -> CleanedDocument | Skip:
-    """Read one file and run the per-document steps on it (run in worker processes)."""
-    path, doc_id, site = item
-    doc = read_file(path, doc_id, max_bytes=max_bytes)
-    return doc if isinstance(doc, Skip) else prepare(dataclasses.replace(doc, site=site), config)
-
-
-def prepare_item(item: Document | Skip, config: Config) -> CleanedDocument | Skip:
-    """Run the per-document steps on a document; pass a skip through."""
+def prepare_item(item: Document | Skip | FileItem, config: Config, max_bytes: int) -> CleanedDocument | Skip:
+    """Run the per-document steps on a document, or on a file read here (in a worker process);
+    pass a skip through. A file in a folder is read without following a symbolic link."""
+    if isinstance(item, tuple):
+        path, doc_id, site = item
+        doc = read_file(path, doc_id, max_bytes=max_bytes, follow_links=False)
+        item = doc if isinstance(doc, Skip) else dataclasses.replace(doc, site=site)
     return item if isinstance(item, Skip) else prepare(item, config)
 
 
+def watch_parent(parent: int) -> None:
+    """Worker start-up: leave Ctrl-C to the parent, and exit as soon as the parent is gone.
+
+    A worker whose parent was killed (SIGKILL, an out-of-memory kill) would otherwise block for
+    good in a queue put, holding its memory.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="dedup-parent-watch", daemon=True).start()
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End a pool's workers now (the run is failing or interrupted: their results are not wanted)."""
+    workers = dict(getattr(pool, "_processes", None) or {})  # not public API: empty if it ever goes
+    for process in workers.values():
+        with contextlib.suppress(Exception):
+            process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
 def run_parallel(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[R]:
-    """``map(fn, items)`` over ``jobs`` processes, results in input order; in-process for one job."""
+    """``map(fn, items)`` over ``jobs`` processes, results in input order; in-process for one job.
+
+    If the consumer stops early or an error or signal interrupts the run, the workers are ended
+    at once; a worker whose parent dies exits by itself (:func:`watch_parent`).
+    """
     if jobs <= 1 or len(items) <= 1:
         yield from map(fn, items)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=watch_parent, initargs=(os.getpid(),))
+    try:
         yield from pool.map(fn, items, chunksize=CHUNK_DOCUMENTS)
+    except BaseException:
+        stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def corpus_steps(docs: Sequence[CleanedDocument], config: Config) -> list[CleanedDocument]:
@@ -122,7 +162,7 @@ def finish(results: Iterable[CleanedDocument | Skip], config: Config) -> list[Cl
 
 
 def clean_items(
-    items: Sequence[Document | Skip] | Sequence[FileItem],
+    items: Sequence[Document | Skip | FileItem],
     config: Config,
     *,
     jobs: int = 1,
@@ -133,12 +173,7 @@ def clean_items(
 
     ``progress`` wraps the stream of per-document results (a progress bar).
     """
-    if items and isinstance(items[0], tuple):
-        fn: Callable[..., CleanedDocument | Skip] = functools.partial(
-            prepare_file, config=config, max_bytes=max_bytes
-        )
-    else:
-        fn = functools.partial(prepare_item, config=config)
+    fn = functools.partial(prepare_item, config=config, max_bytes=max_bytes)
     stream = run_parallel(fn, items, jobs)
     return finish(progress(stream) if progress else stream, config)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,8 +62,15 @@ CONTROL_BYTES = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D}
 MAX_CONTROL_SHARE = 0.05
 """A file whose start has more control bytes than this share is binary."""
 
-MAX_INVALID_SHARE = 0.01
-"""Up to this share of invalid UTF-8 bytes are replaced; more means another encoding."""
+LEGACY_SHARE = 0.25
+"""Text is decoded as cp1252 only when its valid non-ASCII UTF-8 characters number fewer than this
+share of its invalid byte sequences: legacy single-byte text almost never forms valid UTF-8, while
+UTF-8 text with stray bytes has far more valid non-ASCII characters than bad bytes."""
+
+READ_CHUNK = 1 << 20
+"""Bytes read at a time from a file descriptor or while skipping an over-large JSONL line."""
+
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +97,7 @@ class Skip:
         >>> Skip("a.bin", "binary: NUL byte at offset 0").describe()
         'skipped: a.bin: binary: NUL byte at offset 0'
         """
-        return f"{self.status}: {self.source}: {self.reason}"
+        return printable(f"{self.status}: {self.source}: {self.reason}")
 
     def report(self) -> dict[str, Any]:
         """The skip as one line of ``report.jsonl``."""
@@ -115,8 +123,29 @@ def sniff_binary(data: bytes) -> str | None:
     return None
 
 
+def count_invalid(text: str, data: bytes) -> int:
+    """How many U+FFFD in ``text`` (``data`` decoded with replacement) stand for invalid bytes."""
+    return text.count("\ufffd") - data.count("\ufffd".encode())
+
+
+def non_ascii(text: str) -> int:
+    """The number of non-ASCII characters in ``text``.
+
+    >>> non_ascii("Việt Nam")
+    1
+    """
+    return len(text) - len(text.encode("ascii", errors="ignore"))
+
+
 def decode(data: bytes) -> tuple[str, tuple[str, ...]]:
     """Decode file bytes into text, with notes on anything that was not plain UTF-8.
+
+    Invalid UTF-8 is replaced with U+FFFD, unless the bytes look like a legacy single-byte
+    encoding (almost no valid non-ASCII UTF-8 among the invalid bytes, see :data:`LEGACY_SHARE`):
+    then they are decoded as cp1252. Either way a note says so.
+
+    >>> decode("Việt Nam đẹp ".encode() * 3 + b"\\xff")[1]
+    ('invalid UTF-8: 1 byte sequence(s) replaced with U+FFFD',)
 
     Raises:
         BinaryInputError: the bytes are not text.
@@ -136,10 +165,31 @@ def decode(data: bytes) -> tuple[str, tuple[str, ...]]:
     except UnicodeDecodeError:
         pass
     text = data.decode("utf-8", errors="replace")
-    invalid = text.count("\ufffd") - data.count("\ufffd".encode())
-    if invalid <= MAX_INVALID_SHARE * len(data):
+    invalid = count_invalid(text, data)
+    valid = non_ascii(text) - text.count("\ufffd")
+    if valid >= LEGACY_SHARE * invalid:
         return text, (f"invalid UTF-8: {invalid} byte sequence(s) replaced with U+FFFD",)
     return data.decode("cp1252", errors="replace"), (f"not UTF-8: decoded as cp1252 ({invalid} invalid bytes)",)
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show on a terminal or in JSON: control characters, lone surrogates (a file
+    name that is not UTF-8) and other unprintable characters as backslash escapes.
+
+    >>> printable("caf\\udce9.txt"), printable("a\\x1b[31mb\\n"), printable("Việt")
+    ('caf\\\\xe9.txt', 'a\\\\x1b[31mb\\\\n', 'Việt')
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else escape_char(ch) for ch in text)
+
+
+def escape_char(ch: str) -> str:
+    """One unprintable character as an escape: ``\\xNN`` for a byte that was not UTF-8."""
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's surrogateescape: the byte that was not UTF-8
+        return f"\\x{code - 0xDC00:02x}"
+    return ch.encode("unicode_escape").decode("ascii")
 
 
 def site_of_url(url: str) -> str | None:
@@ -154,53 +204,111 @@ def site_of_url(url: str) -> str | None:
     return host.removeprefix("www.")
 
 
-def read_file(path: Path, doc_id: str, *, max_bytes: int = MAX_BYTES) -> Document | Skip:
-    """Read one file into a document, or say why it was skipped. Never raises ``OSError``."""
-    result = read_path(path, doc_id, max_bytes)
-    return dataclasses.replace(result, doc_id=doc_id) if isinstance(result, Skip) else result
+def read_file(path: Path, doc_id: str, *, max_bytes: int = MAX_BYTES, follow_links: bool = True) -> Document | Skip:
+    """Read one file into a document, or say why it was skipped. Never raises ``OSError``.
+
+    With ``follow_links=False`` (files found in a folder) a symbolic link is skipped, not read: a
+    link could point anywhere, and the folder's owner asked for the folder. The file is opened
+    without following a link and without blocking (a FIFO is skipped unread), then checked.
+    """
+    result = read_path(path, max_bytes, follow_links)
+    if isinstance(result, Skip):
+        return dataclasses.replace(result, doc_id=doc_id)
+    text, notes = result
+    return Document(id=doc_id, text=text, source=printable(str(path)), notes=notes)
 
 
-def read_path(path: Path, doc_id: str, max_bytes: int) -> Document | Skip:
-    """:func:`read_file`, before the skip is given the document id."""
-    source = str(path)
+def read_path(path: Path, max_bytes: int, follow_links: bool) -> tuple[str, tuple[str, ...]] | Skip:
+    """:func:`read_file`'s work: the decoded text and its notes, or a skip without its document id."""
+    source = printable(str(path))
     try:
-        if path.is_symlink() and not path.exists():
-            return Skip(source, "unreadable: broken symbolic link", error=True)
-        if path.is_symlink() and path.is_dir():
-            return Skip(source, "symbolic link to a folder: not followed")
-        if not path.is_file():
-            return Skip(source, "unreadable: not a regular file", error=True)
-        size = path.stat().st_size
-        if size > max_bytes:
-            return Skip(source, f"too large: {size} bytes (limit {max_bytes}, see --max-bytes)")
-        data = path.read_bytes()
+        link = link_skip(path, source, follow_links)
+        if link is not None:
+            return link
+        data = read_regular(path, max_bytes, follow_links)
     except OSError as exc:
         return Skip(source, f"unreadable: {exc.strerror or exc}", error=True)
+    if isinstance(data, str):
+        return Skip(source, data, error=data.startswith("unreadable"))
     if not data.strip():
         return Skip(source, "empty" if not data else "only white space")
     try:
-        text, notes = decode(data)
+        return decode(data)
     except BinaryInputError as exc:
         return Skip(source, f"binary: {exc}")
-    return Document(id=doc_id, text=text, source=source, notes=notes)
 
 
-def iter_files(root: Path, *, exclude: Path | None = None) -> Iterator[Path]:
-    """Every file below ``root`` in sorted path order, leaving out ``exclude`` and hidden entries.
+def link_skip(path: Path, source: str, follow_links: bool) -> Skip | None:
+    """The skip for a symbolic link that is not read, or ``None`` to go on and open ``path``."""
+    if not path.is_symlink():
+        return None
+    if not path.exists():
+        return Skip(source, "unreadable: broken symbolic link", error=True)
+    if path.is_dir():
+        return Skip(source, "symbolic link to a folder: not followed")
+    if not follow_links:
+        return Skip(source, "symbolic link: not followed (it could point outside the input folder)")
+    return None
 
-    Symbolic links to folders are not followed. A folder that cannot be listed is yielded as
-    itself, so that :func:`read_file` reports it.
+
+def read_regular(path: Path, max_bytes: int, follow_links: bool) -> bytes | str:
+    """The bytes of a regular file, or a reason it is not read (not a regular file, too large).
+
+    At most ``max_bytes + 1`` bytes are read, so a file that grows while it is read stays bounded.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow_links:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return "unreadable: not a regular file"
+        if info.st_size > max_bytes:
+            return f"too large: {info.st_size} bytes (limit {max_bytes}, see --max-bytes)"
+        chunks: list[bytes] = []
+        got = 0
+        while got <= max_bytes:
+            chunk = os.read(fd, min(READ_CHUNK, max_bytes + 1 - got))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        if got > max_bytes:
+            return f"too large: grew past {max_bytes} bytes while read (see --max-bytes)"
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def is_hidden(name: str) -> bool:
+    """Whether a file or folder name is hidden (starts with a dot)."""
+    return name.startswith(".")
+
+
+def iter_files(root: Path, *, exclude: Path | None = None) -> Iterator[Path | Skip]:
+    """Every entry below ``root`` to read or report, in sorted path order, leaving out ``exclude``.
+
+    Symbolic links to folders are not followed (they are yielded, for the reader to report).
+    Hidden files and folders are yielded as themselves (a hidden folder is not entered), so the
+    caller can report them. A folder that cannot be listed becomes an error :class:`Skip` that
+    says why.
     """
     try:
-        entries = sorted(os.scandir(root), key=lambda e: e.name)
-    except OSError:
-        yield root
+        with os.scandir(root) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as exc:
+        yield Skip(printable(str(root)), f"unreadable folder: {exc.strerror or exc}", error=True)
         return
     for entry in entries:
         path = Path(entry.path)
-        if entry.name.startswith(".") or (exclude is not None and path == exclude):
+        if exclude is not None and path == exclude:
             continue
-        if entry.is_dir(follow_symlinks=False):
+        try:
+            folder = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            folder = False
+        if folder and not is_hidden(entry.name):
             yield from iter_files(path, exclude=exclude)
         else:
             yield path
@@ -209,32 +317,139 @@ def iter_files(root: Path, *, exclude: Path | None = None) -> Iterator[Path]:
 def parse_record(line: str, number: int, origin: str) -> Document | Skip:
     """One JSONL line as a document: an object with a string ``text`` and an ``id`` (else the line number).
 
-    Optional fields: ``site``, or ``url`` whose host becomes the site.
+    The id must be a string or an integer (not ``null``, a float or an object: those are errors, as
+    turning them into text would make ids that nobody wrote). Optional fields: ``site``, or ``url``
+    whose host becomes the site. Lone surrogates (``"\\ud800"`` escapes) in the text are replaced
+    with U+FFFD, and noted.
 
     >>> parse_record('{"id": "a", "text": "Hi", "url": "https://www.x.org/1"}', 1, "in.jsonl").site
     'x.org'
     >>> parse_record('{"id": "a"}', 7, "in.jsonl").reason
     'line 7: no string field "text"'
+    >>> parse_record('{"id": null, "text": "Hi"}', 2, "in.jsonl").reason
+    'line 2: "id" must be a string or an integer, not null'
     """
     where = f"{origin}:{number}"
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         return Skip(where, f"line {number}: invalid JSON ({exc.msg} at column {exc.colno})", error=True)
+    except RecursionError:
+        return Skip(where, f"line {number}: invalid JSON (nested too deeply)", error=True)
     if not isinstance(record, dict) or not isinstance(record.get("text"), str):
         return Skip(where, f'line {number}: no string field "text"', error=True)
-    doc_id = str(record.get("id", number))
+    doc_id, problem = record_id(record, number)
+    if problem:
+        return Skip(where, f"line {number}: {problem}", error=True)
+    text, notes = replace_surrogates(record["text"])
     site = record.get("site")
-    if not isinstance(site, str):
+    if not isinstance(site, str) or has_surrogates(site):
         url = record.get("url")
         site = site_of_url(url) if isinstance(url, str) else None
-    return Document(id=doc_id, text=record["text"], source=where, site=site)
+    return Document(id=doc_id, text=text, source=where, site=site, notes=notes)
 
 
-def read_jsonl(stream: IO[bytes], origin: str) -> Iterator[Document | Skip]:
-    """Documents from a JSONL byte stream, one per non-blank line; bad lines become skips."""
-    for number, raw in enumerate(stream, start=1):
-        if not raw.strip():
+def record_id(record: dict[str, Any], number: int) -> tuple[str, str]:
+    """A record's id as text (its line number when it has none), and what is wrong with it (or "")."""
+    if "id" not in record:
+        return str(number), ""
+    value = record["id"]
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        kind = "null" if value is None else type(value).__name__
+        return "", f'"id" must be a string or an integer, not {kind}'
+    doc_id = str(value)
+    if not doc_id:
+        return "", '"id" is empty'
+    if has_surrogates(doc_id):
+        return "", '"id" holds a lone surrogate (not valid Unicode)'
+    return doc_id, ""
+
+
+def has_surrogates(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate (it cannot be written as UTF-8)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def replace_surrogates(text: str) -> tuple[str, tuple[str, ...]]:
+    """``text`` with lone surrogates replaced by U+FFFD, and a note when there were any.
+
+    >>> replace_surrogates("a\\ud800b")
+    ('a\\ufffdb', ('lone surrogate(s) replaced with U+FFFD',))
+    """
+    if not has_surrogates(text):
+        return text, ()
+    fixed = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+    return fixed, ("lone surrogate(s) replaced with U+FFFD",)
+
+
+def read_jsonl(stream: IO[bytes], origin: str, *, max_bytes: int = MAX_BYTES) -> Iterator[Document | Skip]:
+    """Documents from a JSONL byte stream, one per non-blank line; bad lines become skips.
+
+    A UTF-8 byte-order mark before the first record is dropped. Invalid UTF-8 is replaced and
+    noted on the record. A line longer than ``max_bytes`` is skipped unread (memory stays bounded).
+    A record whose id an earlier record already has is an error: ids name outputs and report lines.
+    A stream that fails while read ends with an error skip.
+
+    >>> import io
+    >>> lines = io.BytesIO(b'\\xef\\xbb\\xbf{"id": "a", "text": "x"}\\n{"id": "a", "text": "y"}\\n')
+    >>> [r.id if isinstance(r, Document) else r.reason for r in read_jsonl(lines, "in.jsonl")]
+    ['a', 'line 2: duplicate id "a" (first on line 1)']
+    """
+    seen: dict[str, int] = {}
+    number = 0
+    try:
+        for number, raw in enumerate(bounded_lines(stream, max_bytes), start=1):
+            if raw is None:
+                yield Skip(f"{origin}:{number}", f"line {number}: too large: over {max_bytes} bytes (see --max-bytes)")
+                continue
+            if number == 1:
+                raw = raw.removeprefix(UTF8_BOM)
+            if not raw.strip():
+                continue
+            yield check_unique(jsonl_record(raw, number, origin), number, seen)
+    except OSError as exc:
+        yield Skip(f"{origin}:{number + 1}", f"line {number + 1}: unreadable: {exc.strerror or exc}", error=True)
+
+
+def jsonl_record(raw: bytes, number: int, origin: str) -> Document | Skip:
+    """One line's bytes as a record, with a note when its UTF-8 was invalid."""
+    try:
+        return parse_record(raw.decode("utf-8"), number, origin)
+    except UnicodeDecodeError:
+        pass
+    line = raw.decode("utf-8", errors="replace")
+    record = parse_record(line, number, origin)
+    if isinstance(record, Skip):
+        return record
+    note = f"invalid UTF-8: {count_invalid(line, raw)} byte sequence(s) replaced with U+FFFD"
+    return dataclasses.replace(record, notes=(note, *record.notes))
+
+
+def check_unique(record: Document | Skip, number: int, seen: dict[str, int]) -> Document | Skip:
+    """``record``, or an error skip when an earlier line (in ``seen``: id -> line) has its id."""
+    if isinstance(record, Skip):
+        return record
+    first = seen.setdefault(record.id, number)
+    if first == number:
+        return record
+    return Skip(record.source or str(number), f'line {number}: duplicate id "{record.id}" (first on line {first})',
+                error=True)
+
+
+def bounded_lines(stream: IO[bytes], max_bytes: int) -> Iterator[bytes | None]:
+    """The lines of ``stream``, each read with at most ``max_bytes + 1`` bytes in memory;
+    ``None`` stands for a longer line, which is read past and dropped."""
+    while True:
+        line = stream.readline(max_bytes + 1)
+        if not line:
+            return
+        if len(line) <= max_bytes or line.endswith(b"\n"):
+            yield line
             continue
-        line = raw.decode("utf-8", errors="replace")
-        yield parse_record(line, number, origin)
+        while line and not line.endswith(b"\n"):
+            line = stream.readline(READ_CHUNK)
+        yield None

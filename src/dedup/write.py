@@ -1,13 +1,17 @@
-"""Write outputs safely: never over an input, never half a file.
+"""Write outputs safely: never over an input, never outside the output folder, never half a file.
 
 Every file is written to a temporary name beside its target and renamed over it, so a run that
-is interrupted leaves each output either as it was or complete. Temporary files an interrupted
-run left behind are removed by the next run. An output folder is marked as dedup's with a marker
-file; a folder that holds other files is refused unless the caller forces it.
+is interrupted leaves each output either as it was or complete. An output folder is held by an
+:class:`OutputTree` for the whole run: it is locked (a second run on the same folder is refused;
+the lock dies with its process, so a killed run never leaves it stuck), marked as dedup's with a
+marker file, cleared of the temporary files an interrupted run left, and written through folder
+descriptors that never follow a symbolic link, so nothing lands outside it. A failed write
+(a full disk, a read-only folder) raises :class:`~dedup.errors.OutputWriteError` naming the path.
 
 >>> import tempfile, pathlib
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "out"
->>> write_atomic(out / "a" / "b.txt", "text\\n")
+>>> with OutputTree.open(out) as tree:
+...     tree.write("a/b.txt", "text\\n")
 >>> (out / "a" / "b.txt").read_text()
 'text\\n'
 """
@@ -15,17 +19,35 @@ file; a folder that holds other files is refused unless the caller forces it.
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import os
+import re
 import secrets
-from pathlib import Path
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+from typing import BinaryIO
 
-from dedup.errors import OutputError
+from dedup.errors import LockedError, OutputError, OutputWriteError
 
 MARKER = ".dedup-output"
 """The file that marks a folder as written by dedup (so writing into it again is safe)."""
 
 TEMP_SUFFIX = ".dedup-tmp"
 """The ending of temporary files; the next run removes any an interrupted run left."""
+
+TEMP_NAME = re.compile(r"\A\.(?:.*\.)?\d+\.[0-9a-f]{8}\.dedup-tmp\Z", re.DOTALL)
+"""The names :func:`temp_name` makes (and older releases made): only these are ever removed."""
+
+STREAM_CHUNK = 1 << 20
+"""Characters encoded and written to a stream at a time."""
+
+LINK_ERRORS = frozenset({errno.ELOOP, errno.ENOTDIR})
+"""What opening a folder with ``O_NOFOLLOW`` raises when the name is a link (or not a folder)."""
+
+DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def is_within(path: Path, folder: Path) -> bool:
@@ -59,29 +81,206 @@ def check_output_dir(in_dir: Path, out_dir: Path, *, force: bool = False) -> Non
             )
 
 
-def prepare_output_dir(out_dir: Path) -> None:
-    """Create ``out_dir``, mark it as dedup's, and remove temporary files an interrupted run left."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / MARKER).touch()
-    for stale in out_dir.rglob(f"*{TEMP_SUFFIX}"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
+def temp_name() -> str:
+    """A fresh temporary file name: hidden, unique to this process, matching :data:`TEMP_NAME`.
+
+    >>> bool(TEMP_NAME.match(temp_name()))
+    True
+    """
+    return f".{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+
+
+def write_failed(path: Path | str, exc: OSError) -> OutputWriteError:
+    """The error for a write to ``path`` that failed with ``exc``."""
+    return OutputWriteError(exc.errno or 0, f"could not write {path}: {exc.strerror or exc}")
+
+
+def write_fd(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` (``os.write`` may write less than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` as UTF-8 to ``path`` through a temporary file and a rename.
 
-    Readers see the old file or the new one, never a part; parent folders are created.
+    Readers see the old file or the new one, never a part; parent folders are created. A link at
+    ``path`` is replaced, not followed.
+
+    Raises:
+        OutputWriteError: the file could not be written (nothing is left behind).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
-    # os.open with mode 0o666 lets the umask decide the permissions, as a plain open() would.
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except BaseException:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        parent = os.open(path.parent, DIR_FLAGS & ~os.O_NOFOLLOW)
+    except OSError as exc:
+        raise write_failed(path, exc) from exc
+    try:
+        replace_in(parent, path.name, text.encode("utf-8"), path)
+    finally:
+        os.close(parent)
+
+
+def replace_in(folder: int, name: str, data: bytes, shown: Path | str) -> None:
+    """Write ``data`` to ``name`` in the open ``folder`` through a temporary file and a rename."""
+    temp = temp_name()
+    try:
+        # mode 0o666 lets the umask decide the permissions, as a plain open() would.
+        fd = os.open(temp, FILE_FLAGS, 0o666, dir_fd=folder)
+    except OSError as exc:
+        raise write_failed(shown, exc) from exc
+    try:
+        try:
+            write_fd(fd, data)
+        finally:
+            os.close(fd)
+        os.replace(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except BaseException as exc:
         with contextlib.suppress(OSError):
-            os.unlink(temp)
+            os.unlink(temp, dir_fd=folder)
+        if isinstance(exc, OSError):
+            raise write_failed(shown, exc) from exc
         raise
+
+
+def write_stream(stream: BinaryIO, text: str, shown: str = "standard output") -> None:
+    """Write ``text`` as UTF-8 to ``stream`` in chunks and flush it, so a short write is an error.
+
+    Raises:
+        OutputWriteError: the stream refused the bytes (a full disk behind it).
+        BrokenPipeError: the reader went away (left for the caller, as it is not a failure).
+    """
+    try:
+        for start in range(0, len(text), STREAM_CHUNK):
+            stream.write(text[start : start + STREAM_CHUNK].encode("utf-8"))
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise write_failed(shown, exc) from exc
+
+
+class OutputTree:
+    """An output folder held for one run: locked, marked, and written without following links.
+
+    Use :meth:`open` as a context manager; :meth:`write` takes paths relative to the folder.
+    """
+
+    def __init__(self, root: Path, fd: int) -> None:
+        self.root = root
+        self._fd = fd
+
+    @classmethod
+    def open(cls, root: Path) -> OutputTree:
+        """Create (if needed), lock and mark ``root``, and remove stale temporary files.
+
+        Raises:
+            LockedError: another dedup run holds the folder.
+            OutputWriteError: the folder cannot be made or written.
+        """
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(root, DIR_FLAGS & ~os.O_NOFOLLOW)
+        except OSError as exc:
+            raise write_failed(root, exc) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise LockedError(f"output folder {root} is in use by another dedup run; wait for it to end") from exc
+            raise write_failed(root, exc) from exc
+        tree = cls(root, fd)
+        try:
+            if not marker_exists(fd):
+                replace_in(fd, MARKER, b"", root / MARKER)
+            tree.remove_stale()
+        except BaseException:
+            tree.close()
+            raise
+        return tree
+
+    def __enter__(self) -> OutputTree:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the lock."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def remove_stale(self) -> None:
+        """Remove the temporary files an interrupted run left (only names :data:`TEMP_NAME` matches)."""
+        for _, _, files, folder in os.fwalk(dir_fd=self._fd):
+            for name in files:
+                if TEMP_NAME.match(name):
+                    with contextlib.suppress(OSError):
+                        os.unlink(name, dir_fd=folder)
+
+    def write(self, rel: str, text: str) -> None:
+        """Write ``text`` to ``rel`` (a relative path) below the root, atomically.
+
+        Raises:
+            OutputError: ``rel`` leaves the folder, or a folder on its way is a symbolic link.
+            OutputWriteError: the file could not be written.
+        """
+        parts = safe_parts(rel)
+        with self.folder(parts[:-1], rel) as folder:
+            replace_in(folder, parts[-1], text.encode("utf-8"), self.root / rel)
+
+    @contextlib.contextmanager
+    def folder(self, parts: tuple[str, ...], rel: str) -> Iterator[int]:
+        """An open descriptor of the folder ``parts`` below the root, made as needed, links refused."""
+        fd = os.dup(self._fd)
+        try:
+            for part in parts:
+                inner = self.step(fd, part, rel)
+                os.close(fd)
+                fd = inner
+            yield fd
+        finally:
+            os.close(fd)
+
+    def step(self, fd: int, part: str, rel: str) -> int:
+        """Open (making it if needed) the folder ``part`` inside the open folder ``fd``."""
+        try:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(part, dir_fd=fd)
+            return os.open(part, DIR_FLAGS, dir_fd=fd)
+        except OSError as exc:
+            if exc.errno in LINK_ERRORS:
+                raise OutputError(
+                    f"{self.root / rel}: {part} on its way is a symbolic link or not a folder; "
+                    "refusing to write through it"
+                ) from exc
+            raise write_failed(self.root / rel, exc) from exc
+
+
+def marker_exists(fd: int) -> bool:
+    """Whether the folder open as ``fd`` holds the marker file."""
+    try:
+        os.stat(MARKER, dir_fd=fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def safe_parts(rel: str) -> tuple[str, ...]:
+    """The components of a relative output path, refusing any that would leave the folder.
+
+    >>> safe_parts("a/b.txt")
+    ('a', 'b.txt')
+    >>> safe_parts("../x")
+    Traceback (most recent call last):
+    ...
+    dedup.errors.OutputError: output path '../x' leaves the output folder
+    """
+    path = PurePosixPath(rel)
+    parts = path.parts
+    if not parts or path.is_absolute() or any(p in ("", ".", "..") for p in parts) or "\x00" in rel:
+        raise OutputError(f"output path {rel!r} leaves the output folder")
+    return parts

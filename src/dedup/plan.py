@@ -1,0 +1,216 @@
+"""Plan a ``clean`` or ``strip`` run: what to read, where to write, and why that is safe.
+
+A plan is made before anything is read or written. It refuses every output that could touch an
+input or another output: an output or report that is an input file or lies inside the input
+folder, a report that is the output file or the output of one of the documents, an output folder
+that holds the input. The documents of a folder get unique ids (their relative paths, with bytes
+that are not UTF-8 shown as ``\\xNN``); hidden entries, links and duplicate ids become reported
+skips.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from dedup.errors import BinaryInputError, OutputError, UsageError
+from dedup.model import Document
+from dedup.pipeline import FileItem
+from dedup.read import Skip, decode, is_hidden, iter_files, printable, read_file, read_jsonl
+from dedup.write import MARKER, check_output_dir, is_within
+
+Item = Document | Skip | FileItem
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What one ``clean`` or ``strip`` run reads and writes.
+
+    ``mode`` is ``"tree"`` (a folder mirrored into a folder), ``"jsonl"`` (records to one stream)
+    or ``"text"`` (one document to one stream). ``paths`` maps each document id of a tree run to
+    its output path relative to ``out`` (the file's own relative path, bytes and all).
+    """
+
+    mode: str
+    items: list[Item]
+    out: Path | None
+    report: Path | None
+    notes: tuple[str, ...] = ()
+    paths: dict[str, str] = field(default_factory=dict)
+
+
+def make_plan(args: argparse.Namespace) -> Plan:
+    """Decide what to read and where to write, refusing anything that would put input at risk.
+
+    Raises:
+        UsageError: the input does not exist, or the options do not fit it.
+        OutputError: an output would overwrite input or another output.
+    """
+    if args.input == "-":
+        plan = plan_stream(args, read_stdin(args), None)
+    else:
+        in_path = existing_input(args)
+        plan = plan_tree(args, in_path) if in_path.is_dir() else plan_stream(args, read_single(args, in_path), in_path)
+    check_report(plan, None if args.input == "-" else Path(args.input))
+    return plan
+
+
+def read_stdin(args: argparse.Namespace) -> list[Item]:
+    """Standard input as one document, or as JSONL records."""
+    if args.jsonl:
+        return list(read_jsonl(sys.stdin.buffer, "-", max_bytes=args.max_bytes))
+    data = sys.stdin.buffer.read(args.max_bytes + 1)
+    if len(data) > args.max_bytes:
+        return [Skip("-", f"too large: over {args.max_bytes} bytes (see --max-bytes)")]
+    if not data.strip():
+        return [Skip("-", "empty")]
+    try:
+        text, notes = decode(data)
+    except BinaryInputError as exc:
+        return [Skip("-", f"binary: {exc}")]
+    return [Document(id="-", text=text, source="-", notes=notes)]
+
+
+def existing_input(args: argparse.Namespace) -> Path:
+    """The input path, which must exist."""
+    in_path = Path(args.input)
+    if not in_path.exists():
+        raise UsageError(f"input {printable(str(in_path))} does not exist")
+    return in_path
+
+
+def read_single(args: argparse.Namespace, in_path: Path) -> list[Item]:
+    """A file input: JSONL records (``--jsonl`` or a ``.jsonl`` name, which sets ``--jsonl``) or one document."""
+    if not (args.jsonl or in_path.suffix == ".jsonl"):
+        return [read_file(in_path, printable(in_path.name), max_bytes=args.max_bytes)]
+    args.jsonl = True
+    try:
+        with in_path.open("rb") as stream:
+            return list(read_jsonl(stream, printable(str(in_path)), max_bytes=args.max_bytes))
+    except OSError as exc:
+        return [Skip(printable(str(in_path)), f"unreadable: {exc.strerror or exc}", error=True)]
+
+
+def plan_stream(args: argparse.Namespace, items: list[Item], in_path: Path | None) -> Plan:
+    """Plan a run whose input is one file or standard input."""
+    out = None if args.output in (None, "-") else Path(args.output)
+    if out is not None and in_path is not None and out.exists() and out.resolve() == in_path.resolve():
+        raise OutputError(f"output {out} is the input file: refusing to overwrite input")
+    if out is not None and out.is_dir():
+        raise UsageError(f"output {out} is a folder; give a file name or - for a single input")
+    return Plan("jsonl" if args.jsonl else "text", items, out, args.report)
+
+
+def plan_tree(args: argparse.Namespace, in_dir: Path) -> Plan:
+    """Plan a run over a folder: into a mirrored folder, or into one JSONL stream."""
+    if args.output is None:
+        raise UsageError(f"input {in_dir} is a folder: give an output with -o (a folder, a .jsonl file or -)")
+    if args.output == "-" or args.jsonl or args.output.endswith(".jsonl"):
+        out = None if args.output == "-" else Path(args.output)
+        if out is not None and is_within(out, in_dir):
+            raise OutputError(f"output {out} is inside the input folder {in_dir}: it would be read as input")
+        if out is not None and out.is_dir():
+            raise UsageError(f"output {out} is a folder; a folder input to JSONL needs a file name or -")
+        items, _ = file_items(args, in_dir, None)
+        return Plan("jsonl", items, out, args.report)
+    out_dir = Path(args.output)
+    check_output_dir(in_dir, out_dir, force=args.force)
+    notes: tuple[str, ...] = ()
+    exclude = None
+    if is_within(out_dir, in_dir):
+        exclude = out_dir.resolve()
+        notes = (f"output folder {out_dir} is inside the input folder: it is not read as input",)
+    items, paths = file_items(args, in_dir, exclude)
+    check_tree_links(out_dir, paths.values())
+    return Plan("tree", items, out_dir, args.report or out_dir / "report.jsonl", notes, paths)
+
+
+def file_items(args: argparse.Namespace, in_dir: Path, exclude: Path | None) -> tuple[list[Item], dict[str, str]]:
+    """The entries below ``in_dir`` as items to read (or skips to report), and each id's relative path.
+
+    A document's id is its relative path, shown printable; with ``--site parent`` (the default)
+    its site is its folder relative to ``in_dir`` (``"."`` for files directly in it). Hidden
+    entries are reported, not read: they are not articles (``.git``, editor files), and dedup
+    keeps its own marker and temporary files under hidden names.
+    """
+    root = in_dir.resolve()
+    items: list[Item] = []
+    paths: dict[str, str] = {}
+    for path in iter_files(root, exclude=exclude):
+        if isinstance(path, Skip):
+            items.append(path)
+            continue
+        rel = path.relative_to(root)
+        doc_id = printable(rel.as_posix())
+        if any(is_hidden(part) for part in rel.parts):
+            kind = "folder" if path.is_dir() and not path.is_symlink() else "file"
+            items.append(Skip(printable(str(path)), f"hidden {kind}: not read", doc_id=doc_id))
+        elif doc_id in paths:
+            items.append(Skip(printable(str(path)), f'duplicate id "{doc_id}" (a file name that is not UTF-8 shown '
+                              "like another)", error=True, doc_id=doc_id))
+        else:
+            paths[doc_id] = rel.as_posix()
+            items.append((path, doc_id, printable(rel.parent.as_posix()) if args.site == "parent" else None))
+    return items, paths
+
+
+def check_tree_links(out_dir: Path, rels: Iterable[str]) -> None:
+    """Refuse an output folder in which a folder that outputs go into is a symbolic link.
+
+    Writes never follow links (:class:`~dedup.write.OutputTree`); this says so before the run
+    instead of failing half-way.
+    """
+    folders = {PurePosixPath(rel).parent for rel in rels}
+    seen: set[PurePosixPath] = set()
+    for folder in sorted(folders):
+        for depth in range(1, len(folder.parts) + 1):
+            part = PurePosixPath(*folder.parts[:depth])
+            if part in seen:
+                continue
+            seen.add(part)
+            if os.path.islink(out_dir / part):
+                raise OutputError(f"{out_dir / part} is a symbolic link inside the output folder: "
+                                  "refusing to write through it")
+
+
+def check_report(plan: Plan, in_path: Path | None) -> None:
+    """Refuse a report path that is an input, lies inside the input folder, or is another output.
+
+    Raises:
+        OutputError: the report would overwrite or be read as input, or collide with an output.
+    """
+    report = plan.report
+    if report is None:
+        return
+    shown = printable(str(report))
+    if report.is_dir():
+        raise OutputError(f"report {shown} is a folder; give a file name")
+    if in_path is not None and in_path.is_file() and report.resolve() == in_path.resolve():
+        raise OutputError(f"report {shown} is the input file: refusing to overwrite input")
+    if in_path is not None and in_path.is_dir() and is_within(report, in_path):
+        inside_out = plan.mode == "tree" and plan.out is not None and is_within(report, plan.out)
+        if not inside_out:
+            raise OutputError(f"report {shown} is inside the input folder {in_path}: it would be read as input")
+    if plan.mode != "tree" and plan.out is not None and report.resolve() == plan.out.resolve():
+        raise OutputError(f"report {shown} is the output file: one would overwrite the other")
+    if plan.mode == "tree" and plan.out is not None and is_within(report, plan.out):
+        check_report_in_tree(plan, report)
+
+
+def check_report_in_tree(plan: Plan, report: Path) -> None:
+    """Refuse a report inside the output folder at the output path of a document (or its folder)."""
+    assert plan.out is not None
+    rel = report.resolve().relative_to(plan.out.resolve()).as_posix()
+    if rel in (".", MARKER):
+        raise OutputError(f"report {printable(str(report))} would overwrite the output folder's own files")
+    taken = set(plan.paths.values())
+    taken.update(str(parent) for path in plan.paths.values() for parent in PurePosixPath(path).parents)
+    if rel in taken:
+        raise OutputError(
+            f"report {printable(str(report))} is where the cleaned input {printable(rel)} goes: "
+            "pass --report with another path (outside the input folder)"
+        )
