@@ -277,7 +277,8 @@ def run_command(args: argparse.Namespace) -> int:
         check_args(args)
         return run_find(args, sys.stderr) if args.command == "find" else run_clean(args, sys.stderr)
     except OutputWriteError as exc:
-        print(f"{name}: error: {printable(str(exc))}; files already written are complete", file=sys.stderr)
+        print(f"{name}: error: {printable(exc.strerror or str(exc))}; files already written are complete",
+              file=sys.stderr)
         return EXIT_OUTPUT
     except DedupError as exc:
         print(f"{name}: error: {printable(str(exc))}", file=sys.stderr)

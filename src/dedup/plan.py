@@ -197,6 +197,8 @@ def check_report(plan: Plan, in_path: Path | None) -> None:
             raise OutputError(f"report {shown} is inside the input folder {in_path}: it would be read as input")
     if plan.mode != "tree" and plan.out is not None and report.resolve() == plan.out.resolve():
         raise OutputError(f"report {shown} is the output file: one would overwrite the other")
+    if plan.mode != "tree" and plan.out is not None and (is_within(report, plan.out) or is_within(plan.out, report)):
+        raise OutputError(f"report {shown} and output {printable(str(plan.out))} are inside one another")
     if plan.mode == "tree" and plan.out is not None and is_within(report, plan.out):
         check_report_in_tree(plan, report)
 
