@@ -1,0 +1,124 @@
+"""Runs killed at random points: a rerun gives identical output, no temp file and no process is left.
+
+Each test starts the real command in a subprocess (its own session, so signals reach only it and
+its workers), kills it after a seeded random delay, checks what it left, then reruns it. The
+corpus is the seed articles repeated, so a run lasts a few seconds and a kill lands mid-run.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dedup.write import TEMP_SUFFIX
+
+SEEDS = Path(__file__).parent.parent.parent / "fixtures" / "seeds"
+COPIES = 30
+"""Copies of the five seeds: about two seconds of work on two workers."""
+
+
+def corpus(root: Path) -> Path:
+    src = root / "in"
+    for i in range(COPIES):
+        folder = src / f"site{i % 3}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for seed in sorted(SEEDS.glob("*.txt")):
+            shutil.copy(seed, folder / f"{i:02}-{seed.name}")
+    return src
+
+
+def command(src: Path, out: Path, jobs: int) -> list[str]:
+    return [sys.executable, "-m", "dedup", "clean", str(src), "-o", str(out), "--jobs", str(jobs),
+            "--no-progress", "-q"]
+
+
+def children(pid: int) -> list[int]:
+    """The live (not zombie) processes whose parent is ``pid``."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(entry.name))
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return state[state.rindex(")") + 2] != "Z"
+
+
+def tree_of(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes]]:
+    root = tmp_path_factory.mktemp("signals")
+    src = corpus(root)
+    out = root / "reference"
+    subprocess.run(command(src, out, 1), check=True, timeout=120)
+    return src, tree_of(out)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find worker processes")
+@pytest.mark.parametrize(("sig", "seed"), [(signal.SIGINT, 1), (signal.SIGTERM, 2), (signal.SIGKILL, 3),
+                                           (signal.SIGKILL, 4)])
+def test_killed_run_leaves_no_workers_and_a_rerun_finishes(reference, tmp_path: Path, sig: int, seed: int) -> None:
+    src, expected = reference
+    out = tmp_path / "out"
+    delay = random.Random(seed).uniform(1.5, 4.0)  # after the imports, during reading or writing
+    proc = subprocess.Popen(command(src, out, 2), start_new_session=True, stderr=subprocess.PIPE)
+    time.sleep(delay)
+    workers = children(proc.pid)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    expected_code = {signal.SIGINT: (130, 0), signal.SIGTERM: (143, 0), signal.SIGKILL: (-signal.SIGKILL,)}[sig]
+    assert proc.returncode in expected_code, err.decode()  # 0: it had finished before the signal
+    assert b"Traceback" not in err
+    deadline = time.monotonic() + 5
+    while any(alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [w for w in workers if alive(w)], f"workers {workers} outlived a {signal.Signals(sig).name}"
+    if out.exists():
+        left = tree_of(out)
+        for name, data in left.items():  # whatever was written is complete
+            if not name.endswith(TEMP_SUFFIX) and name != "report.jsonl":
+                assert data == expected[name], name
+    rerun = subprocess.run(command(src, out, 2), capture_output=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr.decode()
+    assert tree_of(out) == expected  # identical, and no temp file left
+    os.sync()
+
+
+def test_a_second_run_on_the_same_folder_is_refused_and_a_dead_run_frees_it(reference, tmp_path: Path) -> None:
+    src, expected = reference
+    out = tmp_path / "out"
+    first = subprocess.Popen(command(src, out, 1), start_new_session=True)
+    deadline = time.monotonic() + 30
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = subprocess.run(command(src, out, 1), capture_output=True, timeout=120)
+    assert second.returncode == 2
+    assert b"in use by another dedup run" in second.stderr
+    first.kill()  # dies holding the lock: the kernel releases it
+    first.wait(timeout=30)
+    third = subprocess.run(command(src, out, 1), capture_output=True, timeout=120)
+    assert third.returncode == 0, third.stderr.decode()
+    assert tree_of(out) == expected
