@@ -38,6 +38,7 @@ from typing import TypeVar
 
 from dedup.config import Config
 from dedup.duplicates import mark_duplicates
+from dedup.errors import InputError
 from dedup.exact import mark_exact_repeats
 from dedup.model import CleanedDocument, Document, Paragraph
 from dedup.normalize import normalize_paragraph
@@ -184,18 +185,37 @@ def clean_documents(
     """Clean many documents together: the library's corpus-level entry point.
 
     Args:
-        documents: :class:`Document` objects or ``(id, text)`` pairs; ids should be unique.
+        documents: :class:`Document` objects or ``(id, text)`` pairs with unique ids (the keep
+            rule and the report name documents by id).
         config: the pipeline's settings (defaults: everything on).
         jobs: worker processes for the per-document steps; the result does not depend on it.
 
     Returns:
         One :class:`CleanedDocument` per input, in input order: its ``text`` is the canonical
         text and its ``report()`` says what was removed and why.
+
+    Raises:
+        InputError: two documents have the same id.
+
+    >>> clean_documents([("a", "x"), ("a", "y")])
+    Traceback (most recent call last):
+    ...
+    dedup.errors.InputError: documents 0 and 1 have the same id 'a': ids must be unique
     """
     config = config or Config()
     docs = [as_document(d) for d in documents]
+    check_unique_ids(docs)
     fn = functools.partial(prepare, config=config)
     return corpus_steps(list(run_parallel(fn, docs, jobs)), config)
+
+
+def check_unique_ids(docs: Sequence[Document]) -> None:
+    """Raise :class:`~dedup.errors.InputError` naming the first two documents that share an id."""
+    first: dict[str, int] = {}
+    for i, doc in enumerate(docs):
+        j = first.setdefault(doc.id, i)
+        if j != i:
+            raise InputError(f"documents {j} and {i} have the same id {doc.id!r}: ids must be unique")
 
 
 def clean_text(text: str, config: Config | None = None) -> str:
