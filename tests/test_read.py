@@ -10,8 +10,9 @@ import pytest
 
 from dedup import read
 from dedup.errors import BinaryInputError
+from dedup.jsonl import read_jsonl
 from dedup.model import Document
-from dedup.read import Skip, decode, iter_files, read_file, read_jsonl, sniff_binary
+from dedup.read import Skip, decode, iter_files, read_file, sniff_binary
 
 
 @pytest.mark.parametrize(

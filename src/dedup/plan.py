@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from dedup.errors import BinaryInputError, OutputError, UsageError
+from dedup.jsonl import read_jsonl
 from dedup.model import Document
 from dedup.pipeline import FileItem
-from dedup.read import Skip, decode, is_hidden, iter_files, printable, read_file, read_jsonl
+from dedup.read import Skip, decode, is_hidden, iter_files, printable, read_file
 from dedup.write import MARKER, check_output_dir, is_within
 
 Item = Document | Skip | FileItem

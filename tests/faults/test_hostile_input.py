@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from dedup import pipeline
+from dedup.jsonl import read_jsonl
 from dedup.model import Document
-from dedup.read import Skip, decode, read_file, read_jsonl
+from dedup.read import Skip, decode, read_file
 
 
 def jsonl(*lines: bytes) -> list[Document | Skip]:
