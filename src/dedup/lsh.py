@@ -29,6 +29,7 @@ Banding(bands=9, rows=13)
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -302,6 +303,19 @@ def violation_bound(perms: int, rate: float, miss: float = SCREEN_MISS) -> int:
     return int(violation_bounds(perms, np.array([rate]), miss)[0])
 
 
+@functools.lru_cache(maxsize=16)
+def screen_bounds(perms: int, miss: float) -> NDArray[np.int64]:
+    """:func:`violation_bounds` on the screen's grid of rates, computed once per ``(perms, miss)``
+    (about 70 ms each) and returned read-only.
+
+    >>> screen_bounds(128, SCREEN_MISS) is screen_bounds(128, SCREEN_MISS)
+    True
+    """
+    bounds = violation_bounds(perms, np.linspace(0.0, 1.0, SCREEN_GRID + 1), miss)
+    bounds.setflags(write=False)
+    return bounds
+
+
 def screen_pairs(
     sigs: NDArray[np.uint32],
     rows: NDArray[np.int64],
@@ -347,7 +361,7 @@ def screen_pairs(
         starts = np.concatenate(([0], np.cumsum(counts[keep]))).astype(np.int64)
         counts = np.diff(starts)
     flags = np.zeros(int((counts * (counts - 1) // 2).sum()), dtype=np.bool_)
-    bounds = violation_bounds(sigs.shape[1], np.linspace(0.0, 1.0, SCREEN_GRID + 1))
+    bounds = screen_bounds(sigs.shape[1], SCREEN_MISS)
     _match_kernels.containment_screen(
         sigs, rows, np.asarray(sizes, dtype=np.int64), starts, bounds, threshold, containment, min_contained, flags
     )
