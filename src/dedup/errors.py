@@ -1,4 +1,4 @@
-"""The errors dedup raises on purpose, under one base class.
+"""The errors dedup raises on purpose, under one base class, and the warnings it gives.
 
 Catch :class:`DedupError` to handle every failure that dedup reports deliberately (bad usage,
 bad input, an output that cannot or must not be written); any other exception is a bug. The
@@ -21,6 +21,7 @@ __all__ = [
     "BinaryInputError",
     "DedupError",
     "InputError",
+    "KernelCacheWarning",
     "LockedError",
     "OutputError",
     "OutputWriteError",
@@ -58,3 +59,7 @@ class LockedError(OutputError):
 
 class OutputWriteError(DedupError, OSError):
     """An output could not be written (full disk, read-only folder, closed pipe); nothing half-written is left."""
+
+
+class KernelCacheWarning(UserWarning):
+    """numba cannot write its on-disk cache here, so the kernels are compiled in memory in every process."""
