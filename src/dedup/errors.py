@@ -18,6 +18,7 @@ from __future__ import annotations
 
 __all__ = [
     "ArgumentTypeError",
+    "ArgumentValueError",
     "BinaryInputError",
     "DedupError",
     "InputError",
@@ -39,6 +40,10 @@ class UsageError(DedupError, ValueError):
 
 class ArgumentTypeError(DedupError, TypeError):
     """A library function was given an argument of the wrong type (the message names both)."""
+
+
+class ArgumentValueError(DedupError, ValueError):
+    """A library function was given an argument of the right type but a value it cannot take (the message shows it)."""
 
 
 class InputError(DedupError, ValueError):

@@ -26,6 +26,7 @@ import unicodedata
 import ftfy
 import regex
 
+from dedup._check import check_config, check_type
 from dedup.config import CleanConfig
 from dedup.model import Edit
 from dedup.segment import segment
@@ -124,6 +125,8 @@ def normalize_paragraph(text: str, config: CleanConfig | None = None) -> tuple[s
     >>> normalize_paragraph("  Second ,  the\tvisit ")
     ('Second, the visit', (Edit(step='punctuation_spacing', detail='1 space removed', removed=''),))
     """
+    check_type("normalize_paragraph", "text", text, str)
+    check_config("normalize_paragraph", config, CleanConfig)
     config = config or CleanConfig()
     edits: list[Edit] = []
     text = tidy(text, edits)
@@ -156,6 +159,8 @@ def normalize(text: str, config: CleanConfig | None = None) -> str:
     >>> normalize(" \\n\\t ")
     ''
     """
+    check_type("normalize", "text", text, str)
+    check_config("normalize", config, CleanConfig)
     config = config or CleanConfig()
     paragraphs = (normalize_paragraph(block.text, config)[0] for block in segment(text, config.unwrap))
     kept = [p for p in paragraphs if p]

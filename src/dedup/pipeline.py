@@ -31,6 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from dedup._check import check_config, check_documents, check_int, check_type
 from dedup.config import Config
 from dedup.duplicates import mark_duplicates
 from dedup.exact import mark_exact_repeats
@@ -156,7 +157,13 @@ def clean_documents(
     Returns:
         One :class:`CleanedDocument` per input, in input order: its ``text`` is the canonical
         text and its ``report()`` says what was removed and why.
+
+    Raises:
+        ArgumentTypeError: an argument, or a document or its id or text, is of the wrong type.
     """
+    documents = check_documents("clean_documents", documents)
+    check_config("clean_documents", config, Config)
+    check_int("clean_documents", "jobs", jobs)
     config = config or Config()
     docs = [as_document(d) for d in documents]
     fn = functools.partial(prepare, config=config)
@@ -169,4 +176,6 @@ def clean_text(text: str, config: Config | None = None) -> str:
     >>> clean_text("Firstly , the visit.\\n\\nFirstly , the visit.\\n")
     'Firstly, the visit.\\n'
     """
+    check_type("clean_text", "text", text, str)
+    check_config("clean_text", config, Config)
     return clean_documents([("text", text)], config)[0].text

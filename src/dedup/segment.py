@@ -14,10 +14,13 @@ books) is the exception: there the lines of a block are pieces of one paragraph,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args
 
 import regex
 
+from dedup._check import check_type
 from dedup.config import Unwrap
+from dedup.errors import ArgumentValueError
 
 LINE_BREAK = regex.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
 """Every way of ending a line: CRLF, CR, LF, vertical tab, form feed, NEL, line and paragraph separators."""
@@ -116,6 +119,9 @@ def segment(text: str, unwrap: Unwrap = "auto") -> list[Block]:
     >>> [b.text for b in segment("a\\nb", unwrap="always")]
     ['a b']
     """
+    check_type("segment", "text", text, str)
+    if unwrap not in get_args(Unwrap):
+        raise ArgumentValueError(f"segment: unwrap must be one of 'auto', 'never', 'always', not {unwrap!r}")
     out: list[Block] = []
     for group in blocks(text):
         lines = [line for _, line in group]

@@ -37,6 +37,9 @@ import numpy as np
 import regex
 from numpy.typing import NDArray
 
+from dedup._check import check_type
+from dedup.errors import ArgumentValueError
+
 Unsegmented = Literal["chars", "runs"]
 """How to tokenise scripts written without spaces: one token per character, or runs like words."""
 
@@ -177,9 +180,9 @@ def unicode_table() -> TokenTable:
 
 
 def check_unsegmented(value: object) -> None:
-    """Raise ValueError unless ``value`` is ``"chars"`` or ``"runs"``."""
+    """Raise ArgumentValueError unless ``value`` is ``"chars"`` or ``"runs"``."""
     if value not in ("chars", "runs"):
-        raise ValueError(f"unsegmented must be 'chars' or 'runs', not {value!r}")
+        raise ArgumentValueError(f"tokenize: unsegmented must be 'chars' or 'runs', not {value!r}")
 
 
 def tokenize(text: str, *, unsegmented: Unsegmented = "chars") -> list[str]:
@@ -190,6 +193,7 @@ def tokenize(text: str, *, unsegmented: Unsegmented = "chars") -> list[str]:
     >>> tokenize("Ｆｕｌｌ-width and in\u00adformation")
     ['ｆｕｌｌ', 'width', 'and', 'information']
     """
+    check_type("tokenize", "text", text, str)
     check_unsegmented(unsegmented)
     table = unicode_table()
     tokens: list[str] = []
