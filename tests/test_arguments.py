@@ -55,13 +55,15 @@ TYPE_ERRORS: list[tuple[Callable[[], Any], str]] = [
     (lambda: dedup.lean_minhashes(SIGS.tolist()), "lean_minhashes: sigs must be a 2-d uint32 array, not list"),
     (lambda: dedup.format_clusters(None), "format_clusters: clusters must be a sequence of Cluster objects, not None"),
     (lambda: dedup.format_clusters([{}]), r"format_clusters: clusters\[0\] must be a Cluster, not dict"),
+    (lambda: dedup.tokenize("x", unsegmented=np.zeros(2)), "tokenize: unsegmented must be one of 'chars', 'runs'"),
+    (lambda: dedup.signatures(["x"], hashfunc=["fast"]), "MinHashConfig.hashfunc must be one of 'fast', 'sha1'"),
     (lambda: dedup.Config(strip=dedup.CleanConfig()), "Config.strip must be a StripConfig, not CleanConfig"),
     (lambda: dedup.StripConfig(bias="high"), "StripConfig.bias must be a number, not 'high'"),
 ]
 
 VALUE_ERRORS: list[tuple[Callable[[], Any], str]] = [
     (lambda: dedup.segment("x", unwrap="sometimes"), "segment: unwrap must be one of 'auto', 'never', 'always'"),
-    (lambda: dedup.tokenize("x", unsegmented="words"), "tokenize: unsegmented must be 'chars' or 'runs'"),
+    (lambda: dedup.tokenize("x", unsegmented="words"), "tokenize: unsegmented must be one of 'chars', 'runs'"),
     (lambda: dedup.find_duplicates([("a", 2**64, "x")]), "find_duplicates: paragraph positions must fit"),
     (lambda: dedup.pair_similarity([0, 5], [7], [0], [0]), "pair_similarity: offsets must run from 0 to len"),
     (lambda: dedup.pair_similarity([0, 1], [7], [0], [1]), "pair_similarity: right holds 1, not a text number"),

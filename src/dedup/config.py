@@ -24,11 +24,20 @@ from dedup.errors import ArgumentTypeError, ArgumentValueError
 Unwrap = Literal["auto", "never", "always"]
 
 
-def check_choice(owner: str, name: str, value: object, allowed: tuple[object, ...]) -> None:
-    """Raise ArgumentValueError naming ``owner.name`` unless ``value`` is one of ``allowed``."""
-    if value not in allowed:
+def check_choice(where: str, value: object, allowed: tuple[str, ...]) -> None:
+    """Raise ArgumentValueError naming ``where`` unless ``value`` is one of ``allowed``.
+
+    A value that is not a str raises ArgumentTypeError (``in`` would compare an array element-wise).
+
+    >>> check_choice("CleanConfig.unwrap", ["auto"], ("auto", "never"))
+    Traceback (most recent call last):
+    ...
+    dedup.errors.ArgumentTypeError: CleanConfig.unwrap must be one of 'auto', 'never', not ['auto']
+    """
+    if not isinstance(value, str) or value not in allowed:
         choices = ", ".join(repr(a) for a in allowed)
-        raise ArgumentValueError(f"{owner}.{name} must be one of {choices}, not {value!r}")
+        error = ArgumentValueError if isinstance(value, str) else ArgumentTypeError
+        raise error(f"{where} must be one of {choices}, not {value!r}")
 
 
 def check_range(owner: str, name: str, value: float, low: float, high: float) -> None:
@@ -62,7 +71,7 @@ class CleanConfig:
     unwrap: Unwrap = "auto"
 
     def __post_init__(self) -> None:
-        check_choice("CleanConfig", "unwrap", self.unwrap, get_args(Unwrap))
+        check_choice("CleanConfig.unwrap", self.unwrap, get_args(Unwrap))
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +152,8 @@ class MinHashConfig:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ArgumentTypeError(f"MinHashConfig.{name} must be an int, not {value!r}")
             check_range("MinHashConfig", name, value, 0 if name == "seed" else 1, high)
-        check_choice("MinHashConfig", "hashfunc", self.hashfunc, ("fast", "sha1"))
-        check_choice("MinHashConfig", "unsegmented", self.unsegmented, ("chars", "runs"))
+        check_choice("MinHashConfig.hashfunc", self.hashfunc, ("fast", "sha1"))
+        check_choice("MinHashConfig.unsegmented", self.unsegmented, ("chars", "runs"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +209,7 @@ class DedupConfig:
             raise ArgumentValueError(
                 f"DedupConfig.lsh_threshold must be at most threshold ({self.threshold}), not {self.lsh_threshold!r}"
             )
-        check_choice("DedupConfig", "order", self.order, ("id", "input"))
+        check_choice("DedupConfig.order", self.order, ("id", "input"))
         for name in ("min_shingles", "min_contained_shingles"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):

@@ -110,7 +110,8 @@ def find_duplicates(
 
     Raises:
         ArgumentTypeError: an argument, or a paragraph or one of its fields, is of the wrong type.
-        ArgumentValueError: a position does not fit in 64 bits.
+        ArgumentValueError: two paragraphs of one document have the same position, or a position does
+            not fit in 64 bits.
     """
     triples = check_paragraphs("find_duplicates", paragraphs)
     check_config("find_duplicates", dedup, DedupConfig, "dedup")
@@ -123,9 +124,29 @@ def find_duplicates(
         positions = np.fromiter((t[1] for t in triples), dtype=np.int64, count=len(triples))
     except OverflowError:
         raise ArgumentValueError("find_duplicates: paragraph positions must fit in a signed 64-bit int") from None
+    check_distinct(doc_ids, ranks, positions)
     matches = match_texts(texts, ranks, positions, dedup, minhash)
     refs = [ParagraphRef(d, int(i)) for d, i in zip(doc_ids, positions.tolist(), strict=True)]
     return clusters_of(matches, refs, texts, ranks, positions)
+
+
+def check_distinct(doc_ids: Sequence[str], ranks: NDArray[np.int64], positions: NDArray[np.int64]) -> None:
+    """Raise ArgumentValueError naming the first two paragraphs at the same position of the same document.
+
+    >>> check_distinct(["a", "b", "a"], np.array([0, 1, 0]), np.array([4, 4, 4]))
+    Traceback (most recent call last):
+    ...
+    dedup.errors.ArgumentValueError: find_duplicates: paragraphs[0] and paragraphs[2] are both at position 4 of doc 'a'
+    """
+    order = np.lexsort((positions, ranks))
+    same = (np.diff(ranks[order]) == 0) & (np.diff(positions[order]) == 0)
+    if same.any():
+        k = int(np.flatnonzero(same)[0])
+        i, j = sorted((int(order[k]), int(order[k + 1])))
+        raise ArgumentValueError(
+            f"find_duplicates: paragraphs[{i}] and paragraphs[{j}] are both at position {positions[i]}"
+            f" of doc {doc_ids[i]!r}"
+        )
 
 
 def clusters_of(

@@ -210,13 +210,15 @@ def estimate_jaccard(left: NDArray[np.uint32], right: NDArray[np.uint32]) -> NDA
 
     Raises:
         ArgumentTypeError: ``left`` or ``right`` is not an array of integers.
-        ArgumentValueError: their rows differ in length, or their shapes do not broadcast.
+        ArgumentValueError: their rows are empty or differ in length, or their shapes do not broadcast.
 
     >>> estimate_jaccard(np.array([1, 2, 3, 4], dtype=np.uint32), np.array([1, 2, 0, 0], dtype=np.uint32))
     array(0.5)
     """
     left = signature_rows("left", left)
     right = signature_rows("right", right)
+    if left.shape[-1] == 0:
+        raise ArgumentValueError("estimate_jaccard: signatures must have at least one entry, not 0")
     if left.shape[-1] != right.shape[-1]:
         raise ArgumentValueError(
             f"estimate_jaccard: signatures differ in length: {left.shape[-1]} and {right.shape[-1]}"
@@ -246,6 +248,10 @@ def lean_minhashes(sigs: NDArray[np.uint32], *, seed: int = 1) -> list[Any]:
     ``hashfunc="sha1"`` match datasketch's own MinHashes of the same shingles; ``"fast"`` rows only
     match each other. ``seed`` must be the seed the rows were made with.
 
+    Raises:
+        ArgumentTypeError: ``sigs`` is not a numpy array, or ``seed`` not an int.
+        ArgumentValueError: ``sigs`` is not 2-d uint32 with at least one column, or ``seed`` out of range.
+
     >>> m = lean_minhashes(signatures(["a b c d"], num_perm=8))[0]
     >>> type(m).__name__, m.scheme, len(m)
     ('LeanMinHash', 'affine32', 8)
@@ -257,4 +263,6 @@ def lean_minhashes(sigs: NDArray[np.uint32], *, seed: int = 1) -> list[Any]:
         raise ArgumentTypeError(f"lean_minhashes: sigs must be a 2-d uint32 array, not {type(sigs).__name__}")
     if sigs.ndim != 2 or sigs.dtype != np.uint32:
         raise ArgumentValueError(f"lean_minhashes: sigs must be a 2-d uint32 array, not {sigs.ndim}-d {sigs.dtype}")
+    if sigs.shape[1] == 0:
+        raise ArgumentValueError("lean_minhashes: sigs must have at least one column (a MinHash is not empty)")
     return [LeanMinHash(seed=seed, hashvalues=row, scheme="affine32") for row in sigs]

@@ -19,8 +19,7 @@ from typing import get_args
 import regex
 
 from dedup._check import check_type
-from dedup.config import Unwrap
-from dedup.errors import ArgumentValueError
+from dedup.config import Unwrap, check_choice
 
 LINE_BREAK = regex.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
 """Every way of ending a line: CRLF, CR, LF, vertical tab, form feed, NEL, line and paragraph separators."""
@@ -120,8 +119,7 @@ def segment(text: str, unwrap: Unwrap = "auto") -> list[Block]:
     ['a b']
     """
     check_type("segment", "text", text, str)
-    if unwrap not in get_args(Unwrap):
-        raise ArgumentValueError(f"segment: unwrap must be one of 'auto', 'never', 'always', not {unwrap!r}")
+    check_choice("segment: unwrap", unwrap, get_args(Unwrap))
     out: list[Block] = []
     for group in blocks(text):
         lines = [line for _, line in group]

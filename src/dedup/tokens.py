@@ -38,7 +38,7 @@ import regex
 from numpy.typing import NDArray
 
 from dedup._check import check_type
-from dedup.errors import ArgumentValueError
+from dedup.config import check_choice
 
 Unsegmented = Literal["chars", "runs"]
 """How to tokenise scripts written without spaces: one token per character, or runs like words."""
@@ -181,8 +181,7 @@ def unicode_table() -> TokenTable:
 
 def check_unsegmented(value: object) -> None:
     """Raise ArgumentValueError unless ``value`` is ``"chars"`` or ``"runs"``."""
-    if value not in ("chars", "runs"):
-        raise ArgumentValueError(f"tokenize: unsegmented must be 'chars' or 'runs', not {value!r}")
+    check_choice("tokenize: unsegmented", value, ("chars", "runs"))
 
 
 def tokenize(text: str, *, unsegmented: Unsegmented = "chars") -> list[str]:
