@@ -36,8 +36,8 @@ def test_paragraph_cases(raw: str, clean: str) -> None:
 def test_edits_are_recorded() -> None:
     _, edits = normalize_paragraph("The top legislatorsâ€™ talks , e\u0301")
     steps = [e.step for e in edits]
-    assert steps == ["repair", "punctuation_spacing"]  # ftfy normalises to NFC itself
-    assert "utf" in edits[0].detail
+    assert steps == ["punctuation_spacing", "repair"]  # ftfy normalises to NFC itself
+    assert "utf" in edits[1].detail
 
 
 def test_curly_quotes_kept_unless_asked() -> None:

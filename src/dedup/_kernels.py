@@ -21,8 +21,8 @@ file (and :mod:`dedup._set_kernels`) or clear ``__pycache__``.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from dedup._jit import jit
 from dedup._sha1 import sha1_64
 
 U64 = np.uint64
@@ -37,7 +37,7 @@ MULTI_FOLD = 8
 DOCS_PER_TASK = 64
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def fmix64(h: np.uint64) -> np.uint64:
     """MurmurHash3's 64-bit finaliser (a bijection that avalanches)."""
     h ^= h >> U64(33)
@@ -48,7 +48,7 @@ def fmix64(h: np.uint64) -> np.uint64:
     return h
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def fmix32(h: np.uint64) -> np.uint64:
     """MurmurHash3's 32-bit finaliser on a value below 2**32 held in a uint64."""
     h ^= h >> U64(16)
@@ -59,7 +59,7 @@ def fmix32(h: np.uint64) -> np.uint64:
     return h
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def count_starts(data: np.ndarray, lo: int, hi: int) -> int:
     """Characters starting in ``data[lo:hi]`` (bytes that are not UTF-8 continuation bytes). Vectorises."""
     count = np.int64(0)
@@ -68,7 +68,7 @@ def count_starts(data: np.ndarray, lo: int, hi: int) -> int:
     return int(count)
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def byte_offsets(data: np.ndarray, char_offsets: np.ndarray) -> np.ndarray:
     """Byte offset of each character offset in UTF-8 ``data``; ``char_offsets`` ascending.
 
@@ -90,7 +90,7 @@ def byte_offsets(data: np.ndarray, char_offsets: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def put_utf8(buf: np.ndarray, pos: int, cp: int) -> int:
     """Write code point ``cp`` as UTF-8 at ``buf[pos]``; return the position after it."""
     if cp < 0x80:
@@ -112,13 +112,13 @@ def put_utf8(buf: np.ndarray, pos: int, cp: int) -> int:
     return pos + 4
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def push_byte(h: np.uint64, byte: int) -> np.uint64:
     """One FNV-1a-64 step."""
     return (h ^ U64(byte)) * FNV_PRIME
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def push_char(h: np.uint64, cp: int) -> np.uint64:
     """FNV-1a-64 steps over the UTF-8 bytes of code point ``cp``."""
     if cp < 0x80:
@@ -135,7 +135,7 @@ def push_char(h: np.uint64, cp: int) -> np.uint64:
     return push_byte(h, 0x80 | (cp & 0x3F))
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def decode(data: np.ndarray, i: int) -> tuple[int, int]:
     """The code point starting at ``data[i]`` (well-formed UTF-8) and the index after it."""
     b0 = int(data[i])
@@ -149,7 +149,7 @@ def decode(data: np.ndarray, i: int) -> tuple[int, int]:
     return cp | (int(data[i + 3]) & 0x3F), i + 4
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def ascii_run(
     data: np.ndarray,
     i: int,
@@ -180,7 +180,7 @@ def ascii_run(
     return i, ntok, h, int(prev)
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def close_token(
     h: np.uint64, ntok: int, pos: int, want_bytes: bool, tok_hash: np.ndarray, tok_end: np.ndarray, buf: np.ndarray
 ) -> tuple[int, int]:
@@ -193,7 +193,7 @@ def close_token(
     return ntok + 1, pos
 
 
-@njit(cache=True)
+@jit()
 def tokenize(
     data: np.ndarray,
     start: int,
@@ -255,7 +255,7 @@ def tokenize(
     return ntok
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def shingle_count(ntok: int, ngram: int) -> int:
     """Shingles of a text of ``ntok`` tokens: a short non-empty text is one shingle."""
     if ntok == 0:
@@ -265,7 +265,7 @@ def shingle_count(ntok: int, ngram: int) -> int:
     return ntok - ngram + 1
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def shingle_hash(
     j: int,
     width: int,
@@ -285,7 +285,7 @@ def shingle_hash(
     return fmix64(s)
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def combine_all(tok_hash: np.ndarray, count: int, width: int, combined: np.ndarray) -> None:
     """The fast hashes of shingles ``0 .. count - 1`` into ``combined``, as :func:`shingle_hash` computes them.
 
@@ -300,13 +300,13 @@ def combine_all(tok_hash: np.ndarray, count: int, width: int, combined: np.ndarr
         combined[j] = fmix64(combined[j])
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def minhash_input(h: np.uint64) -> np.uint32:
     """The 32-bit value a shingle hash enters the permutations as: ``fmix32(h mod 2**32)``."""
     return np.uint32(fmix32(h & M32))
 
 
-@njit(cache=True)
+@jit()
 def permute_min(xs: np.ndarray, count: int, a: np.ndarray, b: np.ndarray, row: np.ndarray) -> None:
     """Fold inputs ``xs[:count]`` into a signature row: ``row[k] = min(row[k], min_j (a[k] * xs[j] + b[k]))``.
 
@@ -333,7 +333,7 @@ def permute_min(xs: np.ndarray, count: int, a: np.ndarray, b: np.ndarray, row: n
         j += 1
 
 
-@njit(cache=True)
+@jit()
 def max_span(starts: np.ndarray, lo: int, hi: int) -> int:
     """Longest ``starts[d + 1] - starts[d]`` for ``lo <= d < hi``."""
     longest = 0
@@ -342,7 +342,7 @@ def max_span(starts: np.ndarray, lo: int, hi: int) -> int:
     return longest
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def signatures_from_bytes(
     data: np.ndarray,
     starts: np.ndarray,
@@ -392,7 +392,7 @@ def signatures_from_bytes(
             permute_min(xs, count, a, b, out[d])
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def signatures_from_csr(offsets: np.ndarray, hashes: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     """MinHash rows from CSR shingle hashes into ``out`` (pre-filled). O(len(hashes) * num_perm)."""
     xs = np.empty(max_span(offsets, 0, offsets.size - 1), dtype=np.uint32)
@@ -403,7 +403,7 @@ def signatures_from_csr(offsets: np.ndarray, hashes: np.ndarray, a: np.ndarray, 
         permute_min(xs, hi - lo, a, b, out[d])
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def given_tokens(
     data: np.ndarray,
     tok_bytes: np.ndarray,
@@ -436,7 +436,7 @@ def given_tokens(
         tok_hash[t] = fmix64(h)
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def signatures_from_token_bytes(
     data: np.ndarray,
     tok_bytes: np.ndarray,

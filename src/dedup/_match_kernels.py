@@ -11,14 +11,16 @@ constants only (numba promotes mixed signed/unsigned 64-bit arithmetic to float6
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from dedup._jit import jit
 
 U64 = np.uint64
 BAND_SEED = np.uint64(0x243F6A8885A308D3)
 BAND_MULT = np.uint64(0x9FB21C651E98DF25)
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def mix64(h: np.uint64) -> np.uint64:
     """A 64-bit avalanche finaliser (xor-shift-multiply), so nearby band values land far apart."""
     h ^= h >> U64(32)
@@ -29,7 +31,7 @@ def mix64(h: np.uint64) -> np.uint64:
     return h
 
 
-@njit(cache=True, parallel=True)
+@jit(parallel=True)
 def band_keys(
     sigs: np.ndarray, rows: np.ndarray, bands: int, width: int, index_bits: int, first: int, out: np.ndarray
 ) -> None:
@@ -49,7 +51,7 @@ def band_keys(
             out[b, i] = (mix64(h) & high) | U64(first + i)
 
 
-@njit(cache=True)
+@jit()
 def bucket_pair_count(keys: np.ndarray, index_bits: int, max_full: int) -> int:
     """Pairs :func:`bucket_pairs` emits for one sorted band. O(len(keys))."""
     total = 0
@@ -63,7 +65,7 @@ def bucket_pair_count(keys: np.ndarray, index_bits: int, max_full: int) -> int:
     return total
 
 
-@njit(cache=True)
+@jit()
 def bucket_pairs(keys: np.ndarray, index_bits: int, max_full: int, left: np.ndarray, right: np.ndarray) -> None:
     """Candidate pairs of one sorted band: every pair of a bucket of at most ``max_full`` rows, else a star.
 
@@ -92,7 +94,7 @@ def bucket_pairs(keys: np.ndarray, index_bits: int, max_full: int, left: np.ndar
             start = i
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def violation_rate(small: int, large: int, threshold: float, containment: float, min_contained: int) -> float:
     """The largest chance that an entry violates ``min h(large) <= min h(small)`` for a wanted pair.
 
@@ -108,7 +110,7 @@ def violation_rate(small: int, large: int, threshold: float, containment: float,
     return rate
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def within_bound(sa: np.ndarray, sb: np.ndarray, size_a: int, size_b: int, bound: int) -> bool:
     """Whether the larger set's signature exceeds the smaller's in at most ``bound`` entries.
 
@@ -129,7 +131,7 @@ def within_bound(sa: np.ndarray, sb: np.ndarray, size_a: int, size_b: int, bound
     return (check_above and above <= bound) or (check_below and below <= bound)
 
 
-@njit(cache=True, parallel=True)
+@jit(parallel=True)
 def containment_screen(
     sigs: np.ndarray,
     rows: np.ndarray,
@@ -173,7 +175,7 @@ def containment_screen(
                 out += 1
 
 
-@njit(cache=True)
+@jit()
 def flagged_pairs(rows: np.ndarray, starts: np.ndarray, flags: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
     """The pairs :func:`containment_screen` flagged, as rows, into ``left`` and ``right``. O(len(flags))."""
     out = 0
@@ -189,7 +191,7 @@ def flagged_pairs(rows: np.ndarray, starts: np.ndarray, flags: np.ndarray, left:
                 pos += 1
 
 
-@njit(cache=True)
+@jit()
 def find_root(parent: np.ndarray, i: int) -> int:
     """Root of ``i``, halving the path on the way."""
     while parent[i] != i:
@@ -198,7 +200,7 @@ def find_root(parent: np.ndarray, i: int) -> int:
     return i
 
 
-@njit(cache=True)
+@jit()
 def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Connected components of the graph on ``n`` nodes with edges ``(left[e], right[e])``.
 
@@ -218,7 +220,7 @@ def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return parent
 
 
-@njit(cache=True)
+@jit()
 def shingle_counts(offsets: np.ndarray, hashes: np.ndarray, step: int, table: np.ndarray) -> None:
     """Count the shingles of every ``step``-th set into ``table[mix64(h) % len(table)]``, saturating at 255.
 
@@ -233,7 +235,7 @@ def shingle_counts(offsets: np.ndarray, hashes: np.ndarray, step: int, table: np
                 table[slot] += 1
 
 
-@njit(cache=True, parallel=True)
+@jit(parallel=True)
 def prefix_tokens(
     offsets: np.ndarray,
     hashes: np.ndarray,
@@ -277,7 +279,7 @@ def prefix_tokens(
                 buf[k] = ((m >> U64(shift)) << U64(shift)) | U64(i)
 
 
-@njit(cache=True)
+@jit()
 def mark_tokens(keys: np.ndarray, shift: int, bitmap: np.ndarray) -> None:
     """Set bit ``(key >> shift) % (64 * len(bitmap))`` of ``bitmap`` for each key. O(len(keys))."""
     mask = U64(bitmap.size * 64 - 1)
@@ -286,7 +288,7 @@ def mark_tokens(keys: np.ndarray, shift: int, bitmap: np.ndarray) -> None:
         bitmap[bit >> U64(6)] |= U64(1) << (bit & U64(63))
 
 
-@njit(cache=True, parallel=True)
+@jit(parallel=True)
 def container_tokens(
     offsets: np.ndarray,
     hashes: np.ndarray,
@@ -317,7 +319,7 @@ def container_tokens(
             starts[i + 1] = pos
 
 
-@njit(cache=True)
+@jit()
 def token_pairs(
     keys: np.ndarray,
     shift: int,

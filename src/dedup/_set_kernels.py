@@ -10,8 +10,8 @@ numba's on-disk cache keys a kernel on its own file only: after editing a kernel
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from dedup._jit import jit
 from dedup._kernels import combine_all, max_span, shingle_count, tokenize
 from dedup._sha1 import sha1_64
 
@@ -22,7 +22,7 @@ SMALL_SORT = 512
 """Sets up to this size are sorted by :func:`sort_hashes`' bucket pass; larger ones by numpy's sort."""
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def sort_hashes(seg: np.ndarray, buf: np.ndarray, counts: np.ndarray) -> None:
     """Sort uniform 64-bit hashes in place: a counting pass on the top byte, then insertion sort.
 
@@ -52,7 +52,7 @@ def sort_hashes(seg: np.ndarray, buf: np.ndarray, counts: np.ndarray) -> None:
         seg[j + 1] = x
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def shingle_sets(
     data: np.ndarray,
     starts: np.ndarray,
@@ -110,7 +110,7 @@ def shingle_sets(
     return pos
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def intersections(offsets: np.ndarray, hashes: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Size of the intersection of sorted sets ``left[p]`` and ``right[p]``. O(|left| + |right|) per pair."""
     out = np.empty(left.size, dtype=np.int64)

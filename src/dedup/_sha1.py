@@ -7,18 +7,19 @@ uint64 (numba would turn mixed signed/unsigned arithmetic into floats).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from dedup._jit import jit
 
 U64 = np.uint64
 M32 = np.uint64(0xFFFFFFFF)
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def rotl32(x: np.uint64, n: int) -> np.uint64:
     return ((x << U64(n)) | (x >> U64(32 - n))) & M32
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def bswap32(x: np.uint64) -> np.uint64:
     return (
         ((x & U64(0xFF)) << U64(24))
@@ -28,7 +29,7 @@ def bswap32(x: np.uint64) -> np.uint64:
     )
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def schedule(buf: np.ndarray, start: int, length: int, base: int, last: bool, w: np.ndarray) -> None:
     """The 80-word message schedule of the block at byte ``base`` of the padded message, into ``w``."""
     for t in range(16):
@@ -56,7 +57,7 @@ def schedule(buf: np.ndarray, start: int, length: int, base: int, last: bool, w:
         w[t] = rotl32(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1)
 
 
-@njit(cache=True)
+@jit()
 def sha1_64(buf: np.ndarray, start: int, end: int, w: np.ndarray) -> np.uint64:
     """The first 8 bytes of SHA-1(``buf[start:end]``) as a little-endian uint64 (FIPS 180-4).
 

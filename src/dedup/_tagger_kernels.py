@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+
+from dedup._jit import jit
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def gru_states(gates_in: np.ndarray, w_hh: np.ndarray, b_hh: np.ndarray, reverse: bool, out: np.ndarray) -> None:
     """Write into ``out[t]`` the state after line ``t``, reading lines in order (or from the last when ``reverse``).
 

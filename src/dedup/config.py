@@ -11,7 +11,7 @@ False
 >>> CleanConfig(unwrap="sometimes")
 Traceback (most recent call last):
 ...
-ValueError: CleanConfig.unwrap must be one of 'auto', 'never', 'always', not 'sometimes'
+dedup.errors.ArgumentValueError: CleanConfig.unwrap must be one of 'auto', 'never', 'always', not 'sometimes'
 """
 
 from __future__ import annotations
@@ -19,20 +19,39 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
+from dedup.errors import ArgumentTypeError, ArgumentValueError
+
 Unwrap = Literal["auto", "never", "always"]
 
 
-def check_choice(owner: str, name: str, value: object, allowed: tuple[object, ...]) -> None:
-    """Raise ValueError naming ``owner.name`` unless ``value`` is one of ``allowed``."""
-    if value not in allowed:
+def check_choice(where: str, value: object, allowed: tuple[str, ...]) -> None:
+    """Raise ArgumentValueError naming ``where`` unless ``value`` is one of ``allowed``.
+
+    A value that is not a str raises ArgumentTypeError (``in`` would compare an array element-wise).
+
+    >>> check_choice("CleanConfig.unwrap", ["auto"], ("auto", "never"))
+    Traceback (most recent call last):
+    ...
+    dedup.errors.ArgumentTypeError: CleanConfig.unwrap must be one of 'auto', 'never', not ['auto']
+    """
+    if not isinstance(value, str) or value not in allowed:
         choices = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"{owner}.{name} must be one of {choices}, not {value!r}")
+        error = ArgumentValueError if isinstance(value, str) else ArgumentTypeError
+        raise error(f"{where} must be one of {choices}, not {value!r}")
 
 
 def check_range(owner: str, name: str, value: float, low: float, high: float) -> None:
-    """Raise ValueError naming ``owner.name`` unless ``low <= value <= high``."""
+    """Raise ArgumentValueError naming ``owner.name`` unless ``low <= value <= high`` (a number, not a bool).
+
+    >>> check_range("StripConfig", "bias", "high", -20.0, 20.0)
+    Traceback (most recent call last):
+    ...
+    dedup.errors.ArgumentTypeError: StripConfig.bias must be a number, not 'high'
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ArgumentTypeError(f"{owner}.{name} must be a number, not {value!r}")
     if not low <= value <= high:
-        raise ValueError(f"{owner}.{name} must be between {low} and {high}, not {value!r}")
+        raise ArgumentValueError(f"{owner}.{name} must be between {low} and {high}, not {value!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +71,7 @@ class CleanConfig:
     unwrap: Unwrap = "auto"
 
     def __post_init__(self) -> None:
-        check_choice("CleanConfig", "unwrap", self.unwrap, get_args(Unwrap))
+        check_choice("CleanConfig.unwrap", self.unwrap, get_args(Unwrap))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +137,7 @@ class MinHashConfig:
     >>> MinHashConfig(ngram=0)
     Traceback (most recent call last):
     ...
-    ValueError: MinHashConfig.ngram must be between 1 and 100, not 0
+    dedup.errors.ArgumentValueError: MinHashConfig.ngram must be between 1 and 100, not 0
     """
 
     num_perm: int = 128
@@ -131,10 +150,10 @@ class MinHashConfig:
         for name, high in (("num_perm", 65536), ("ngram", 100), ("seed", 2**32 - 1)):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):
-                raise TypeError(f"MinHashConfig.{name} must be an int, not {value!r}")
+                raise ArgumentTypeError(f"MinHashConfig.{name} must be an int, not {value!r}")
             check_range("MinHashConfig", name, value, 0 if name == "seed" else 1, high)
-        check_choice("MinHashConfig", "hashfunc", self.hashfunc, ("fast", "sha1"))
-        check_choice("MinHashConfig", "unsegmented", self.unsegmented, ("chars", "runs"))
+        check_choice("MinHashConfig.hashfunc", self.hashfunc, ("fast", "sha1"))
+        check_choice("MinHashConfig.unsegmented", self.unsegmented, ("chars", "runs"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,11 +183,11 @@ class DedupConfig:
     >>> DedupConfig(threshold=1.5)
     Traceback (most recent call last):
     ...
-    ValueError: DedupConfig.threshold must be between 0.0 and 1.0, not 1.5
+    dedup.errors.ArgumentValueError: DedupConfig.threshold must be between 0.0 and 1.0, not 1.5
     >>> DedupConfig(lsh_threshold=0.9)
     Traceback (most recent call last):
     ...
-    ValueError: DedupConfig.lsh_threshold must be at most threshold (0.8), not 0.9
+    dedup.errors.ArgumentValueError: DedupConfig.lsh_threshold must be at most threshold (0.8), not 0.9
     """
 
     enabled: bool = True
@@ -185,24 +204,37 @@ class DedupConfig:
             value = getattr(self, name)
             check_range("DedupConfig", name, value, 0.0, 1.0)
             if value == 0.0 or (name == "lsh_threshold" and value == 1.0):
-                raise ValueError(f"DedupConfig.{name} must be above 0 and below 1, not {value!r}")
+                raise ArgumentValueError(f"DedupConfig.{name} must be above 0 and below 1, not {value!r}")
         if self.lsh_threshold > self.threshold:
-            raise ValueError(
+            raise ArgumentValueError(
                 f"DedupConfig.lsh_threshold must be at most threshold ({self.threshold}), not {self.lsh_threshold!r}"
             )
-        check_choice("DedupConfig", "order", self.order, ("id", "input"))
+        check_choice("DedupConfig.order", self.order, ("id", "input"))
         for name in ("min_shingles", "min_contained_shingles"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):
-                raise TypeError(f"DedupConfig.{name} must be an int, not {value!r}")
+                raise ArgumentTypeError(f"DedupConfig.{name} must be an int, not {value!r}")
             check_range("DedupConfig", name, value, 1, 1_000_000)
 
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    """The whole pipeline's configuration: one field per step."""
+    """The whole pipeline's configuration: one field per step.
+
+    >>> Config(strip=CleanConfig())
+    Traceback (most recent call last):
+    ...
+    dedup.errors.ArgumentTypeError: Config.strip must be a StripConfig, not CleanConfig
+    """
 
     clean: CleanConfig = field(default_factory=CleanConfig)
     strip: StripConfig = field(default_factory=StripConfig)
     minhash: MinHashConfig = field(default_factory=MinHashConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
+
+    def __post_init__(self) -> None:
+        steps = (("clean", CleanConfig), ("strip", StripConfig), ("minhash", MinHashConfig), ("dedup", DedupConfig))
+        for name, cls in steps:
+            value = getattr(self, name)
+            if not isinstance(value, cls):
+                raise ArgumentTypeError(f"Config.{name} must be a {cls.__name__}, not {type(value).__name__}")

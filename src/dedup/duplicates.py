@@ -23,7 +23,9 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from dedup._check import check_config, check_int, check_paragraphs, items_of, type_error
 from dedup.config import DedupConfig, MinHashConfig
+from dedup.errors import ArgumentValueError
 from dedup.match import KINDS, Kind, Matches, match_texts
 from dedup.model import CleanedDocument, Paragraph, ParagraphRef, Removal
 
@@ -105,16 +107,46 @@ def find_duplicates(
         The clusters that remove something, ordered by their kept paragraph (document order, then
         position). Each removed member names its kind and its similarity to the kept one; see
         :mod:`dedup.match` for the method and the keep rule.
+
+    Raises:
+        ArgumentTypeError: an argument, or a paragraph or one of its fields, is of the wrong type.
+        ArgumentValueError: two paragraphs of one document have the same position, or a position does
+            not fit in 64 bits.
     """
+    triples = check_paragraphs("find_duplicates", paragraphs)
+    check_config("find_duplicates", dedup, DedupConfig, "dedup")
+    check_config("find_duplicates", minhash, MinHashConfig, "minhash")
     dedup = dedup or DedupConfig()
-    triples = [(p.doc_id, p.index, p.text) if isinstance(p, Paragraph) else p for p in paragraphs]
     doc_ids = [t[0] for t in triples]
     texts = [t[2] for t in triples]
     ranks = document_ranks(doc_ids, dedup.order)
-    positions = np.fromiter((t[1] for t in triples), dtype=np.int64, count=len(triples))
+    try:
+        positions = np.fromiter((t[1] for t in triples), dtype=np.int64, count=len(triples))
+    except OverflowError:
+        raise ArgumentValueError("find_duplicates: paragraph positions must fit in a signed 64-bit int") from None
+    check_distinct(doc_ids, ranks, positions)
     matches = match_texts(texts, ranks, positions, dedup, minhash)
     refs = [ParagraphRef(d, int(i)) for d, i in zip(doc_ids, positions.tolist(), strict=True)]
     return clusters_of(matches, refs, texts, ranks, positions)
+
+
+def check_distinct(doc_ids: Sequence[str], ranks: NDArray[np.int64], positions: NDArray[np.int64]) -> None:
+    """Raise ArgumentValueError naming the first two paragraphs at the same position of the same document.
+
+    >>> check_distinct(["a", "b", "a"], np.array([0, 1, 0]), np.array([4, 4, 4]))
+    Traceback (most recent call last):
+    ...
+    dedup.errors.ArgumentValueError: find_duplicates: paragraphs[0] and paragraphs[2] are both at position 4 of doc 'a'
+    """
+    order = np.lexsort((positions, ranks))
+    same = (np.diff(ranks[order]) == 0) & (np.diff(positions[order]) == 0)
+    if same.any():
+        k = int(np.flatnonzero(same)[0])
+        i, j = sorted((int(order[k]), int(order[k + 1])))
+        raise ArgumentValueError(
+            f"find_duplicates: paragraphs[{i}] and paragraphs[{j}] are both at position {positions[i]}"
+            f" of doc {doc_ids[i]!r}"
+        )
 
 
 def clusters_of(
@@ -148,6 +180,11 @@ def format_clusters(clusters: Sequence[Cluster], *, width: int = 100) -> str:
     [1] kept            a #3: The full paragraph, with more words.
         near      0.831 b #0: The full paragraph with more words
     """
+    clusters = items_of("format_clusters", "clusters", clusters, "a sequence of Cluster objects")
+    bad = next((i for i, c in enumerate(clusters) if not isinstance(c, Cluster)), None)
+    if bad is not None:
+        raise type_error("format_clusters", f"clusters[{bad}]", "a Cluster", clusters[bad])
+    check_int("format_clusters", "width", width)
     removed = sum(len(c.removed) for c in clusters)
     lines = [f"{plural(len(clusters), 'cluster')}, {plural(removed, 'paragraph')} removed"]
     for number, cluster in enumerate(clusters, 1):

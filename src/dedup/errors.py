@@ -1,4 +1,4 @@
-"""The errors dedup raises on purpose, under one base class.
+"""The errors dedup raises on purpose, under one base class, and the warnings it gives.
 
 Catch :class:`DedupError` to handle every failure that dedup reports deliberately (bad usage,
 bad input, an output that cannot or must not be written); any other exception is a bug. The
@@ -18,9 +18,11 @@ from __future__ import annotations
 
 __all__ = [
     "ArgumentTypeError",
+    "ArgumentValueError",
     "BinaryInputError",
     "DedupError",
     "InputError",
+    "KernelCacheWarning",
     "LockedError",
     "OutputError",
     "OutputWriteError",
@@ -38,6 +40,10 @@ class UsageError(DedupError, ValueError):
 
 class ArgumentTypeError(DedupError, TypeError):
     """A library function was given an argument of the wrong type (the message names both)."""
+
+
+class ArgumentValueError(DedupError, ValueError):
+    """A library function was given an argument of the right type but a value it cannot take (the message shows it)."""
 
 
 class InputError(DedupError, ValueError):
@@ -58,3 +64,7 @@ class LockedError(OutputError):
 
 class OutputWriteError(DedupError, OSError):
     """An output could not be written (full disk, read-only folder, closed pipe); nothing half-written is left."""
+
+
+class KernelCacheWarning(UserWarning):
+    """numba cannot write its on-disk cache here, so the kernels are compiled in memory in every process."""

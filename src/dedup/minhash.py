@@ -38,12 +38,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dedup import _kernels
+from dedup._check import check_texts, items_of, type_error
 from dedup.config import MinHashConfig
+from dedup.errors import ArgumentTypeError, ArgumentValueError
 from dedup.shingle import (
     HashFunc,
-    as_text_list,
     byte_starts,
     char_lengths,
+    csr_sets,
     each_batch,
     each_chunk,
     encode,
@@ -94,8 +96,8 @@ def signatures(
         uint32 array of shape ``(len(texts), num_perm)``; a text without tokens gets a row of :data:`EMPTY`.
 
     Raises:
-        TypeError: ``texts`` is a string, or holds something that is not a str.
-        ValueError: a parameter out of range (the message names it and shows the value).
+        ArgumentTypeError: ``texts`` is a string, or holds something that is not a str.
+        ArgumentValueError: a parameter out of range (the message names it and shows the value).
 
     >>> from datasketch import MinHash
     >>> m = MinHash(num_perm=4, seed=7)
@@ -104,7 +106,7 @@ def signatures(
     True
     """
     cfg = MinHashConfig(num_perm=num_perm, ngram=ngram, seed=seed, hashfunc=hashfunc, unsegmented=unsegmented)
-    texts = as_text_list(texts)
+    texts = check_texts("signatures", texts)
     lengths = char_lengths(texts)
     a, b = permutations(cfg.num_perm, cfg.seed)
     index, blocks, expansions, ascii_fold, runs = kernel_tables(cfg.unsegmented)
@@ -136,8 +138,8 @@ def signatures_from_tokens(
     ``ngram=1`` each item is a shingle, so any shingle strings give datasketch's MinHash of their UTF-8.
 
     Raises:
-        TypeError: ``docs`` is a string, or a token is not a str.
-        ValueError: a parameter out of range.
+        ArgumentTypeError: ``docs`` or one of its items is a string, or a token is not a str.
+        ArgumentValueError: a parameter out of range.
 
     >>> from dedup.tokens import tokenize
     >>> text = "The cat sat on the mat."
@@ -145,7 +147,7 @@ def signatures_from_tokens(
     True
     """
     cfg = MinHashConfig(num_perm=num_perm, ngram=ngram, seed=seed, hashfunc=hashfunc)
-    docs = as_text_list(docs)  # type: ignore[arg-type]
+    docs = token_lists(docs)
     counts = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     doc_tokens = np.zeros(len(docs) + 1, dtype=np.int64)
     np.cumsum(counts, out=doc_tokens[1:])
@@ -156,7 +158,8 @@ def signatures_from_tokens(
         bad = next(k for k, t in enumerate(tokens) if not isinstance(t, str))
         doc = int(np.searchsorted(doc_tokens, bad, side="right")) - 1
         kind = type(tokens[bad]).__name__
-        raise TypeError(f"docs[{doc}][{bad - doc_tokens[doc]}] must be str, not {kind}") from None
+        where = f"docs[{doc}][{bad - doc_tokens[doc]}]"
+        raise ArgumentTypeError(f"signatures_from_tokens: {where} must be str, not {kind}") from None
     a, b = permutations(cfg.num_perm, cfg.seed)
     out = np.full((len(docs), cfg.num_perm), EMPTY, dtype=np.uint32)
     tok_bytes = byte_starts(data, char_offsets)
@@ -171,6 +174,15 @@ def signatures_from_tokens(
     return out
 
 
+def token_lists(docs: Sequence[Sequence[str]]) -> Sequence[Sequence[str]]:
+    """``docs`` as a list or tuple, after checking that each item is a sequence (of tokens), not a string."""
+    docs = items_of("signatures_from_tokens", "docs", docs, "a sequence of token lists")
+    for i, doc in enumerate(docs):
+        if not isinstance(doc, list | tuple) and (isinstance(doc, str | bytes) or not isinstance(doc, Sequence)):
+            raise type_error("signatures_from_tokens", f"docs[{i}]", "a sequence of str (tokens)", doc)
+    return docs
+
+
 def signatures_from_hashes(
     offsets: NDArray[np.int64], hashes: NDArray[np.uint64], *, num_perm: int = 128, seed: int = 1
 ) -> NDArray[np.uint32]:
@@ -182,12 +194,7 @@ def signatures_from_hashes(
     array([4294967295, 4294967295, 4294967295], dtype=uint32)
     """
     MinHashConfig(num_perm=num_perm, seed=seed)
-    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
-    hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
-    if offsets.ndim != 1 or offsets.size == 0 or offsets[0] != 0 or offsets[-1] != hashes.size:
-        raise ValueError(f"offsets must run from 0 to len(hashes) = {hashes.size}, not {offsets!r}")
-    if (np.diff(offsets) < 0).any():
-        raise ValueError("offsets must be non-decreasing")
+    offsets, hashes = csr_sets("signatures_from_hashes", offsets, hashes)
     a, b = permutations(num_perm, seed)
     out = np.full((offsets.size - 1, num_perm), EMPTY, dtype=np.uint32)
 
@@ -201,12 +208,37 @@ def signatures_from_hashes(
 def estimate_jaccard(left: NDArray[np.uint32], right: NDArray[np.uint32]) -> NDArray[np.float64]:
     """Estimated Jaccard similarity of signature rows: the fraction of equal entries (last axis).
 
+    Raises:
+        ArgumentTypeError: ``left`` or ``right`` is not an array of integers.
+        ArgumentValueError: their rows are empty or differ in length, or their shapes do not broadcast.
+
     >>> estimate_jaccard(np.array([1, 2, 3, 4], dtype=np.uint32), np.array([1, 2, 0, 0], dtype=np.uint32))
     array(0.5)
     """
+    left = signature_rows("left", left)
+    right = signature_rows("right", right)
+    if left.shape[-1] == 0:
+        raise ArgumentValueError("estimate_jaccard: signatures must have at least one entry, not 0")
     if left.shape[-1] != right.shape[-1]:
-        raise ValueError(f"signatures differ in length: {left.shape[-1]} and {right.shape[-1]}")
+        raise ArgumentValueError(
+            f"estimate_jaccard: signatures differ in length: {left.shape[-1]} and {right.shape[-1]}"
+        )
+    try:
+        np.broadcast_shapes(left.shape, right.shape)
+    except ValueError:
+        raise ArgumentValueError(
+            f"estimate_jaccard: shapes {left.shape} and {right.shape} do not broadcast together"
+        ) from None
     return np.asarray(np.mean(left == right, axis=-1), dtype=np.float64)
+
+
+def signature_rows(name: str, value: object) -> NDArray[np.uint32]:
+    """An argument of :func:`estimate_jaccard` as an array of at least one axis, after checking it holds integers."""
+    rows = np.asarray(value) if isinstance(value, np.ndarray | list | tuple) else None
+    if rows is None or rows.dtype.kind not in "iu" or rows.ndim == 0:
+        what = f"an array of {rows.dtype}, {rows.ndim}-d" if rows is not None else type(value).__name__
+        raise ArgumentTypeError(f"estimate_jaccard: {name} must be signature rows (an array of integers), not {what}")
+    return rows
 
 
 def lean_minhashes(sigs: NDArray[np.uint32], *, seed: int = 1) -> list[Any]:
@@ -216,13 +248,21 @@ def lean_minhashes(sigs: NDArray[np.uint32], *, seed: int = 1) -> list[Any]:
     ``hashfunc="sha1"`` match datasketch's own MinHashes of the same shingles; ``"fast"`` rows only
     match each other. ``seed`` must be the seed the rows were made with.
 
+    Raises:
+        ArgumentTypeError: ``sigs`` is not a numpy array, or ``seed`` not an int.
+        ArgumentValueError: ``sigs`` is not 2-d uint32 with at least one column, or ``seed`` out of range.
+
     >>> m = lean_minhashes(signatures(["a b c d"], num_perm=8))[0]
     >>> type(m).__name__, m.scheme, len(m)
     ('LeanMinHash', 'affine32', 8)
     """
     from datasketch import LeanMinHash
 
-    sigs = np.asarray(sigs)
+    MinHashConfig(seed=seed)
+    if not isinstance(sigs, np.ndarray):
+        raise ArgumentTypeError(f"lean_minhashes: sigs must be a 2-d uint32 array, not {type(sigs).__name__}")
     if sigs.ndim != 2 or sigs.dtype != np.uint32:
-        raise ValueError(f"signatures must be a 2-d uint32 array, not {sigs.ndim}-d {sigs.dtype}")
+        raise ArgumentValueError(f"lean_minhashes: sigs must be a 2-d uint32 array, not {sigs.ndim}-d {sigs.dtype}")
+    if sigs.shape[1] == 0:
+        raise ArgumentValueError("lean_minhashes: sigs must have at least one column (a MinHash is not empty)")
     return [LeanMinHash(seed=seed, hashvalues=row, scheme="affine32") for row in sigs]

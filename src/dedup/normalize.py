@@ -3,15 +3,18 @@
 One paragraph at a time, :func:`normalize_paragraph` applies these steps in order and records
 every one that changed something (that record is what the report shows):
 
-1. ``invisible``: zero-width spaces, word joiners, byte-order marks and soft hyphens go.
+1. ``invisible``: NUL, zero-width spaces, word joiners, byte-order marks and soft hyphens go;
+   ``surrogates``: a lone surrogate (which no encoding can write) becomes U+FFFD, and a pair of
+   surrogates the character it encodes. Both happen with ``repair`` off too.
 2. white space: every run of spaces, tabs and other Unicode spaces becomes one space; none at the
    ends. Not recorded: white space carries no content.
 3. ``repair``: ftfy fixes mojibake, HTML entities, control characters, ligatures and
-   full-width letters, on the text as steps 1-2 left it (and 1-3 repeat while ftfy finds more).
+   full-width letters, on the text as steps 1-2 and 5 left it (and they repeat while ftfy finds more).
    ftfy runs at 8-25 MB/s, so it is skipped for text made only of printable ASCII other than
    ``&``: ftfy cannot change such text (``tests/test_normalize.py`` proves it).
 4. ``nfc``: Unicode normal form C.
-5. ``punctuation_spacing``: no space before ``, . ; : ! ?`` ("Firstly , the" -> "Firstly, the").
+5. ``punctuation_spacing``: no space before ``, . ; : ! ?`` ("Firstly , the" -> "Firstly, the"),
+   both before step 3 and after step 4 (see :func:`normalize_paragraph`).
 
 >>> normalize("Firstly , the visit\\u00a0was  a success .\\n\\n\\nIt was.")
 'Firstly, the visit was a success.\\n\\nIt was.\\n'
@@ -26,6 +29,7 @@ import unicodedata
 import ftfy
 import regex
 
+from dedup._check import check_config, check_type
 from dedup.config import CleanConfig
 from dedup.model import Edit
 from dedup.segment import segment
@@ -33,8 +37,11 @@ from dedup.segment import segment
 PLAIN_ASCII = regex.compile(r"[\t\x20-\x25\x27-\x7e]*+")
 """Text that ftfy leaves as it is: printable ASCII and tabs, without ``&`` (HTML entities)."""
 
-INVISIBLE = regex.compile(r"[\u00ad\u200b\u2060\ufeff]+")
-"""Soft hyphen, zero-width space, word joiner, byte-order mark: invisible, never content."""
+INVISIBLE = regex.compile(r"[\x00\u00ad\u200b\u2060\ufeff]+")
+"""NUL, soft hyphen, zero-width space, word joiner, byte-order mark: invisible, never content."""
+
+SURROGATE = regex.compile(r"[\ud800-\udfff]")
+"""A UTF-16 surrogate code point: never a character on its own (``"\\ud800"`` in JSON makes one)."""
 
 SPACE_RUN = regex.compile(r"[\p{Zs}\t\n\r\v\f\x85\u2028\u2029]+")
 """Any run of white space, Unicode spaces included (no-break, thin, ideographic...)."""
@@ -99,19 +106,35 @@ def repair(text: str, config: CleanConfig) -> tuple[str, Edit | None]:
 
 
 def tidy(text: str, edits: list[Edit]) -> str:
-    """Drop invisible characters and fold white space into single spaces; record the invisible ones.
+    """Drop invisible characters, replace lone surrogates and fold white space; record the first two.
 
     >>> edits = []
-    >>> tidy(" a\u200b b\u00a0\u00a0c ", edits), [e.step for e in edits]
-    ('a b c', ['invisible'])
+    >>> tidy(" a\u200b b\u00a0\u00a0c \\udc80", edits), [e.step for e in edits]
+    ('a b c �', ['invisible', 'surrogates'])
     """
     text, count = INVISIBLE.subn("", text)
     if count:
         edits.append(Edit("invisible", f"{count} invisible character run(s) removed"))
+    if SURROGATE.search(text):
+        # Through UTF-16: a high-low pair decodes to its character, a lone surrogate to U+FFFD.
+        fixed = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+        lone = fixed.count("\ufffd") - text.count("\ufffd")
+        pairs = (len(SURROGATE.findall(text)) - lone) // 2
+        edits.append(Edit("surrogates", f"{lone} lone surrogate(s) replaced with U+FFFD, {pairs} pair(s) joined"))
+        text = fixed
     # The cheap searches first: on long text the substitution costs seconds even when it changes nothing.
     if "  " in text or OTHER_SPACE.search(text):
         text = SPACE_RUN.sub(" ", text)
     return text.strip(" ")
+
+
+def space_punctuation(text: str, edits: list[Edit]) -> str:
+    """Remove the spaces before clause-ending punctuation; record how many."""
+    if SPACE_THEN_PUNCT.search(text):
+        text, count = SPACE_BEFORE_PUNCT.subn("", text)
+        if count:
+            edits.append(Edit("punctuation_spacing", f"{count} space{'s' if count > 1 else ''} removed"))
+    return text
 
 
 def normalize_paragraph(text: str, config: CleanConfig | None = None) -> tuple[str, tuple[Edit, ...]]:
@@ -119,28 +142,36 @@ def normalize_paragraph(text: str, config: CleanConfig | None = None) -> tuple[s
 
     The result is a single line with no surrounding space (empty if nothing but space was there).
     ftfy runs again on its own output until it changes nothing, because a repair can uncover
-    another (mojibake of mojibake), so that the cleaner is idempotent.
+    another (mojibake of mojibake), so that the cleaner is idempotent. Spaces before punctuation go
+    before each ftfy pass (ftfy reads ``"â€™Ä ."`` and ``"â€™Ä."`` differently) and after the last
+    (a repair can make such a space: ``"word&nbsp;."``). ftfy runs at most :data:`MAX_REPAIR_PASSES`
+    times, which bounds the time a hostile paragraph costs; a paragraph whose repairs still change
+    it then (as many ``repair`` edits as passes: deeply nested mojibake, or a long chain of repairs
+    each enabled by a removed space) may change again in a second call.
 
     >>> normalize_paragraph("  Second ,  the\tvisit ")
     ('Second, the visit', (Edit(step='punctuation_spacing', detail='1 space removed', removed=''),))
     """
+    check_type("normalize_paragraph", "text", text, str)
+    check_config("normalize_paragraph", config, CleanConfig)
     config = config or CleanConfig()
     edits: list[Edit] = []
     text = tidy(text, edits)
-    if config.repair:
-        for _ in range(MAX_REPAIR_PASSES):
-            text, edit = repair(text, config)
-            if edit is None:
-                break
-            edits.append(edit)
-            text = tidy(text, edits)
+    for _ in range(MAX_REPAIR_PASSES):
+        if config.punctuation_spacing:
+            text = space_punctuation(text, edits)
+        if not config.repair:
+            break
+        text, edit = repair(text, config)
+        if edit is None:
+            break
+        edits.append(edit)
+        text = tidy(text, edits)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
         edits.append(Edit("nfc"))
-    if config.punctuation_spacing and SPACE_THEN_PUNCT.search(text):
-        text, count = SPACE_BEFORE_PUNCT.subn("", text)
-        if count:
-            edits.append(Edit("punctuation_spacing", f"{count} space{'s' if count > 1 else ''} removed"))
+    if config.punctuation_spacing:
+        text = space_punctuation(text, edits)
     return text, tuple(edits)
 
 
@@ -149,13 +180,16 @@ def normalize(text: str, config: CleanConfig | None = None) -> str:
 
     Only repairs and re-spaces; it removes no paragraph (see :func:`dedup.clean_text` for that).
     The result ends with one newline, or is empty when the text has no visible character.
-    ``normalize(normalize(x)) == normalize(x)`` for every ``x``.
+    ``normalize(normalize(x)) == normalize(x)`` for every ``x`` but pathological mojibake (see
+    :func:`normalize_paragraph`).
 
     >>> normalize("  one\\r\\n\\r\\n\\r\\ntwo  ")
     'one\\n\\ntwo\\n'
     >>> normalize(" \\n\\t ")
     ''
     """
+    check_type("normalize", "text", text, str)
+    check_config("normalize", config, CleanConfig)
     config = config or CleanConfig()
     paragraphs = (normalize_paragraph(block.text, config)[0] for block in segment(text, config.unwrap))
     kept = [p for p in paragraphs if p]

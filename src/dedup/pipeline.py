@@ -36,6 +36,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from dedup._check import check_config, check_documents, check_int, check_type
 from dedup.config import Config
 from dedup.duplicates import mark_duplicates
 from dedup.errors import InputError
@@ -195,6 +196,7 @@ def clean_documents(
         text and its ``report()`` says what was removed and why.
 
     Raises:
+        ArgumentTypeError: an argument, or a document or its id or text, is of the wrong type.
         InputError: two documents have the same id.
 
     >>> clean_documents([("a", "x"), ("a", "y")])
@@ -202,6 +204,9 @@ def clean_documents(
     ...
     dedup.errors.InputError: documents 0 and 1 have the same id 'a': ids must be unique
     """
+    documents = check_documents("clean_documents", documents)
+    check_config("clean_documents", config, Config)
+    check_int("clean_documents", "jobs", jobs)
     config = config or Config()
     docs = [as_document(d) for d in documents]
     check_unique_ids(docs)
@@ -224,4 +229,6 @@ def clean_text(text: str, config: Config | None = None) -> str:
     >>> clean_text("Firstly , the visit.\\n\\nFirstly , the visit.\\n")
     'Firstly, the visit.\\n'
     """
+    check_type("clean_text", "text", text, str)
+    check_config("clean_text", config, Config)
     return clean_documents([("text", text)], config)[0].text

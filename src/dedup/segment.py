@@ -14,10 +14,12 @@ books) is the exception: there the lines of a block are pieces of one paragraph,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args
 
 import regex
 
-from dedup.config import Unwrap
+from dedup._check import check_type
+from dedup.config import Unwrap, check_choice
 
 LINE_BREAK = regex.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
 """Every way of ending a line: CRLF, CR, LF, vertical tab, form feed, NEL, line and paragraph separators."""
@@ -116,6 +118,8 @@ def segment(text: str, unwrap: Unwrap = "auto") -> list[Block]:
     >>> [b.text for b in segment("a\\nb", unwrap="always")]
     ['a b']
     """
+    check_type("segment", "text", text, str)
+    check_choice("segment: unwrap", unwrap, get_args(Unwrap))
     out: list[Block] = []
     for group in blocks(text):
         lines = [line for _, line in group]

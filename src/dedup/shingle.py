@@ -34,7 +34,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dedup import _kernels, _set_kernels
+from dedup._check import check_texts, int_array
 from dedup.config import MinHashConfig
+from dedup.errors import ArgumentTypeError, ArgumentValueError
 from dedup.tokens import WORD, Unsegmented, unicode_table
 
 HashFunc = Literal["fast", "sha1"]
@@ -44,27 +46,20 @@ BATCH_CHARS = 1 << 20
 """Characters encoded per batch: large enough to amortise a kernel call, small enough to stay in cache."""
 
 
-def as_text_list(texts: Sequence[str]) -> list[str] | tuple[str, ...]:
-    """``texts`` as a list or tuple (for slicing), after checking it is not a single string."""
-    if isinstance(texts, str | bytes):
-        raise TypeError(f"texts must be a sequence of str, not a single {type(texts).__name__}")
-    return texts if isinstance(texts, list | tuple) else list(texts)
-
-
 def char_lengths(texts: Sequence[str]) -> NDArray[np.int64]:
-    """Length of each text in characters; TypeError naming the first item that is not a str."""
+    """Length of each text in characters; ArgumentTypeError naming the first item that is not a str."""
     try:
         return np.array(list(map(len, texts)), dtype=np.int64)
     except TypeError:
         raise not_str(texts) from None
 
 
-def not_str(texts: Sequence[object], first: int = 0) -> TypeError:
+def not_str(texts: Sequence[object], first: int = 0) -> ArgumentTypeError:
     """The error naming the first item of ``texts`` that is not a str (``texts`` starts at ``first``)."""
     bad = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
     if bad is None:
-        return TypeError("texts must hold str only")
-    return TypeError(f"texts[{first + bad}] must be str, not {type(texts[bad]).__name__}")
+        return ArgumentTypeError("texts must hold str only")
+    return ArgumentTypeError(f"texts[{first + bad}] must be str, not {type(texts[bad]).__name__}")
 
 
 def encode(
@@ -190,15 +185,15 @@ def shingle_hashes(
         sorted ascending without repeats; ``offsets`` has ``len(texts) + 1`` entries.
 
     Raises:
-        TypeError: ``texts`` is a string, or holds something that is not a str.
-        ValueError: a bad ``ngram``, ``hashfunc`` or ``unsegmented``.
+        ArgumentTypeError: ``texts`` is a string, or holds something that is not a str.
+        ArgumentValueError: a bad ``ngram``, ``hashfunc`` or ``unsegmented``.
 
     >>> offsets, hashes = shingle_hashes(["One two", "one, TWO!"])
     >>> offsets.tolist(), bool(hashes[0] == hashes[1])
     ([0, 1, 2], True)
     """
     cfg = MinHashConfig(ngram=ngram, hashfunc=hashfunc, unsegmented=unsegmented)
-    texts = as_text_list(texts)
+    texts = check_texts("shingle_hashes", texts)
     lengths = char_lengths(texts)
     index, blocks, expansions, ascii_fold, runs = kernel_tables(cfg.unsegmented)
     sizes = np.zeros(len(texts), dtype=np.int64)
@@ -220,6 +215,27 @@ def shingle_hashes(
     return offsets, hashes
 
 
+def csr_sets(
+    func: str, offsets: NDArray[np.int64], hashes: NDArray[np.uint64]
+) -> tuple[NDArray[np.int64], NDArray[np.uint64]]:
+    """``offsets`` and ``hashes`` as the kernels take them, after checking they are CSR sets.
+
+    The kernels do not check bounds, so offsets that point outside ``hashes`` must not reach them.
+
+    >>> csr_sets("pair_similarity", np.array([0, 3]), np.array([1, 2], dtype=np.uint64))
+    Traceback (most recent call last):
+    ...
+    dedup.errors.ArgumentValueError: pair_similarity: offsets must run from 0 to len(hashes) = 2, not [0 3]
+    """
+    offsets = int_array(func, "offsets", offsets, np.int64)
+    hashes = int_array(func, "hashes", hashes, np.uint64).ravel()
+    if offsets.ndim != 1 or offsets.size == 0 or offsets[0] != 0 or offsets[-1] != hashes.size:
+        raise ArgumentValueError(f"{func}: offsets must run from 0 to len(hashes) = {hashes.size}, not {offsets}")
+    if (np.diff(offsets) < 0).any():
+        raise ArgumentValueError(f"{func}: offsets must be non-decreasing")
+    return offsets, hashes
+
+
 def pair_similarity(
     offsets: NDArray[np.int64], hashes: NDArray[np.uint64], left: ArrayLike, right: ArrayLike
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -234,21 +250,27 @@ def pair_similarity(
         the left text's set; 0.0 where the denominator is empty.
 
     Raises:
-        ValueError: ``left`` and ``right`` differ in length or hold a number outside the texts.
+        ArgumentTypeError: an argument does not hold integers.
+        ArgumentValueError: ``offsets`` do not delimit sets of ``hashes``, or ``left`` and ``right``
+            differ in length or hold a number outside the texts.
 
     >>> o, h = shingle_hashes(["a b c d e", "a b c d", "x"])
     >>> pair_similarity(o, h, [1, 1], [0, 2])
     (array([0.66666667, 0.        ]), array([1., 0.]))
     """
-    lpos = np.asarray(left, dtype=np.int64).ravel()
-    rpos = np.asarray(right, dtype=np.int64).ravel()
+    offsets, hashes = csr_sets("pair_similarity", offsets, hashes)
+    lpos = int_array("pair_similarity", "left", left, np.int64).ravel()
+    rpos = int_array("pair_similarity", "right", right, np.int64).ravel()
     n = offsets.size - 1
     if lpos.shape != rpos.shape:
-        raise ValueError(f"left and right must have the same length, not {lpos.size} and {rpos.size}")
+        raise ArgumentValueError(
+            f"pair_similarity: left and right must have the same length, not {lpos.size} and {rpos.size}"
+        )
     for side, pos in (("left", lpos), ("right", rpos)):
         bad = (pos < 0) | (pos >= n)
         if bad.any():
-            raise ValueError(f"{side} holds {int(pos[bad][0])}, not a text number (0 to {n - 1})")
+            number = int(pos[bad][0])
+            raise ArgumentValueError(f"pair_similarity: {side} holds {number}, not a text number (0 to {n - 1})")
     common = np.empty(lpos.size, dtype=np.float64)
 
     def work(lo: int, hi: int) -> None:

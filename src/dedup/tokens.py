@@ -37,6 +37,9 @@ import numpy as np
 import regex
 from numpy.typing import NDArray
 
+from dedup._check import check_type
+from dedup.config import check_choice
+
 Unsegmented = Literal["chars", "runs"]
 """How to tokenise scripts written without spaces: one token per character, or runs like words."""
 
@@ -177,9 +180,8 @@ def unicode_table() -> TokenTable:
 
 
 def check_unsegmented(value: object) -> None:
-    """Raise ValueError unless ``value`` is ``"chars"`` or ``"runs"``."""
-    if value not in ("chars", "runs"):
-        raise ValueError(f"unsegmented must be 'chars' or 'runs', not {value!r}")
+    """Raise ArgumentValueError unless ``value`` is ``"chars"`` or ``"runs"``."""
+    check_choice("tokenize: unsegmented", value, ("chars", "runs"))
 
 
 def tokenize(text: str, *, unsegmented: Unsegmented = "chars") -> list[str]:
@@ -190,6 +192,7 @@ def tokenize(text: str, *, unsegmented: Unsegmented = "chars") -> list[str]:
     >>> tokenize("Ｆｕｌｌ-width and in\u00adformation")
     ['ｆｕｌｌ', 'width', 'and', 'information']
     """
+    check_type("tokenize", "text", text, str)
     check_unsegmented(unsegmented)
     table = unicode_table()
     tokens: list[str] = []
