@@ -165,7 +165,7 @@ def test_clean_text(text: str, config: Config) -> None:
 
 
 @PIPELINE
-@given(st.lists(st.tuples(IDS, TEXT), max_size=6), CONFIGS)
+@given(st.lists(st.tuples(IDS, TEXT), max_size=6, unique_by=lambda doc: doc[0]), CONFIGS)
 def test_clean_documents(docs: list[tuple[str, str]], config: Config) -> None:
     out = twice(lambda: dedup.clean_documents(docs, config))
     assert [d.id for d in out] == [d for d, _ in docs]
