@@ -1,8 +1,13 @@
-"""Shared test helpers: the fixtures folder and an in-process CLI runner."""
+"""Shared test helpers: the fixtures folder, an in-process CLI runner, and the ``slow`` switch.
+
+Tests marked ``slow`` (subprocess kills, full disks, huge inputs) run under CI (``CI`` set, as
+``.ci/run`` is run) or with ``--slow``; a plain local ``pytest`` skips them and says so.
+"""
 
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -11,6 +16,20 @@ from pathlib import Path
 import pytest
 
 from dedup.cli import main
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--slow", action="store_true", help="run the tests marked slow too (CI always does)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--slow") or os.environ.get("CI"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --slow (CI runs it)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SEEDS = FIXTURES / "seeds"

@@ -19,6 +19,8 @@ import pytest
 
 from dedup.write import TEMP_SUFFIX
 
+pytestmark = pytest.mark.slow  # subprocesses and real kills: CI runs them, see tests/conftest.py
+
 SEEDS = Path(__file__).parent.parent.parent / "fixtures" / "seeds"
 
 

@@ -21,6 +21,8 @@ import pytest
 
 import dedup
 
+pytestmark = pytest.mark.slow  # a subprocess compiling kernels without a cache: CI runs it
+
 TEXT = "a b c"  # short, so that the child compiles only a few kernels (each costs seconds without a cache)
 
 CHILD = f"""

@@ -48,6 +48,7 @@ def all_files(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
 
 
+@pytest.mark.slow  # 270 runs, about 25 s: CI runs them
 @pytest.mark.parametrize("report", REPORTS)
 @pytest.mark.parametrize("output", OUTPUTS)
 @pytest.mark.parametrize("source", INPUTS)
