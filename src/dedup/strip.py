@@ -30,7 +30,6 @@ Site templates, which need many pages of one site, are in :mod:`dedup.templates`
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -234,14 +233,14 @@ def apply_rules(
     """Overrule the classifier where a chrome pattern matched (``matches``); cut the tail; empty an error page."""
     out = list(decisions)
     n = len(lines)
-    words = [len(WORD.findall(t)) for t in lines]
+    after_body = opens_tail([len(WORD.findall(t)) for t in lines])
     tail_from: int | None = None
     for i, rule in enumerate(matches):
         if rule is None or (rule.kind == "last" and i < n - LAST_LINES):
             continue
         out[i] = LineDecision(False, decisions[i].text, (), f"chrome:{rule.name}", f"matches the {rule.name} pattern",
                               scores[i])  # fmt: skip
-        if rule.kind == "tail" and tail_from is None and opens_tail(words, i):
+        if rule.kind == "tail" and tail_from is None and after_body[i]:
             tail_from = i
     if tail_from is not None:
         opener = lines[tail_from]
@@ -273,33 +272,45 @@ def drop_error_page(
             for i, d in enumerate(decisions)]  # fmt: skip
 
 
-def opens_tail(words: Sequence[int], at: int) -> bool:
-    """Whether a tail opener at ``at`` stands after the article's body (little prose follows it).
+def opens_tail(words: Sequence[int]) -> npt.NDArray[np.bool_]:
+    """Whether a tail opener at each position would stand after the article's body (little prose follows it).
 
-    >>> opens_tail([40, 50, 2, 8, 3], 2), opens_tail([2, 40, 50, 60], 0)
-    (True, False)
+    ``words`` is each line's word count. Prefix sums: linear in the number of lines, however
+    many tail openers the page has.
+
+    >>> opens_tail([40, 50, 2, 8, 3]).tolist()
+    [False, True, True, True, True]
+    >>> opens_tail([2, 40, 50, 60]).tolist()
+    [False, False, False, True]
     """
-    before = sum(w for w in words[:at] if w >= PROSE_WORDS)
-    after = sum(w for w in words[at + 1 :] if w >= PROSE_WORDS)
-    return before > 0 and after <= TAIL_BODY_SHARE * before
+    count = np.asarray(words, dtype=np.int64)
+    prose = np.concatenate([[0], np.cumsum(np.where(count >= PROSE_WORDS, count, 0))])
+    before, after = prose[:-1], prose[-1] - prose[1:]
+    return np.asarray((before > 0) & (after <= TAIL_BODY_SHARE * before), dtype=np.bool_)
 
 
 def drop_repeated_alt(decisions: list[LineDecision], min_repeats: int, captions: Sequence[bool]) -> list[LineDecision]:
     """Remove short unpunctuated lines repeated ``min_repeats``+ times before captions or in another language.
 
     ``captions`` marks the lines that ended with a photo credit (a caption), whatever became of them.
+    Linear in the number of lines: one pass groups the lines by text, each group is judged once.
+
+    >>> page = [LineDecision(True, t) for t in ["Alt", "A caption", "Alt", "A caption", "Alt", "A caption"]]
+    >>> [d.rule for d in drop_repeated_alt(page, 3, [t.text == "A caption" for t in page])]
+    ['chrome:repeated_alt', '', 'chrome:repeated_alt', '', 'chrome:repeated_alt', '']
     """
-    counts = Counter(d.text for d in decisions)
-    repeated = [text for text, count in counts.items() if count >= min_repeats]
+    where: dict[str, list[int]] = {}
+    for i, d in enumerate(decisions):
+        where.setdefault(d.text, []).append(i)
+    repeated = {text: at for text, at in where.items() if len(at) >= min_repeats}
     out = list(decisions)
     if not repeated:
         return out
     page_lang = language(" ".join(d.text for d in decisions if d.keep))
-    for text in repeated:
-        count = counts[text]
+    for text, at in repeated.items():
+        count = len(at)
         if len(WORD.findall(text)) > ALT_MAX_WORDS or SENTENCE_END.search(text):
             continue
-        at = [i for i, d in enumerate(decisions) if d.text == text]
         before_caption = sum(i + 1 < len(decisions) and captions[i + 1] for i in at)
         lang = language(text)
         foreign = lang is not None and page_lang is not None and lang != page_lang
