@@ -9,7 +9,8 @@ Four passes, each recorded in the report:
    short line between article lines stays, and :func:`rescue` keeps the title and short
    sentences at the article's edges.
    Removals say ``rule="classifier"`` with the line's score, or ``rule="context"`` when the line
-   scored as article but its surroundings outvoted it.
+   scored as article but its surroundings outvoted it. The classifier alone never empties a
+   page: when nothing else is left, :func:`keep_best` gives back its sentences, else its best line.
 3. **Chrome rules** (``data/chrome.txt``): paragraphs matching a pattern are removed whatever the
    classifier said (``rule="chrome:<name>"``); a comment counter or a "Same tag" / "Related"
    heading placed after the article's body also removes everything after it
@@ -61,7 +62,8 @@ ARTICLE_SENTENCE_WORDS = 10
 """A kept sentence this long shows that a page carrying an error notice still has an article."""
 MAX_PAGE_LIFT = 3.0
 """The most a doubtful page's own cut raises its bias, in nats: a page the classifier is sure is all
-chrome (a bare menu, every line below 0.05) stays chrome instead of keeping its best lines."""
+chrome (a bare menu, every line below 0.05) keeps only its single best line (:func:`keep_best`)
+instead of all its best lines."""
 BYLINE = regex.compile(r"^(?:by|from|posted|written|updated|published)\b", regex.IGNORECASE)
 """A line starting like a byline is never taken for the title."""
 
@@ -131,7 +133,40 @@ def decide_lines(
     if config.repeated_alt:
         captions = [any(c.rule == "photo_credit" for c in cut) for cut in cuts]
         decisions = drop_repeated_alt(decisions, config.repeated_alt, captions)
+    if config.classifier and not any(d.keep for d in decisions):  # the classifier alone never empties a page
+        decisions = keep_best(decisions, cuts)
+        if rules:  # a page that says it has no article stays empty unless what came back is an article sentence
+            decisions = drop_error_page(lines, decisions, scores, matches)
     return decisions
+
+
+def keep_best(decisions: list[LineDecision], cuts: Sequence[tuple[Cut, ...]]) -> list[LineDecision]:
+    """Give a page that lost every line its best lines back, when the classifier removed some of them.
+
+    Only lines the classifier or the context pass removed (``rule`` ``"classifier"`` or
+    ``"context"``) come back; a chrome rule's, the tail's or the repeated alt text's removal
+    stands. What comes back: those lines that read as sentences (:func:`is_sentence`), else the
+    single one with the highest score (the first of equals), with its trims (``cuts``).
+    A page with a kept line is returned as it is.
+
+    >>> gone = [LineDecision(False, "Home", (), "classifier", score=0.01),
+    ...         LineDecision(False, "Floods kill dozens in Brazil", (), "classifier", score=0.25),
+    ...         LineDecision(False, "Share on Facebook", (), "chrome:share", score=0.3)]
+    >>> [d.keep for d in keep_best(gone, [(), (), ()])]
+    [False, True, False]
+    """
+    if any(d.keep for d in decisions):
+        return decisions
+    candidates = [i for i, d in enumerate(decisions) if d.rule in ("classifier", "context")]
+    if not candidates:
+        return decisions
+    best = [i for i in candidates if is_sentence(decisions[i].text)]
+    if not best:
+        best = [max(candidates, key=lambda i: decisions[i].score or 0.0)]
+    out = list(decisions)
+    for i in best:
+        out[i] = LineDecision(True, decisions[i].text, cuts[i], score=decisions[i].score)
+    return out
 
 
 def page_bias(probs: npt.NDArray[np.float32], texts: Sequence[str], config: StripConfig) -> float:
