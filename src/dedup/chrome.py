@@ -152,7 +152,7 @@ def trim(text: str, rules: tuple[ChromeRule, ...]) -> tuple[Cut, ...]:
         if found is None or found.end() == found.start():
             continue
         rest = (text[: found.start()] + text[found.end() :]).strip()
-        if len(rest.split()) < 3:
+        if len(rest.split(maxsplit=2)) < 3:  # three words or more, without listing a huge line's words
             continue
         cuts.append(Cut(rule.name, found.group().strip(), rest))
         text = rest

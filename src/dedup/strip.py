@@ -31,7 +31,7 @@ Site templates, which need many pages of one site, are in :mod:`dedup.templates`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +43,7 @@ from dedup.classify import LineModel, load_model, page_cut, smooth
 from dedup.config import StripConfig
 from dedup.linefeatures import SENTENCE_END, WORD, line_features, stopword_lists
 from dedup.model import Edit, Paragraph, Removal
+from dedup.pieces import count, findall_pieces, is_long
 
 LAST_LINES = 3
 """How many closing paragraphs an agency-credit rule ("last" kind) looks at."""
@@ -64,6 +65,8 @@ MAX_PAGE_LIFT = 3.0
 """The most a doubtful page's own cut raises its bias, in nats: a page the classifier is sure is all
 chrome (a bare menu, every line below 0.05) keeps only its single best line (:func:`keep_best`)
 instead of all its best lines."""
+LANGUAGE_BATCH = 1 << 18
+"""How many characters of a page's lines :func:`language_of` joins at a time."""
 BYLINE = regex.compile(r"^(?:by|from|posted|written|updated|published)\b", regex.IGNORECASE)
 """A line starting like a byline is never taken for the title."""
 
@@ -186,7 +189,7 @@ def page_bias(probs: npt.NDArray[np.float32], texts: Sequence[str], config: Stri
     """
     if not config.page_cut:
         return config.bias
-    words = np.array([len(WORD.findall(t)) for t in texts], dtype=np.float64)
+    words = np.array([count(WORD, t) for t in texts], dtype=np.float64)
     cut = min(max(page_cut(probs, words), 1e-3), 1 - 1e-3)
     return config.bias + config.page_cut * min(max(0.0, -float(np.log(cut / (1 - cut)))), MAX_PAGE_LIFT)
 
@@ -219,7 +222,7 @@ def rescue(texts: Sequence[str], keep: list[bool], scores: Sequence[float], rule
         return out
     for pos in range(first - 1, max(first - 1 - TITLE_REACH, -1), -1):
         text = texts[live[pos]]
-        words = len(WORD.findall(text))
+        words = count(WORD, text)
         if TITLE_WORDS[0] <= words <= TITLE_WORDS[1] and not text.endswith(".") and not BYLINE.match(text):
             out[live[pos]] = True
             break
@@ -228,7 +231,7 @@ def rescue(texts: Sequence[str], keep: list[bool], scores: Sequence[float], rule
 
 def is_prose(text: str) -> bool:
     """At least ``PROSE_WORDS`` words and sentence-final punctuation: a paragraph, not a menu item."""
-    return len(WORD.findall(text)) >= PROSE_WORDS and bool(SENTENCE_END.search(text))
+    return count(WORD, text) >= PROSE_WORDS and bool(SENTENCE_END.search(text))
 
 
 def is_article_sentence(text: str) -> bool:
@@ -237,7 +240,7 @@ def is_article_sentence(text: str) -> bool:
     >>> is_article_sentence("R.B.L."), is_article_sentence("The club will publish its new results pages next month.")
     (False, True)
     """
-    return len(WORD.findall(text)) >= ARTICLE_SENTENCE_WORDS and bool(SENTENCE_END.search(text))
+    return count(WORD, text) >= ARTICLE_SENTENCE_WORDS and bool(SENTENCE_END.search(text))
 
 
 def is_sentence(text: str) -> bool:
@@ -246,7 +249,7 @@ def is_sentence(text: str) -> bool:
     >>> is_sentence("Thank you very much!"), is_sentence("Read more"), is_sentence("Yes.")
     (True, False, False)
     """
-    return len(WORD.findall(text)) >= 3 and bool(SENTENCE_END.search(text))
+    return count(WORD, text) >= 3 and bool(SENTENCE_END.search(text))
 
 
 def classified(decision: LineDecision, keep: bool, prob: float) -> LineDecision:
@@ -268,7 +271,7 @@ def apply_rules(
     """Overrule the classifier where a chrome pattern matched (``matches``); cut the tail; empty an error page."""
     out = list(decisions)
     n = len(lines)
-    after_body = opens_tail([len(WORD.findall(t)) for t in lines])
+    after_body = opens_tail([count(WORD, t) for t in lines])
     tail_from: int | None = None
     for i, rule in enumerate(matches):
         if rule is None or (rule.kind == "last" and i < n - LAST_LINES):
@@ -341,20 +344,20 @@ def drop_repeated_alt(decisions: list[LineDecision], min_repeats: int, captions:
     out = list(decisions)
     if not repeated:
         return out
-    page_lang = language(" ".join(d.text for d in decisions if d.keep))
+    page_lang = language_of(d.text for d in decisions if d.keep)
     for text, at in repeated.items():
-        count = len(at)
-        if len(WORD.findall(text)) > ALT_MAX_WORDS or SENTENCE_END.search(text):
+        repeats = len(at)
+        if count(WORD, text) > ALT_MAX_WORDS or SENTENCE_END.search(text):
             continue
         before_caption = sum(i + 1 < len(decisions) and captions[i + 1] for i in at)
         lang = language(text)
         foreign = lang is not None and page_lang is not None and lang != page_lang
-        if before_caption * 2 < count and not foreign:
+        if before_caption * 2 < repeats and not foreign:
             continue
-        why = "before captions" if before_caption * 2 >= count else f"in {lang}, the page is in {page_lang}"
+        why = "before captions" if before_caption * 2 >= repeats else f"in {lang}, the page is in {page_lang}"
         for i in at:
             if out[i].keep or not out[i].rule.startswith("chrome:"):  # the rule's reason tells more
-                out[i] = LineDecision(False, text, (), "chrome:repeated_alt", f"repeated {count} times, {why}",
+                out[i] = LineDecision(False, text, (), "chrome:repeated_alt", f"repeated {repeats} times, {why}",
                                       out[i].score)  # fmt: skip
     return out
 
@@ -365,8 +368,39 @@ def language(text: str) -> str | None:
     >>> language("Bầu không khí mới trong quan hệ"), language("the talks and the trade"), language("Volodin")
     ('vi', 'en', None)
     """
-    tokens = [w.lower() for w in WORD.findall(text)]
-    hits = {lang: sum(t in words for t in tokens) for lang, words in stopword_lists().items()}
+    return language_of([text])
+
+
+def language_of(texts: Iterable[str]) -> str | None:
+    """:func:`language` of the texts joined by spaces, without joining a huge page into one string.
+
+    Short texts are joined in batches of about ``LANGUAGE_BATCH`` characters; a huge one is read a
+    piece at a time. The words are the same: none spans the space between two texts.
+
+    >>> language_of(["Tin mới", "Bầu không khí mới trong quan hệ", "Home"])
+    'vi'
+    """
+    lists = stopword_lists()
+    hits = dict.fromkeys(lists, 0)
+
+    def add(text: str) -> None:
+        for words in findall_pieces(WORD, text):
+            tokens = [w.lower() for w in words]
+            for lang, stops in lists.items():
+                hits[lang] += sum(map(stops.__contains__, tokens))
+
+    batch: list[str] = []
+    size = 0
+    for text in texts:
+        if is_long(text):
+            add(text)
+            continue
+        batch.append(text)
+        size += len(text) + 1
+        if size >= LANGUAGE_BATCH:
+            add(" ".join(batch))
+            batch, size = [], 0
+    add(" ".join(batch))
     best = max(hits, key=lambda lang: hits[lang], default=None)
     return best if best is not None and hits[best] > 0 else None
 
