@@ -8,7 +8,15 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dedup.config import CleanConfig
-from dedup.normalize import INVISIBLE, SPACE_RUN, ftfy_config, needs_repair, normalize, normalize_paragraph
+from dedup.normalize import (
+    INVISIBLE,
+    SPACE_RUN,
+    ftfy_config,
+    needs_repair,
+    normalize,
+    normalize_paragraph,
+    repair_long,
+)
 
 CASES = [
     ("Firstly , the visit", "Firstly, the visit"),
@@ -117,3 +125,15 @@ def test_no_visible_character_lost_unless_reported(text: str) -> None:
     if "invisible" in steps:
         expected = INVISIBLE.sub("", expected)
     assert visible(out) == visible(expected)
+
+
+MOJIBAKE_PARTS = ["cafÃ©", " ", "\n", "<b>", "&amp;", "Ã¢â‚¬â„¢", "plain", "NÃºmero", "é", "&lt;", "x",
+                  "â€œquotedâ€\x9d"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(MOJIBAKE_PARTS), max_size=30).map("".join), st.integers(1, 40))
+def test_long_text_repair_is_ftfys(text: str, segment: int) -> None:
+    """repair_long fixes segment by segment as ftfy.fix_text does (short segments stand in for 1M characters)."""
+    config = ftfy_config(CleanConfig())._replace(max_decode_length=segment)
+    assert repair_long(text, config) == ftfy.fix_text(text, config)

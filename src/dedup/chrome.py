@@ -28,6 +28,11 @@ RuleKind = Literal["line", "tail", "last", "page", "trim_start", "trim_end"]
 """Where a rule applies; see ``data/chrome.txt`` for the meaning of each kind."""
 
 LINE_KINDS: frozenset[str] = frozenset({"line", "tail", "last", "page"})
+MAX_RULE_CHARS = 5_000
+"""Whole-line rules are tried on lines up to this many characters only. Chrome is short (of 325,000
+evaluation lines, the longest a rule matched had 606 characters), and on a long line that almost
+fits (a menu of 100,000 items, "a.a.a...") the backtracking of ``menu_list`` and ``site_header``
+takes time quadratic in its length: 40 s for a 1 MB line."""
 SECTION = regex.compile(r"^\[(?P<name>[a-z_]+)\s+(?P<kind>[a-z_]+)\]$")
 
 
@@ -113,9 +118,15 @@ def load_rules() -> tuple[ChromeRule, ...]:
 def match_line(text: str, rules: tuple[ChromeRule, ...]) -> ChromeRule | None:
     """The first whole-paragraph rule (kind line, tail or last) that ``text`` matches, if any.
 
+    Lines over ``MAX_RULE_CHARS`` characters match no rule.
+
     >>> match_line("12 comments", load_rules()).kind
     'tail'
+    >>> match_line(" | ".join(["Home"] * 2000), load_rules()) is None
+    True
     """
+    if len(text) > MAX_RULE_CHARS:
+        return None
     for rule in rules:
         if rule.kind in LINE_KINDS and rule.pattern.match(text):
             return rule
@@ -141,7 +152,7 @@ def trim(text: str, rules: tuple[ChromeRule, ...]) -> tuple[Cut, ...]:
         if found is None or found.end() == found.start():
             continue
         rest = (text[: found.start()] + text[found.end() :]).strip()
-        if len(rest.split()) < 3:
+        if len(rest.split(maxsplit=2)) < 3:  # three words or more, without listing a huge line's words
             continue
         cuts.append(Cut(rule.name, found.group().strip(), rest))
         text = rest

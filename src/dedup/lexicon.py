@@ -31,6 +31,8 @@ import numpy as np
 import numpy.typing as npt
 import regex
 
+from dedup.pieces import findall_pieces, is_long
+
 WORD = regex.compile(r"\w+")
 DIGIT = regex.compile(r"\d")
 
@@ -49,6 +51,32 @@ def line_tokens(text: str) -> set[str]:
     tokens.add(words[-1] + "$")
     tokens.update(f"{a} {b}" for a, b in itertools.pairwise(words))
     return tokens
+
+
+def weighed_tokens(text: str, weights: Mapping[str, float]) -> set[str]:
+    """The tokens of :func:`line_tokens` that ``weights`` holds, gathered a piece of ``text`` at a time.
+
+    Memory stays within a piece's words and the lexicon's size, however long the line is.
+
+    >>> sorted(weighed_tokens("Page 12 of 30", {"^page": 1.0, "00 of": 0.5, "home": 2.0}))
+    ['00 of', '^page']
+    """
+    found: set[str] = set()
+    keep = weights.__contains__
+    first = last = None
+    for raw in findall_pieces(WORD, text):
+        words = [DIGIT.sub("0", w.lower()) for w in raw]
+        if not words:
+            continue
+        if first is None:
+            first = words[0]
+        found.update(filter(keep, words))
+        pairs = [last, *words] if last is not None else words  # a bigram across the cut
+        found.update(filter(keep, map("{} {}".format, pairs, pairs[1:])))
+        last = words[-1]
+    if first is not None and last is not None:
+        found.update(filter(keep, ("^" + first, last + "$")))
+    return found
 
 
 class LexiconFormatError(ValueError):
@@ -72,6 +100,8 @@ class Lexicon:
     def score(self, text: str) -> float:
         """The log-odds that ``text`` is an article line, from its words alone."""
         get = self.weights.get
+        if is_long(text):  # a huge line: only its tokens that weigh something are gathered
+            return self.bias + sum(get(t, 0.0) for t in weighed_tokens(text, self.weights))
         return self.bias + sum(get(t, 0.0) for t in line_tokens(text))
 
     def scores(self, lines: Iterable[str]) -> npt.NDArray[np.float64]:

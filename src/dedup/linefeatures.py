@@ -24,6 +24,7 @@ import regex
 
 from dedup.chrome import ChromeRule, load_rules, match_line
 from dedup.lexicon import Lexicon, load_lexicon
+from dedup.pieces import count, findall_pieces
 
 WORD = regex.compile(r"\w+")
 LETTER = regex.compile(r"\p{L}")
@@ -88,11 +89,14 @@ def local_features(text: str, repeats: int, ruled: bool, stops: frozenset[str]) 
 
     ``ruled`` says whether a whole-line chrome rule matches the line (``chrome_rule``).
     """
-    words = WORD.findall(text)
-    n_words = len(words)
-    letters = len(LETTER.findall(text))
-    n_stop = sum(map(stops.__contains__, WORD.findall(text.lower())))  # map: no Python bytecode per word
-    capitalised = len(CAPITALISED.findall(text))
+    n_words = word_chars = 0
+    for words in findall_pieces(WORD, text):  # one piece unless the line is huge (dedup.pieces)
+        n_words += len(words)
+        word_chars += sum(map(len, words))
+    # map: no Python bytecode per word
+    n_stop = sum(sum(map(stops.__contains__, words)) for words in findall_pieces(WORD, text, lower=True))
+    letters = count(LETTER, text)
+    capitalised = count(CAPITALISED, text)
     return [
         np.log1p(len(text)),
         np.log1p(n_words),
@@ -101,14 +105,14 @@ def local_features(text: str, repeats: int, ruled: bool, stops: frozenset[str]) 
         float(bool(SENTENCE_END.search(text))),
         float(text.endswith(":")),
         float(text.endswith("?")),
-        len(DIGIT.findall(text)) / max(len(text), 1),
-        len(UPPER.findall(text)) / max(letters, 1),
+        count(DIGIT, text) / max(len(text), 1),
+        count(UPPER, text) / max(letters, 1),
         capitalised / n_words if n_words else 0.0,
-        len(PUNCT.findall(text)) / max(len(text), 1),
-        np.log1p(len(SENTENCE_MARK.findall(text))),
+        count(PUNCT, text) / max(len(text), 1),
+        np.log1p(count(SENTENCE_MARK, text)),
         float(bool(URL.search(text))),
-        float(len(SEPARATOR.findall(text))),
-        sum(map(len, words)) / n_words if n_words else 0.0,
+        float(count(SEPARATOR, text)),
+        word_chars / n_words if n_words else 0.0,
         float(text.isupper()),
         float(bool(BULLET.match(text))),
         float(bool(DATE.search(text))),

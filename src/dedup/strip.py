@@ -9,7 +9,8 @@ Four passes, each recorded in the report:
    short line between article lines stays, and :func:`rescue` keeps the title and short
    sentences at the article's edges.
    Removals say ``rule="classifier"`` with the line's score, or ``rule="context"`` when the line
-   scored as article but its surroundings outvoted it.
+   scored as article but its surroundings outvoted it. The classifier alone never empties a
+   page: when nothing else is left, :func:`keep_best` gives back its sentences, else its best line.
 3. **Chrome rules** (``data/chrome.txt``): paragraphs matching a pattern are removed whatever the
    classifier said (``rule="chrome:<name>"``); a comment counter or a "Same tag" / "Related"
    heading placed after the article's body also removes everything after it
@@ -30,8 +31,7 @@ Site templates, which need many pages of one site, are in :mod:`dedup.templates`
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +43,7 @@ from dedup.classify import LineModel, load_model, page_cut, smooth
 from dedup.config import StripConfig
 from dedup.linefeatures import SENTENCE_END, WORD, line_features, stopword_lists
 from dedup.model import Edit, Paragraph, Removal
+from dedup.pieces import count, findall_pieces, is_long
 
 LAST_LINES = 3
 """How many closing paragraphs an agency-credit rule ("last" kind) looks at."""
@@ -62,7 +63,10 @@ ARTICLE_SENTENCE_WORDS = 10
 """A kept sentence this long shows that a page carrying an error notice still has an article."""
 MAX_PAGE_LIFT = 3.0
 """The most a doubtful page's own cut raises its bias, in nats: a page the classifier is sure is all
-chrome (a bare menu, every line below 0.05) stays chrome instead of keeping its best lines."""
+chrome (a bare menu, every line below 0.05) keeps only its single best line (:func:`keep_best`)
+instead of all its best lines."""
+LANGUAGE_BATCH = 1 << 18
+"""How many characters of a page's lines :func:`language_of` joins at a time."""
 BYLINE = regex.compile(r"^(?:by|from|posted|written|updated|published)\b", regex.IGNORECASE)
 """A line starting like a byline is never taken for the title."""
 
@@ -132,7 +136,40 @@ def decide_lines(
     if config.repeated_alt:
         captions = [any(c.rule == "photo_credit" for c in cut) for cut in cuts]
         decisions = drop_repeated_alt(decisions, config.repeated_alt, captions)
+    if config.classifier and not any(d.keep for d in decisions):  # the classifier alone never empties a page
+        decisions = keep_best(decisions, cuts)
+        if rules:  # a page that says it has no article stays empty unless what came back is an article sentence
+            decisions = drop_error_page(lines, decisions, scores, matches)
     return decisions
+
+
+def keep_best(decisions: list[LineDecision], cuts: Sequence[tuple[Cut, ...]]) -> list[LineDecision]:
+    """Give a page that lost every line its best lines back, when the classifier removed some of them.
+
+    Only lines the classifier or the context pass removed (``rule`` ``"classifier"`` or
+    ``"context"``) come back; a chrome rule's, the tail's or the repeated alt text's removal
+    stands. What comes back: those lines that read as sentences (:func:`is_sentence`), else the
+    single one with the highest score (the first of equals), with its trims (``cuts``).
+    A page with a kept line is returned as it is.
+
+    >>> gone = [LineDecision(False, "Home", (), "classifier", score=0.01),
+    ...         LineDecision(False, "Floods kill dozens in Brazil", (), "classifier", score=0.25),
+    ...         LineDecision(False, "Share on Facebook", (), "chrome:share", score=0.3)]
+    >>> [d.keep for d in keep_best(gone, [(), (), ()])]
+    [False, True, False]
+    """
+    if any(d.keep for d in decisions):
+        return decisions
+    candidates = [i for i, d in enumerate(decisions) if d.rule in ("classifier", "context")]
+    if not candidates:
+        return decisions
+    best = [i for i in candidates if is_sentence(decisions[i].text)]
+    if not best:
+        best = [max(candidates, key=lambda i: decisions[i].score or 0.0)]
+    out = list(decisions)
+    for i in best:
+        out[i] = LineDecision(True, decisions[i].text, cuts[i], score=decisions[i].score)
+    return out
 
 
 def page_bias(probs: npt.NDArray[np.float32], texts: Sequence[str], config: StripConfig) -> float:
@@ -152,7 +189,7 @@ def page_bias(probs: npt.NDArray[np.float32], texts: Sequence[str], config: Stri
     """
     if not config.page_cut:
         return config.bias
-    words = np.array([len(WORD.findall(t)) for t in texts], dtype=np.float64)
+    words = np.array([count(WORD, t) for t in texts], dtype=np.float64)
     cut = min(max(page_cut(probs, words), 1e-3), 1 - 1e-3)
     return config.bias + config.page_cut * min(max(0.0, -float(np.log(cut / (1 - cut)))), MAX_PAGE_LIFT)
 
@@ -185,7 +222,7 @@ def rescue(texts: Sequence[str], keep: list[bool], scores: Sequence[float], rule
         return out
     for pos in range(first - 1, max(first - 1 - TITLE_REACH, -1), -1):
         text = texts[live[pos]]
-        words = len(WORD.findall(text))
+        words = count(WORD, text)
         if TITLE_WORDS[0] <= words <= TITLE_WORDS[1] and not text.endswith(".") and not BYLINE.match(text):
             out[live[pos]] = True
             break
@@ -194,7 +231,7 @@ def rescue(texts: Sequence[str], keep: list[bool], scores: Sequence[float], rule
 
 def is_prose(text: str) -> bool:
     """At least ``PROSE_WORDS`` words and sentence-final punctuation: a paragraph, not a menu item."""
-    return len(WORD.findall(text)) >= PROSE_WORDS and bool(SENTENCE_END.search(text))
+    return count(WORD, text) >= PROSE_WORDS and bool(SENTENCE_END.search(text))
 
 
 def is_article_sentence(text: str) -> bool:
@@ -203,7 +240,7 @@ def is_article_sentence(text: str) -> bool:
     >>> is_article_sentence("R.B.L."), is_article_sentence("The club will publish its new results pages next month.")
     (False, True)
     """
-    return len(WORD.findall(text)) >= ARTICLE_SENTENCE_WORDS and bool(SENTENCE_END.search(text))
+    return count(WORD, text) >= ARTICLE_SENTENCE_WORDS and bool(SENTENCE_END.search(text))
 
 
 def is_sentence(text: str) -> bool:
@@ -212,7 +249,7 @@ def is_sentence(text: str) -> bool:
     >>> is_sentence("Thank you very much!"), is_sentence("Read more"), is_sentence("Yes.")
     (True, False, False)
     """
-    return len(WORD.findall(text)) >= 3 and bool(SENTENCE_END.search(text))
+    return count(WORD, text) >= 3 and bool(SENTENCE_END.search(text))
 
 
 def classified(decision: LineDecision, keep: bool, prob: float) -> LineDecision:
@@ -234,14 +271,14 @@ def apply_rules(
     """Overrule the classifier where a chrome pattern matched (``matches``); cut the tail; empty an error page."""
     out = list(decisions)
     n = len(lines)
-    words = [len(WORD.findall(t)) for t in lines]
+    after_body = opens_tail([count(WORD, t) for t in lines])
     tail_from: int | None = None
     for i, rule in enumerate(matches):
         if rule is None or (rule.kind == "last" and i < n - LAST_LINES):
             continue
         out[i] = LineDecision(False, decisions[i].text, (), f"chrome:{rule.name}", f"matches the {rule.name} pattern",
                               scores[i])  # fmt: skip
-        if rule.kind == "tail" and tail_from is None and opens_tail(words, i):
+        if rule.kind == "tail" and tail_from is None and after_body[i]:
             tail_from = i
     if tail_from is not None:
         opener = lines[tail_from]
@@ -273,42 +310,54 @@ def drop_error_page(
             for i, d in enumerate(decisions)]  # fmt: skip
 
 
-def opens_tail(words: Sequence[int], at: int) -> bool:
-    """Whether a tail opener at ``at`` stands after the article's body (little prose follows it).
+def opens_tail(words: Sequence[int]) -> npt.NDArray[np.bool_]:
+    """Whether a tail opener at each position would stand after the article's body (little prose follows it).
 
-    >>> opens_tail([40, 50, 2, 8, 3], 2), opens_tail([2, 40, 50, 60], 0)
-    (True, False)
+    ``words`` is each line's word count. Prefix sums: linear in the number of lines, however
+    many tail openers the page has.
+
+    >>> opens_tail([40, 50, 2, 8, 3]).tolist()
+    [False, True, True, True, True]
+    >>> opens_tail([2, 40, 50, 60]).tolist()
+    [False, False, False, True]
     """
-    before = sum(w for w in words[:at] if w >= PROSE_WORDS)
-    after = sum(w for w in words[at + 1 :] if w >= PROSE_WORDS)
-    return before > 0 and after <= TAIL_BODY_SHARE * before
+    count = np.asarray(words, dtype=np.int64)
+    prose = np.concatenate([[0], np.cumsum(np.where(count >= PROSE_WORDS, count, 0))])
+    before, after = prose[:-1], prose[-1] - prose[1:]
+    return np.asarray((before > 0) & (after <= TAIL_BODY_SHARE * before), dtype=np.bool_)
 
 
 def drop_repeated_alt(decisions: list[LineDecision], min_repeats: int, captions: Sequence[bool]) -> list[LineDecision]:
     """Remove short unpunctuated lines repeated ``min_repeats``+ times before captions or in another language.
 
     ``captions`` marks the lines that ended with a photo credit (a caption), whatever became of them.
+    Linear in the number of lines: one pass groups the lines by text, each group is judged once.
+
+    >>> page = [LineDecision(True, t) for t in ["Alt", "A caption", "Alt", "A caption", "Alt", "A caption"]]
+    >>> [d.rule for d in drop_repeated_alt(page, 3, [t.text == "A caption" for t in page])]
+    ['chrome:repeated_alt', '', 'chrome:repeated_alt', '', 'chrome:repeated_alt', '']
     """
-    counts = Counter(d.text for d in decisions)
-    repeated = [text for text, count in counts.items() if count >= min_repeats]
+    where: dict[str, list[int]] = {}
+    for i, d in enumerate(decisions):
+        where.setdefault(d.text, []).append(i)
+    repeated = {text: at for text, at in where.items() if len(at) >= min_repeats}
     out = list(decisions)
     if not repeated:
         return out
-    page_lang = language(" ".join(d.text for d in decisions if d.keep))
-    for text in repeated:
-        count = counts[text]
-        if len(WORD.findall(text)) > ALT_MAX_WORDS or SENTENCE_END.search(text):
+    page_lang = language_of(d.text for d in decisions if d.keep)
+    for text, at in repeated.items():
+        repeats = len(at)
+        if count(WORD, text) > ALT_MAX_WORDS or SENTENCE_END.search(text):
             continue
-        at = [i for i, d in enumerate(decisions) if d.text == text]
         before_caption = sum(i + 1 < len(decisions) and captions[i + 1] for i in at)
         lang = language(text)
         foreign = lang is not None and page_lang is not None and lang != page_lang
-        if before_caption * 2 < count and not foreign:
+        if before_caption * 2 < repeats and not foreign:
             continue
-        why = "before captions" if before_caption * 2 >= count else f"in {lang}, the page is in {page_lang}"
+        why = "before captions" if before_caption * 2 >= repeats else f"in {lang}, the page is in {page_lang}"
         for i in at:
             if out[i].keep or not out[i].rule.startswith("chrome:"):  # the rule's reason tells more
-                out[i] = LineDecision(False, text, (), "chrome:repeated_alt", f"repeated {count} times, {why}",
+                out[i] = LineDecision(False, text, (), "chrome:repeated_alt", f"repeated {repeats} times, {why}",
                                       out[i].score)  # fmt: skip
     return out
 
@@ -319,8 +368,39 @@ def language(text: str) -> str | None:
     >>> language("Bầu không khí mới trong quan hệ"), language("the talks and the trade"), language("Volodin")
     ('vi', 'en', None)
     """
-    tokens = [w.lower() for w in WORD.findall(text)]
-    hits = {lang: sum(t in words for t in tokens) for lang, words in stopword_lists().items()}
+    return language_of([text])
+
+
+def language_of(texts: Iterable[str]) -> str | None:
+    """:func:`language` of the texts joined by spaces, without joining a huge page into one string.
+
+    Short texts are joined in batches of about ``LANGUAGE_BATCH`` characters; a huge one is read a
+    piece at a time. The words are the same: none spans the space between two texts.
+
+    >>> language_of(["Tin mới", "Bầu không khí mới trong quan hệ", "Home"])
+    'vi'
+    """
+    lists = stopword_lists()
+    hits = dict.fromkeys(lists, 0)
+
+    def add(text: str) -> None:
+        for words in findall_pieces(WORD, text):
+            tokens = [w.lower() for w in words]
+            for lang, stops in lists.items():
+                hits[lang] += sum(map(stops.__contains__, tokens))
+
+    batch: list[str] = []
+    size = 0
+    for text in texts:
+        if is_long(text):
+            add(text)
+            continue
+        batch.append(text)
+        size += len(text) + 1
+        if size >= LANGUAGE_BATCH:
+            add(" ".join(batch))
+            batch, size = [], 0
+    add(" ".join(batch))
     best = max(hits, key=lambda lang: hits[lang], default=None)
     return best if best is not None and hits[best] > 0 else None
 

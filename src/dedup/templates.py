@@ -23,6 +23,7 @@ import regex
 
 from dedup.config import StripConfig
 from dedup.model import Paragraph, Removal
+from dedup.pieces import count
 
 WORD = regex.compile(r"\w+")
 
@@ -76,4 +77,4 @@ def mark_templates(
 
 def short(p: Paragraph, config: StripConfig) -> bool:
     """Whether ``p`` is short enough to be a template line (at most ``template_max_words`` words)."""
-    return len(WORD.findall(p.text)) <= config.template_max_words
+    return count(WORD, p.text) <= config.template_max_words
