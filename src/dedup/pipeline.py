@@ -31,7 +31,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -125,7 +125,7 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-def run_parallel(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[R]:
+def run_parallel(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Generator[R, None, None]:
     """``map(fn, items)`` over ``jobs`` processes, results in input order; in-process for one job.
 
     If the consumer stops early or an error or signal interrupts the run, the workers are ended
@@ -176,8 +176,10 @@ def clean_items(
     ``progress`` wraps the stream of per-document results (a progress bar).
     """
     fn = functools.partial(prepare_item, config=config, max_bytes=max_bytes)
-    stream = run_parallel(fn, items, jobs)
-    return finish(progress(stream) if progress else stream, config)
+    # closing(): an interrupt that lands outside the generator (in the consumer) still ends the workers
+    # now, not when the traceback is collected (by then interpreter exit would wait on them for good).
+    with contextlib.closing(run_parallel(fn, items, jobs)) as stream:
+        return finish(progress(stream) if progress else stream, config)
 
 
 def clean_documents(
@@ -211,7 +213,9 @@ def clean_documents(
     docs = [as_document(d) for d in documents]
     check_unique_ids(docs)
     fn = functools.partial(prepare, config=config)
-    return corpus_steps(list(run_parallel(fn, docs, jobs)), config)
+    with contextlib.closing(run_parallel(fn, docs, jobs)) as stream:
+        prepared = list(stream)
+    return corpus_steps(prepared, config)
 
 
 def check_unique_ids(docs: Sequence[Document]) -> None:
