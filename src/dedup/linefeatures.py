@@ -24,7 +24,7 @@ import regex
 
 from dedup.chrome import ChromeRule, load_rules, match_line
 from dedup.lexicon import Lexicon, load_lexicon
-from dedup.pieces import count, findall_pieces
+from dedup.pieces import count, findall_pieces, is_long, pieces
 
 WORD = regex.compile(r"\w+")
 LETTER = regex.compile(r"\p{L}")
@@ -89,14 +89,15 @@ def local_features(text: str, repeats: int, ruled: bool, stops: frozenset[str]) 
 
     ``ruled`` says whether a whole-line chrome rule matches the line (``chrome_rule``).
     """
+    spans = list(pieces(text)) if is_long(text) else None  # a huge line is measured in pieces (dedup.pieces)
     n_words = word_chars = 0
-    for words in findall_pieces(WORD, text):  # one piece unless the line is huge (dedup.pieces)
+    for words in findall_pieces(WORD, text, spans=spans):
         n_words += len(words)
         word_chars += sum(map(len, words))
     # map: no Python bytecode per word
-    n_stop = sum(sum(map(stops.__contains__, words)) for words in findall_pieces(WORD, text, lower=True))
-    letters = count(LETTER, text)
-    capitalised = count(CAPITALISED, text)
+    n_stop = sum(sum(map(stops.__contains__, words)) for words in findall_pieces(WORD, text, True, spans))
+    letters = count(LETTER, text, spans)
+    capitalised = count(CAPITALISED, text, spans)
     return [
         np.log1p(len(text)),
         np.log1p(n_words),
@@ -105,13 +106,13 @@ def local_features(text: str, repeats: int, ruled: bool, stops: frozenset[str]) 
         float(bool(SENTENCE_END.search(text))),
         float(text.endswith(":")),
         float(text.endswith("?")),
-        count(DIGIT, text) / max(len(text), 1),
-        count(UPPER, text) / max(letters, 1),
+        count(DIGIT, text, spans) / max(len(text), 1),
+        count(UPPER, text, spans) / max(letters, 1),
         capitalised / n_words if n_words else 0.0,
-        count(PUNCT, text) / max(len(text), 1),
-        np.log1p(count(SENTENCE_MARK, text)),
+        count(PUNCT, text, spans) / max(len(text), 1),
+        np.log1p(count(SENTENCE_MARK, text, spans)),
         float(bool(URL.search(text))),
-        float(count(SEPARATOR, text)),
+        float(count(SEPARATOR, text, spans)),
         word_chars / n_words if n_words else 0.0,
         float(text.isupper()),
         float(bool(BULLET.match(text))),
