@@ -4,7 +4,8 @@ A line is described by what it looks like (length, words, stopword density, fina
 capitals, digits, separators), by where it stands (position, distance to the page's dense
 part), by its neighbours (the same measures averaged over windows around it), and by its words:
 the stopword lists in ``data/stopwords/`` and the learned word weights of ``dedup.lexicon``
-(its own score and its neighbours').
+(its own score and its neighbours'). The stopword lists also tell a text's language
+(:func:`language`, for the stripper's repeated alt text).
 
 >>> x = line_features(["Home", "News", "The minister said on Monday that the talks would go on.", "Share"])
 >>> x.shape == (4, len(FEATURE_NAMES))
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib import resources
 
 import numpy as np
@@ -63,6 +64,8 @@ FEATURE_NAMES: tuple[str, ...] = LOCAL_NAMES + CONTEXT_NAMES
 
 LONG_WORDS = 20
 """A line with at least this many words counts as prose for the density measures."""
+LANGUAGE_BATCH = 1 << 18
+"""How many characters of a page's lines :func:`language_of` joins at a time."""
 
 
 @functools.cache
@@ -82,6 +85,49 @@ def stopword_lists() -> dict[str, frozenset[str]]:
 def stopwords() -> frozenset[str]:
     """The union of all stopword lists: stopword density is measured without guessing the language."""
     return frozenset().union(*stopword_lists().values())
+
+
+def language(text: str) -> str | None:
+    """The stopword list that ``text`` hits most, or None when it hits none.
+
+    >>> language("Bầu không khí mới trong quan hệ"), language("the talks and the trade"), language("Volodin")
+    ('vi', 'en', None)
+    """
+    return language_of([text])
+
+
+def language_of(texts: Iterable[str]) -> str | None:
+    """:func:`language` of the texts joined by spaces, without joining a huge page into one string.
+
+    Short texts are joined in batches of about ``LANGUAGE_BATCH`` characters; a huge one is read a
+    piece at a time. The words are the same: none spans the space between two texts.
+
+    >>> language_of(["Tin mới", "Bầu không khí mới trong quan hệ", "Home"])
+    'vi'
+    """
+    lists = stopword_lists()
+    hits = dict.fromkeys(lists, 0)
+
+    def add(text: str) -> None:
+        for words in findall_pieces(WORD, text):
+            tokens = [w.lower() for w in words]
+            for lang, stops in lists.items():
+                hits[lang] += sum(map(stops.__contains__, tokens))
+
+    batch: list[str] = []
+    size = 0
+    for text in texts:
+        if is_long(text):
+            add(text)
+            continue
+        batch.append(text)
+        size += len(text) + 1
+        if size >= LANGUAGE_BATCH:
+            add(" ".join(batch))
+            batch, size = [], 0
+    add(" ".join(batch))
+    best = max(hits, key=lambda lang: hits[lang], default=None)
+    return best if best is not None and hits[best] > 0 else None
 
 
 def local_features(text: str, repeats: int, ruled: bool, stops: frozenset[str]) -> list[float]:
