@@ -21,12 +21,13 @@ from dedup.linefeatures import (
     SEPARATOR,
     UPPER,
     WORD,
+    language,
+    language_of,
     local_features,
     stopwords,
 )
 from dedup.normalize import normalize_paragraph
 from dedup.pieces import count, findall_pieces, pieces
-from dedup.strip import language, language_of
 
 PATTERNS = [WORD, LETTER, UPPER, CAPITALISED, DIGIT, PUNCT, SENTENCE_MARK, SEPARATOR]
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import dedup
 from dedup.chrome import Cut, load_rules, match_line
 from dedup.config import StripConfig
-from dedup.linefeatures import SENTENCE_END, WORD
+from dedup.linefeatures import SENTENCE_END, WORD, language
 from dedup.strip import (
     ALT_MAX_WORDS,
     PROSE_WORDS,
@@ -24,7 +24,6 @@ from dedup.strip import (
     decide_lines,
     drop_repeated_alt,
     keep_best,
-    language,
     opens_tail,
 )
 

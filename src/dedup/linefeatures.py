@@ -4,7 +4,8 @@ A line is described by what it looks like (length, words, stopword density, fina
 capitals, digits, separators), by where it stands (position, distance to the page's dense
 part), by its neighbours (the same measures averaged over windows around it), and by its words:
 the stopword lists in ``data/stopwords/`` and the learned word weights of ``dedup.lexicon``
-(its own score and its neighbours').
+(its own score and its neighbours'). The stopword lists also tell a text's language
+(:func:`language`, for the stripper's repeated alt text).
 
 >>> x = line_features(["Home", "News", "The minister said on Monday that the talks would go on.", "Share"])
 >>> x.shape == (4, len(FEATURE_NAMES))
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib import resources
 
 import numpy as np
@@ -24,7 +25,7 @@ import regex
 
 from dedup.chrome import ChromeRule, load_rules, match_line
 from dedup.lexicon import Lexicon, load_lexicon
-from dedup.pieces import count, findall_pieces
+from dedup.pieces import count, findall_pieces, is_long, pieces
 
 WORD = regex.compile(r"\w+")
 LETTER = regex.compile(r"\p{L}")
@@ -63,6 +64,8 @@ FEATURE_NAMES: tuple[str, ...] = LOCAL_NAMES + CONTEXT_NAMES
 
 LONG_WORDS = 20
 """A line with at least this many words counts as prose for the density measures."""
+LANGUAGE_BATCH = 1 << 18
+"""How many characters of a page's lines :func:`language_of` joins at a time."""
 
 
 @functools.cache
@@ -84,19 +87,63 @@ def stopwords() -> frozenset[str]:
     return frozenset().union(*stopword_lists().values())
 
 
+def language(text: str) -> str | None:
+    """The stopword list that ``text`` hits most, or None when it hits none.
+
+    >>> language("Bầu không khí mới trong quan hệ"), language("the talks and the trade"), language("Volodin")
+    ('vi', 'en', None)
+    """
+    return language_of([text])
+
+
+def language_of(texts: Iterable[str]) -> str | None:
+    """:func:`language` of the texts joined by spaces, without joining a huge page into one string.
+
+    Short texts are joined in batches of about ``LANGUAGE_BATCH`` characters; a huge one is read a
+    piece at a time. The words are the same: none spans the space between two texts.
+
+    >>> language_of(["Tin mới", "Bầu không khí mới trong quan hệ", "Home"])
+    'vi'
+    """
+    lists = stopword_lists()
+    hits = dict.fromkeys(lists, 0)
+
+    def add(text: str) -> None:
+        for words in findall_pieces(WORD, text):
+            tokens = [w.lower() for w in words]
+            for lang, stops in lists.items():
+                hits[lang] += sum(map(stops.__contains__, tokens))
+
+    batch: list[str] = []
+    size = 0
+    for text in texts:
+        if is_long(text):
+            add(text)
+            continue
+        batch.append(text)
+        size += len(text) + 1
+        if size >= LANGUAGE_BATCH:
+            add(" ".join(batch))
+            batch, size = [], 0
+    add(" ".join(batch))
+    best = max(hits, key=lambda lang: hits[lang], default=None)
+    return best if best is not None and hits[best] > 0 else None
+
+
 def local_features(text: str, repeats: int, ruled: bool, stops: frozenset[str]) -> list[float]:
     """The measures of one line on its own, in ``LOCAL_NAMES`` order, but for the last (``lexicon``).
 
     ``ruled`` says whether a whole-line chrome rule matches the line (``chrome_rule``).
     """
+    spans = list(pieces(text)) if is_long(text) else None  # a huge line is measured in pieces (dedup.pieces)
     n_words = word_chars = 0
-    for words in findall_pieces(WORD, text):  # one piece unless the line is huge (dedup.pieces)
+    for words in findall_pieces(WORD, text, spans=spans):
         n_words += len(words)
         word_chars += sum(map(len, words))
     # map: no Python bytecode per word
-    n_stop = sum(sum(map(stops.__contains__, words)) for words in findall_pieces(WORD, text, lower=True))
-    letters = count(LETTER, text)
-    capitalised = count(CAPITALISED, text)
+    n_stop = sum(sum(map(stops.__contains__, words)) for words in findall_pieces(WORD, text, True, spans))
+    letters = count(LETTER, text, spans)
+    capitalised = count(CAPITALISED, text, spans)
     return [
         np.log1p(len(text)),
         np.log1p(n_words),
@@ -105,13 +152,13 @@ def local_features(text: str, repeats: int, ruled: bool, stops: frozenset[str]) 
         float(bool(SENTENCE_END.search(text))),
         float(text.endswith(":")),
         float(text.endswith("?")),
-        count(DIGIT, text) / max(len(text), 1),
-        count(UPPER, text) / max(letters, 1),
+        count(DIGIT, text, spans) / max(len(text), 1),
+        count(UPPER, text, spans) / max(letters, 1),
         capitalised / n_words if n_words else 0.0,
-        count(PUNCT, text) / max(len(text), 1),
-        np.log1p(count(SENTENCE_MARK, text)),
+        count(PUNCT, text, spans) / max(len(text), 1),
+        np.log1p(count(SENTENCE_MARK, text, spans)),
         float(bool(URL.search(text))),
-        float(count(SEPARATOR, text)),
+        float(count(SEPARATOR, text, spans)),
         word_chars / n_words if n_words else 0.0,
         float(text.isupper()),
         float(bool(BULLET.match(text))),

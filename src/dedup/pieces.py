@@ -20,7 +20,7 @@ an ordinary page) are measured in one piece, exactly as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import regex
 
@@ -87,18 +87,26 @@ def spans_at(text: str, cut: regex.Pattern[str]) -> Iterator[tuple[int, int]]:
     yield start, n
 
 
-def count(pattern: regex.Pattern[str], text: str) -> int:
+Spans = Sequence[tuple[int, int]]
+"""A long text's :func:`pieces`, computed once by a caller that counts several patterns."""
+
+
+def count(pattern: regex.Pattern[str], text: str, spans: Spans | None = None) -> int:
     """``len(pattern.findall(text))``, counted a piece at a time on a long text (see the module docstring).
+
+    ``spans`` are ``text``'s :func:`pieces` when the caller has them.
 
     >>> count(regex.compile(r"\\p{Lu}"), "Hanoi and Tokyo")
     2
     """
     if not is_long(text):
         return len(pattern.findall(text))
-    return sum(len(pattern.findall(text, start, end)) for start, end in pieces(text))
+    return sum(len(pattern.findall(text, start, end)) for start, end in spans or pieces(text))
 
 
-def findall_pieces(pattern: regex.Pattern[str], text: str, lower: bool = False) -> Iterator[list[str]]:
+def findall_pieces(
+    pattern: regex.Pattern[str], text: str, lower: bool = False, spans: Spans | None = None
+) -> Iterator[list[str]]:
     """``pattern.findall(text)`` (of ``text.lower()`` with ``lower``), as one list per piece of ``text``.
 
     Lower-casing a piece gives the same words as lower-casing the whole line: a cut follows white
@@ -110,5 +118,5 @@ def findall_pieces(pattern: regex.Pattern[str], text: str, lower: bool = False) 
     if not is_long(text):
         yield pattern.findall(text.lower() if lower else text)
         return
-    for start, end in pieces(text):
+    for start, end in spans or pieces(text):
         yield pattern.findall(text[start:end].lower()) if lower else pattern.findall(text, start, end)

@@ -31,7 +31,7 @@ Site templates, which need many pages of one site, are in :mod:`dedup.templates`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,9 +41,9 @@ import regex
 from dedup.chrome import ChromeRule, Cut, load_rules, match_line, trim
 from dedup.classify import LineModel, load_model, page_cut, smooth
 from dedup.config import StripConfig
-from dedup.linefeatures import SENTENCE_END, WORD, line_features, stopword_lists
+from dedup.linefeatures import SENTENCE_END, WORD, language, language_of, line_features
 from dedup.model import Edit, Paragraph, Removal
-from dedup.pieces import count, findall_pieces, is_long
+from dedup.pieces import count
 
 LAST_LINES = 3
 """How many closing paragraphs an agency-credit rule ("last" kind) looks at."""
@@ -65,8 +65,6 @@ MAX_PAGE_LIFT = 3.0
 """The most a doubtful page's own cut raises its bias, in nats: a page the classifier is sure is all
 chrome (a bare menu, every line below 0.05) keeps only its single best line (:func:`keep_best`)
 instead of all its best lines."""
-LANGUAGE_BATCH = 1 << 18
-"""How many characters of a page's lines :func:`language_of` joins at a time."""
 BYLINE = regex.compile(r"^(?:by|from|posted|written|updated|published)\b", regex.IGNORECASE)
 """A line starting like a byline is never taken for the title."""
 
@@ -360,49 +358,6 @@ def drop_repeated_alt(decisions: list[LineDecision], min_repeats: int, captions:
                 out[i] = LineDecision(False, text, (), "chrome:repeated_alt", f"repeated {repeats} times, {why}",
                                       out[i].score)  # fmt: skip
     return out
-
-
-def language(text: str) -> str | None:
-    """The stopword list that ``text`` hits most, or None when it hits none.
-
-    >>> language("Bầu không khí mới trong quan hệ"), language("the talks and the trade"), language("Volodin")
-    ('vi', 'en', None)
-    """
-    return language_of([text])
-
-
-def language_of(texts: Iterable[str]) -> str | None:
-    """:func:`language` of the texts joined by spaces, without joining a huge page into one string.
-
-    Short texts are joined in batches of about ``LANGUAGE_BATCH`` characters; a huge one is read a
-    piece at a time. The words are the same: none spans the space between two texts.
-
-    >>> language_of(["Tin mới", "Bầu không khí mới trong quan hệ", "Home"])
-    'vi'
-    """
-    lists = stopword_lists()
-    hits = dict.fromkeys(lists, 0)
-
-    def add(text: str) -> None:
-        for words in findall_pieces(WORD, text):
-            tokens = [w.lower() for w in words]
-            for lang, stops in lists.items():
-                hits[lang] += sum(map(stops.__contains__, tokens))
-
-    batch: list[str] = []
-    size = 0
-    for text in texts:
-        if is_long(text):
-            add(text)
-            continue
-        batch.append(text)
-        size += len(text) + 1
-        if size >= LANGUAGE_BATCH:
-            add(" ".join(batch))
-            batch, size = [], 0
-    add(" ".join(batch))
-    best = max(hits, key=lambda lang: hits[lang], default=None)
-    return best if best is not None and hits[best] > 0 else None
 
 
 def strip_paragraphs(paragraphs: Sequence[Paragraph], config: StripConfig) -> list[Paragraph]:
