@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -98,11 +99,15 @@ class Lexicon:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def score(self, text: str) -> float:
-        """The log-odds that ``text`` is an article line, from its words alone."""
+        """The log-odds that ``text`` is an article line, from its words alone.
+
+        The tokens are a set, whose order changes from process to process (string hashing is
+        seeded), so they are added with :func:`math.fsum`: exactly rounded, the same in any order.
+        """
         get = self.weights.get
         if is_long(text):  # a huge line: only its tokens that weigh something are gathered
-            return self.bias + sum(get(t, 0.0) for t in weighed_tokens(text, self.weights))
-        return self.bias + sum(get(t, 0.0) for t in line_tokens(text))
+            return math.fsum((self.bias, *(get(t, 0.0) for t in weighed_tokens(text, self.weights))))
+        return math.fsum((self.bias, *(get(t, 0.0) for t in line_tokens(text))))
 
     def scores(self, lines: Iterable[str]) -> npt.NDArray[np.float64]:
         """:meth:`score` of each line."""
