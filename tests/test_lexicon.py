@@ -55,3 +55,22 @@ def test_features_carry_the_lexicon_and_its_neighbours():
     assert col["lexicon"].tolist() == [-2.0, 1.0, 1.0]
     assert col["prev_lexicon"].tolist() == [0.0, -2.0, 1.0]
     assert col["next_lexicon"].tolist() == [1.0, 1.0, 0.0]
+
+
+def test_scores_do_not_depend_on_the_string_hash_seed() -> None:
+    """Tokens are a set, iterated in an order the hash seed picks; the sum must not care."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from dedup.lexicon import load_lexicon\n"
+        "lex = load_lexicon()\n"
+        "lines = ['Firstly, the visit is of great significance for both countries and their people.',\n"
+        "         'Home | News | Contact us | Subscribe to our newsletter today', 'Posted by admin at 3:45 PM',\n"
+        "         'Thủ tướng Phạm Minh Chính tiếp Đại sứ Nhật Bản tại Hà Nội về hợp tác kinh tế']\n"
+        "print([lex.score(t).hex() for t in lines])\n"
+    )
+    outs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3", "4")}
+    assert len(outs) == 1, outs
