@@ -24,6 +24,8 @@ from typing import Literal, cast, get_args
 
 import regex
 
+from dedup.errors import DataFileError
+
 RuleKind = Literal["line", "tail", "last", "page", "trim_start", "trim_end"]
 """Where a rule applies; see ``data/chrome.txt`` for the meaning of each kind."""
 
@@ -36,7 +38,7 @@ takes time quadratic in its length: 40 s for a 1 MB line."""
 SECTION = regex.compile(r"^\[(?P<name>[a-z_]+)\s+(?P<kind>[a-z_]+)\]$")
 
 
-class ChromeRulesError(ValueError):
+class ChromeRulesError(DataFileError):
     """The chrome pattern file is malformed (unknown kind, bad regex, pattern outside a section)."""
 
 

@@ -29,13 +29,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from dedup.errors import DataFileError
 from dedup.linefeatures import FEATURE_NAMES
 from dedup.tagger import Tagger, tagger_from_json
 
 FloatArray = npt.NDArray[np.float32]
 
 
-class ModelFormatError(ValueError):
+class ModelFormatError(DataFileError):
     """The weights file does not fit the features this version computes."""
 
 

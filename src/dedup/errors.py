@@ -20,6 +20,7 @@ __all__ = [
     "ArgumentTypeError",
     "ArgumentValueError",
     "BinaryInputError",
+    "DataFileError",
     "DedupError",
     "InputError",
     "KernelCacheWarning",
@@ -52,6 +53,10 @@ class InputError(DedupError, ValueError):
 
 class BinaryInputError(InputError):
     """The bytes are not text (a NUL byte, many control bytes, or a known binary format)."""
+
+
+class DataFileError(DedupError, ValueError):
+    """A data file dedup loads (chrome rules, the line model, the lexicon) is malformed."""
 
 
 class OutputError(DedupError, ValueError):

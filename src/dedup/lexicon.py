@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import regex
 
+from dedup.errors import DataFileError
 from dedup.pieces import findall_pieces, is_long
 
 WORD = regex.compile(r"\w+")
@@ -80,7 +81,7 @@ def weighed_tokens(text: str, weights: Mapping[str, float]) -> set[str]:
     return found
 
 
-class LexiconFormatError(ValueError):
+class LexiconFormatError(DataFileError):
     """The lexicon file does not hold a lexicon this version can read."""
 
 

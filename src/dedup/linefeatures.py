@@ -24,6 +24,7 @@ import numpy.typing as npt
 import regex
 
 from dedup.chrome import ChromeRule, load_rules, match_line
+from dedup.errors import ArgumentValueError
 from dedup.lexicon import Lexicon, load_lexicon
 from dedup.pieces import count, findall_pieces, is_long, pieces
 
@@ -227,7 +228,7 @@ def line_features(
     if ruled is None:
         ruled = [match_line(t, rules) is not None for t in lines]
     elif len(ruled) != len(lines):
-        raise ValueError(f"ruled has {len(ruled)} entries for {len(lines)} lines")
+        raise ArgumentValueError(f"ruled has {len(ruled)} entries for {len(lines)} lines")
     local = np.array(
         [[*local_features(t, counts[t], r, stops), lexicon.score(t)] for t, r in zip(lines, ruled, strict=True)]
     )

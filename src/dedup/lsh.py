@@ -37,6 +37,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dedup import _match_kernels
+from dedup.errors import ArgumentValueError
 
 QUADRATURE_NODES = 128
 """Gauss-Legendre nodes per integral: exact to ~1e-6 for the S-curves of up to a few hundred rows."""
@@ -65,7 +66,7 @@ class Banding:
         for name in ("bands", "rows"):
             value = getattr(self, name)
             if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"Banding.{name} must be a positive int, not {value!r}")
+                raise ArgumentValueError(f"Banding.{name} must be a positive int, not {value!r}")
 
     @property
     def width(self) -> int:
@@ -114,7 +115,7 @@ def error_areas(threshold: float, bands: ArrayLike, rows: ArrayLike) -> tuple[ND
 def check_threshold(name: str, value: float) -> None:
     """ValueError naming ``name`` unless ``0 < value < 1``."""
     if not 0.0 < value < 1.0:
-        raise ValueError(f"{name} must be strictly between 0 and 1, not {value!r}")
+        raise ArgumentValueError(f"{name} must be strictly between 0 and 1, not {value!r}")
 
 
 def choose_banding(threshold: float, num_perm: int, *, fn_weight: float = 0.5) -> Banding:
@@ -139,7 +140,7 @@ def choose_banding(threshold: float, num_perm: int, *, fn_weight: float = 0.5) -
     check_threshold("threshold", threshold)
     check_threshold("fn_weight", fn_weight)
     if not isinstance(num_perm, int | np.integer) or isinstance(num_perm, bool) or num_perm < 1:
-        raise ValueError(f"num_perm must be a positive int, not {num_perm!r}")
+        raise ArgumentValueError(f"num_perm must be a positive int, not {num_perm!r}")
     r_all = np.arange(1, num_perm + 1)
     counts = num_perm // r_all
     rows = np.repeat(r_all, counts)
@@ -183,15 +184,15 @@ def candidate_pairs(
     """
     sigs = np.ascontiguousarray(sigs)
     if sigs.ndim != 2 or sigs.dtype != np.uint32 or sigs.shape[1] < banding.width:
-        raise ValueError(
+        raise ArgumentValueError(
             f"sigs must be a 2-d uint32 array with at least {banding.width} columns, "
             f"not {sigs.ndim}-d {sigs.dtype} of shape {sigs.shape}"
         )
     picked = np.arange(sigs.shape[0], dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64).ravel()
     if picked.size and (picked.min() < 0 or picked.max() >= sigs.shape[0]):
-        raise ValueError(f"rows must be row numbers of sigs (0 to {sigs.shape[0] - 1})")
+        raise ArgumentValueError(f"rows must be row numbers of sigs (0 to {sigs.shape[0] - 1})")
     if sigs.shape[0] >= 1 << 32:
-        raise ValueError(f"at most 2**32 - 1 signatures, not {sigs.shape[0]}")
+        raise ArgumentValueError(f"at most 2**32 - 1 signatures, not {sigs.shape[0]}")
     index_bits = index_bits_for(picked.size)
     keys = band_keys(sigs, banding, picked, index_bits=index_bits)
     return pairs_from_keys(keys, index_bits, picked, max_bucket=max_bucket)
@@ -299,7 +300,7 @@ def violation_bound(perms: int, rate: float, miss: float = SCREEN_MISS) -> int:
     (31, 0)
     """
     if not 0.0 <= rate <= 1.0:
-        raise ValueError(f"rate must be between 0 and 1, not {rate!r}")
+        raise ArgumentValueError(f"rate must be between 0 and 1, not {rate!r}")
     return int(violation_bounds(perms, np.array([rate]), miss)[0])
 
 

@@ -50,6 +50,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from dedup import _match_kernels, lsh
 from dedup.config import DedupConfig, MinHashConfig
+from dedup.errors import ArgumentValueError
 from dedup.minhash import signatures_from_hashes
 from dedup.shingle import pair_similarity, shingle_hashes
 
@@ -113,7 +114,7 @@ def match_texts(
     doc = np.asarray(doc_rank, dtype=np.int64).ravel()
     pos = np.asarray(position, dtype=np.int64).ravel()
     if not len(texts) == doc.size == pos.size:
-        raise ValueError(f"texts, doc_rank and position differ in length: {len(texts)}, {doc.size}, {pos.size}")
+        raise ArgumentValueError(f"texts, doc_rank and position differ in length: {len(texts)}, {doc.size}, {pos.size}")
     order = np.lexsort((pos, doc))
     ordered = [texts[i] for i in order.tolist()]
     doc = doc[order]

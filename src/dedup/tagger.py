@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup._tagger_kernels import gru_states
+from dedup.errors import DataFileError
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -158,5 +159,5 @@ def tagger_from_json(data: dict[str, Any]) -> Tagger:
         ]
     for name, got, want in shapes:
         if got != want:
-            raise ValueError(f"tagger weights {name} have shape {got}, expected {want}")
+            raise DataFileError(f"tagger weights {name} have shape {got}, expected {want}")
     return tagger
