@@ -56,7 +56,7 @@ class Banding:
     >>> Banding(0, 4)
     Traceback (most recent call last):
     ...
-    ValueError: Banding.bands must be a positive int, not 0
+    dedup.errors.ArgumentValueError: Banding.bands must be a positive int, not 0
     """
 
     bands: int
