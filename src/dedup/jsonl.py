@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from dedup.model import Document
+from dedup.normalize import SURROGATE, fix_surrogates
 from dedup.read import MAX_BYTES, READ_CHUNK, UTF8_BOM, Skip, count_invalid, site_of_url
 
 __all__ = ["parse_record", "read_jsonl"]
@@ -75,11 +76,7 @@ def record_id(record: dict[str, Any], number: int) -> tuple[str, str]:
 
 def has_surrogates(text: str) -> bool:
     """Whether ``text`` holds a lone surrogate (it cannot be written as UTF-8)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+    return SURROGATE.search(text) is not None
 
 
 def replace_surrogates(text: str) -> tuple[str, tuple[str, ...]]:
@@ -90,8 +87,7 @@ def replace_surrogates(text: str) -> tuple[str, tuple[str, ...]]:
     """
     if not has_surrogates(text):
         return text, ()
-    fixed = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
-    return fixed, ("lone surrogate(s) replaced with U+FFFD",)
+    return fix_surrogates(text)[0], ("lone surrogate(s) replaced with U+FFFD",)
 
 
 def read_jsonl(stream: IO[bytes], origin: str, *, max_bytes: int = MAX_BYTES) -> Iterator[Document | Skip]:

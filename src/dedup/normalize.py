@@ -158,6 +158,18 @@ def subn_long(pattern: regex.Pattern[str], repl: str, text: str) -> tuple[str, i
     return ("".join(parts) if total else text), total
 
 
+def fix_surrogates(text: str) -> tuple[str, int, int]:
+    """``text`` with surrogate pairs joined and lone surrogates replaced by U+FFFD, and how many of each.
+
+    >>> fix_surrogates("a\\ud800b\\ud83d\\ude00")
+    ('a\\ufffdb😀', 1, 1)
+    """
+    # Through UTF-16: a high-low pair decodes to its character, a lone surrogate to U+FFFD.
+    fixed = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    lone = fixed.count("\ufffd") - text.count("\ufffd")
+    return fixed, lone, (len(SURROGATE.findall(text)) - lone) // 2
+
+
 def tidy(text: str, edits: list[Edit]) -> str:
     """Drop invisible characters, replace lone surrogates and fold white space; record the first two.
 
@@ -169,12 +181,8 @@ def tidy(text: str, edits: list[Edit]) -> str:
     if count:
         edits.append(Edit("invisible", f"{count} invisible character run(s) removed"))
     if SURROGATE.search(text):
-        # Through UTF-16: a high-low pair decodes to its character, a lone surrogate to U+FFFD.
-        fixed = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-        lone = fixed.count("\ufffd") - text.count("\ufffd")
-        pairs = (len(SURROGATE.findall(text)) - lone) // 2
+        text, lone, pairs = fix_surrogates(text)
         edits.append(Edit("surrogates", f"{lone} lone surrogate(s) replaced with U+FFFD, {pairs} pair(s) joined"))
-        text = fixed
     # The cheap searches first: on long text the substitution costs seconds even when it changes nothing.
     if "  " in text or OTHER_SPACE.search(text):
         text = subn_long(SPACE_RUN, " ", text)[0]
