@@ -32,7 +32,7 @@ from dedup.model import CleanedDocument
 from dedup.pipeline import clean_items
 from dedup.plan import Plan, existing_input, file_items, make_plan, read_single, read_stdin
 from dedup.read import MAX_BYTES, Skip, printable
-from dedup.write import OutputTree, is_within, write_atomic, write_stream
+from dedup.write import OutputTree, write_atomic, write_stream
 
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE, EXIT_BUG, EXIT_OUTPUT = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 128 + signal.SIGTERM
@@ -193,8 +193,9 @@ def write_outputs(plan: Plan, results: list[Result], tree: OutputTree | None) ->
             write_atomic(plan.out, text)
     if plan.report is not None:
         report = "".join(jsonl_line(r.report()) for r in results)
-        if tree is not None and is_within(plan.report, tree.root):
-            tree.write(plan.report.resolve().relative_to(tree.root.resolve()).as_posix(), report)
+        in_tree = plan.report_in_tree()
+        if tree is not None and in_tree is not None:
+            tree.write(in_tree, report)
         else:
             write_atomic(plan.report, report)
 

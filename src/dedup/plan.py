@@ -43,6 +43,12 @@ class Plan:
     notes: tuple[str, ...] = ()
     paths: dict[str, str] = field(default_factory=dict)
 
+    def report_in_tree(self) -> str | None:
+        """The report's path relative to the output folder of a tree run, when it lies inside it."""
+        if self.mode != "tree" or self.out is None or self.report is None or not is_within(self.report, self.out):
+            return None
+        return self.report.resolve().relative_to(self.out.resolve()).as_posix()
+
 
 def make_plan(args: argparse.Namespace) -> Plan:
     """Decide what to read and where to write, refusing anything that would put input at risk.
@@ -192,22 +198,19 @@ def check_report(plan: Plan, in_path: Path | None) -> None:
         raise OutputError(f"report {shown} is a folder; give a file name")
     if in_path is not None and in_path.is_file() and report.resolve() == in_path.resolve():
         raise OutputError(f"report {shown} is the input file: refusing to overwrite input")
-    if in_path is not None and in_path.is_dir() and is_within(report, in_path):
-        inside_out = plan.mode == "tree" and plan.out is not None and is_within(report, plan.out)
-        if not inside_out:
-            raise OutputError(f"report {shown} is inside the input folder {in_path}: it would be read as input")
+    in_tree = plan.report_in_tree()
+    if in_path is not None and in_path.is_dir() and is_within(report, in_path) and in_tree is None:
+        raise OutputError(f"report {shown} is inside the input folder {in_path}: it would be read as input")
     if plan.mode != "tree" and plan.out is not None and report.resolve() == plan.out.resolve():
         raise OutputError(f"report {shown} is the output file: one would overwrite the other")
     if plan.mode != "tree" and plan.out is not None and (is_within(report, plan.out) or is_within(plan.out, report)):
         raise OutputError(f"report {shown} and output {printable(str(plan.out))} are inside one another")
-    if plan.mode == "tree" and plan.out is not None and is_within(report, plan.out):
-        check_report_in_tree(plan, report)
+    if in_tree is not None:
+        check_report_in_tree(plan, report, in_tree)
 
 
-def check_report_in_tree(plan: Plan, report: Path) -> None:
-    """Refuse a report inside the output folder at the output path of a document (or its folder)."""
-    assert plan.out is not None
-    rel = report.resolve().relative_to(plan.out.resolve()).as_posix()
+def check_report_in_tree(plan: Plan, report: Path, rel: str) -> None:
+    """Refuse a report at ``rel`` inside the output folder: the output path of a document (or its folder)."""
     if rel in (".", MARKER):
         raise OutputError(f"report {printable(str(report))} would overwrite the output folder's own files")
     taken = set(plan.paths.values())
