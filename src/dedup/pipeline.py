@@ -125,18 +125,22 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-def run_parallel(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Generator[R, None, None]:
-    """``map(fn, items)`` over ``jobs`` processes, results in input order; in-process for one job.
+@contextlib.contextmanager
+def run_parallel(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Generator[Iterator[R], None, None]:
+    """A context holding ``map(fn, items)`` over ``jobs`` processes, results in input order;
+    in-process for one job.
 
-    If the consumer stops early or an error or signal interrupts the run, the workers are ended
-    at once; a worker whose parent dies exits by itself (:func:`watch_parent`).
+    An error or signal anywhere inside the ``with`` block (in the workers' results or in the code
+    consuming them) ends the workers at once; a worker whose parent dies exits by itself
+    (:func:`watch_parent`). A context, not a generator, so no caller can forget to close it: an
+    unclosed generator would leave interpreter exit waiting on the workers for good.
     """
     if jobs <= 1 or len(items) <= 1:
-        yield from map(fn, items)
+        yield map(fn, items)
         return
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=watch_parent, initargs=(os.getpid(),))
     try:
-        yield from pool.map(fn, items, chunksize=CHUNK_DOCUMENTS)
+        yield pool.map(fn, items, chunksize=CHUNK_DOCUMENTS)
     except BaseException:
         stop_workers(pool)
         raise
@@ -176,9 +180,7 @@ def clean_items(
     ``progress`` wraps the stream of per-document results (a progress bar).
     """
     fn = functools.partial(prepare_item, config=config, max_bytes=max_bytes)
-    # closing(): an interrupt that lands outside the generator (in the consumer) still ends the workers
-    # now, not when the traceback is collected (by then interpreter exit would wait on them for good).
-    with contextlib.closing(run_parallel(fn, items, jobs)) as stream:
+    with run_parallel(fn, items, jobs) as stream:
         return finish(progress(stream) if progress else stream, config)
 
 
@@ -213,7 +215,7 @@ def clean_documents(
     docs = [as_document(d) for d in documents]
     check_unique_ids(docs)
     fn = functools.partial(prepare, config=config)
-    with contextlib.closing(run_parallel(fn, docs, jobs)) as stream:
+    with run_parallel(fn, docs, jobs) as stream:
         prepared = list(stream)
     return corpus_steps(prepared, config)
 
