@@ -132,16 +132,8 @@ def config_from(args: argparse.Namespace) -> Config:
     """The pipeline configuration the options ask for.
 
     Raises:
-        UsageError: an option's value is out of range (the configuration's own message).
+        ArgumentValueError: an option's value is out of range (a ``DedupError``: exit 2, one line).
     """
-    try:
-        return make_config(args)
-    except (ValueError, TypeError) as exc:
-        raise UsageError(str(exc)) from exc
-
-
-def make_config(args: argparse.Namespace) -> Config:
-    """:func:`config_from` before its errors are turned into usage errors."""
     clean = CleanConfig(repair=not args.no_repair, uncurl_quotes=args.uncurl_quotes, unwrap=args.unwrap)
     strip_on = not getattr(args, "no_strip", False)
     if args.command == "strip":
