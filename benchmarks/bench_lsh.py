@@ -4,7 +4,7 @@ Every contender gets the same paragraphs (:func:`corpus.make_corpus`, seed 0), g
 of 30 consecutive paragraphs, and the same banding: 32 bands of 4 of 128 MinHash values (what
 ``DedupConfig(lsh_threshold=0.4)`` chooses, and a banding rensa accepts).
 
-* **dedup**: :func:`dedup.match.match_texts` end to end: shingles, signatures, LSH, the containment
+* **dedup**: :func:`dedup.near.match.match_texts` end to end: shingles, signatures, LSH, the containment
   screen within documents and the containment prefix join across them, exact verification of every
   candidate, union-find clusters and the keep rule, with the default :class:`DedupConfig`.
 * **datasketch 2.0**: the peers' shingles (:func:`corpus.python_shingles`), ``MinHash.bulk``, then
@@ -42,8 +42,8 @@ from rensa import RMinHash, RMinHashLSH
 from conftest import Results
 from corpus import Corpus, exact_jaccard, python_shingles
 from dedup.config import DedupConfig
-from dedup.lsh import choose_banding
-from dedup.match import match_texts
+from dedup.near.lsh import choose_banding
+from dedup.near.match import match_texts
 
 NUM_PERM = 128
 BANDS, ROWS = 32, 4
@@ -147,7 +147,7 @@ import numpy as np
 sys.path.insert(0, "benchmarks")
 from corpus import make_corpus
 from dedup.config import DedupConfig
-from dedup.match import match_texts
+from dedup.near.match import match_texts
 
 def rss(field):
     with open("/proc/self/status") as f:

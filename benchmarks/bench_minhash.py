@@ -24,7 +24,7 @@ from rensa import RMinHash
 
 from conftest import Results
 from corpus import Corpus, exact_jaccard, python_shingles
-from dedup.minhash import estimate_jaccard, signatures
+from dedup.hashing.minhash import estimate_jaccard, signatures
 
 NUM_PERM = 128
 SEED = 1
@@ -94,8 +94,8 @@ def test_signatures(benchmark, corpus_of, results: Results, contender: str, size
 FIRST_CALL = """
 import time
 t0 = time.perf_counter()
-from dedup.minhash import signatures
-from dedup.shingle import shingle_hashes
+from dedup.hashing.minhash import signatures
+from dedup.hashing.shingle import shingle_hashes
 t1 = time.perf_counter()
 signatures(["a first call"])
 t2 = time.perf_counter()
@@ -122,7 +122,7 @@ PEAK_MEMORY = """
 import sys
 sys.path.insert(0, "benchmarks")
 from corpus import make_corpus
-from dedup.minhash import signatures
+from dedup.hashing.minhash import signatures
 
 def rss(field):
     with open("/proc/self/status") as f:

@@ -2,7 +2,7 @@
 
 Each contender gets the same pages, each a list of non-empty stripped lines read as ``quality.py``
 reads them (``quality.read_lines``), and returns the lines it keeps. dedup runs
-:func:`dedup.strip.decide_lines` with the default settings (rules, line classifier, repeated alt
+:func:`dedup.strip.stripper.decide_lines` with the default settings (rules, line classifier, repeated alt
 text), and once with its rules alone; jusText 3 gets one ``<p>`` per line with its English
 stoplist (``baselines.justext_lines``, as for the quality table). Before timing, every contender
 must keep some lines of some page, and dedup must keep lines on every seed page and drop or trim
@@ -26,7 +26,7 @@ import pytest
 from baselines import justext_lines
 from conftest import Results
 from dedup.config import StripConfig
-from dedup.strip import decide_lines
+from dedup.strip.stripper import decide_lines
 from quality import read_lines
 
 SEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "seeds"

@@ -53,8 +53,8 @@ import numpy as np
 from corpus import make_corpus, python_shingles
 from dedup import Document, clean_documents
 from dedup.config import Config, DedupConfig, MinHashConfig, StripConfig
-from dedup.match import match_texts
-from dedup.shingle import pair_similarity, shingle_hashes
+from dedup.hashing.shingle import pair_similarity, shingle_hashes
+from dedup.near.match import match_texts
 
 SEEDS = Path(__file__).parent.parent / "fixtures" / "seeds"
 DUPLICATES = (

@@ -36,9 +36,9 @@ from urllib.parse import urlsplit
 import regex
 
 from dedup.config import StripConfig
-from dedup.model import Paragraph
-from dedup.strip import strip_paragraphs
-from dedup.templates import mark_templates
+from dedup.records import Paragraph
+from dedup.strip.stripper import strip_paragraphs
+from dedup.strip.templates import mark_templates
 
 WORD = regex.compile(r"\w+")
 HELDOUT_PERCENT = 25

@@ -9,10 +9,10 @@ Usage::
 Labels come from the gold text: a line of four words or more is labelled with the share of its
 word 4-grams that occur in the gold (a soft label: a byline glued to a sentence is half article);
 a shorter line is article text (1.0) when a 4-gram joining it to its neighbours occurs in the
-gold (the metric counts those too), else chrome (0.0). Features are ``dedup.linefeatures`` of the lines
+gold (the metric counts those too), else chrome (0.0). Features are ``dedup.strip.features`` of the lines
 after the stripper's trims.
 
-The lexicon (``dedup.lexicon``) is fitted first: a logistic regression (scikit-learn) over the
+The lexicon (``dedup.strip.lexicon``) is fitted first: a logistic regression (scikit-learn) over the
 line tokens that occur on at least ``MIN_PAGES`` training pages of every training folder, on the
 labels rounded to 0/1. A token only one collection uses is mostly that collection's news of the
 day ("impeachment" fills the related-headline boxes of the 2019 scrapinghub pages): weighed, it
@@ -21,7 +21,7 @@ Its score is a feature of the tagger, so a training page's features use a lexico
 the other folds (``LEXICON_FOLDS`` cross-fitting): the tagger must learn how far to trust the
 lexicon on pages it was not fitted on. The shipped lexicon is fitted on all training pages.
 
-The tagger (``dedup.tagger``: a bidirectional GRU over the page's lines) is trained with
+The tagger (``dedup.strip.tagger``: a bidirectional GRU over the page's lines) is trained with
 PyTorch on a weighted log loss, each page weighing the same and each line by the square root of
 its words; ``--members`` taggers from different seeds make the ensemble. The weights are
 exported to numpy arrays: inference needs neither PyTorch nor scikit-learn.
@@ -55,13 +55,13 @@ import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from dedup.chrome import load_rules, trim
-from dedup.classify import LineModel
 from dedup.config import StripConfig
-from dedup.lexicon import Lexicon, from_coefficients, line_tokens
-from dedup.linefeatures import FEATURE_NAMES, line_features
-from dedup.strip import decide_lines
-from dedup.tagger import Gru, Tagger
+from dedup.strip.classifier import LineModel
+from dedup.strip.features import FEATURE_NAMES, line_features
+from dedup.strip.lexicon import Lexicon, from_coefficients, line_tokens
+from dedup.strip.rules import load_rules, trim
+from dedup.strip.stripper import decide_lines
+from dedup.strip.tagger import Gru, Tagger
 from quality import WORD, Pair, counts, is_heldout, load_pairs, macro
 
 FloatArray = npt.NDArray[np.float32]
@@ -154,7 +154,7 @@ def fit_lexicon(collections: dict[str, list[Pair]]) -> Lexicon:
 def train_tagger(job: tuple[list[Page], int, argparse.Namespace]) -> Tagger:
     """Fit one tagger (PyTorch) on whole pages: AdamW on the weighted log loss, batches of ``BATCH`` pages.
 
-    The network is :class:`dedup.tagger.Tagger`'s: standardised features, a ReLU embedding, a
+    The network is :class:`dedup.strip.tagger.Tagger`'s: standardised features, a ReLU embedding, a
     GRU each way over the page's lines, a linear head over both states and the embedding (with
     dropout on the embedding while training). Each page weighs the same and each of its lines
     by the square root of its words. Returns the weights in numpy.

@@ -1,6 +1,6 @@
 """Plain-Python reference of the hashing core, written apart from the kernels, for tests to compare.
 
-Tokens come from a regular expression over per-character classes (:func:`dedup.tokens.char_class`,
+Tokens come from a regular expression over per-character classes (:func:`dedup.hashing.tokens.char_class`,
 which reads :mod:`unicodedata`), not from the shipped table or the kernels' state machine. Under a
 Python whose Unicode version differs from the shipped table's, classes and case folding come from the
 table instead (characters new in that version would differ), so the kernels are still checked there.
@@ -15,7 +15,7 @@ import unicodedata
 import numpy as np
 from hypothesis import strategies as st
 
-from dedup.tokens import IGNORABLE, MARK, SEPARATOR, UNSEGMENTED, WORD, char_class, unicode_table
+from dedup.hashing.tokens import IGNORABLE, MARK, SEPARATOR, UNSEGMENTED, WORD, char_class, unicode_table
 
 M64 = (1 << 64) - 1
 M32 = (1 << 32) - 1

@@ -35,10 +35,10 @@ TYPE_ERRORS: list[tuple[Callable[[], Any], str]] = [
     (lambda: dedup.find_duplicates([(None, 0, "x")]), r"paragraphs\[0\] doc_id must be str, not NoneType"),
     (lambda: dedup.find_duplicates([("a", 0, "x")], dedup.Config()), "dedup must be DedupConfig or None, not Config"),
     (lambda: dedup.find_duplicates([], minhash="sha1"), "minhash must be MinHashConfig or None, not str"),
-    (lambda: dedup.normalize(None), "normalize: text must be str, not NoneType"),
-    (lambda: dedup.normalize("x", dedup.Config()), "normalize: config must be CleanConfig or None, not Config"),
+    (lambda: dedup.text.normalize(None), "normalize: text must be str, not NoneType"),
+    (lambda: dedup.text.normalize("x", dedup.Config()), "normalize: config must be CleanConfig or None, not Config"),
     (lambda: dedup.normalize_paragraph(3), "normalize_paragraph: text must be str, not int"),
-    (lambda: dedup.segment(None), "segment: text must be str, not NoneType"),
+    (lambda: dedup.text.segment(None), "segment: text must be str, not NoneType"),
     (lambda: dedup.tokenize(["a"]), "tokenize: text must be str, not list"),
     (lambda: dedup.signatures("abc"), "signatures: texts must be a sequence of str, not a single str"),
     (lambda: dedup.signatures(None), "signatures: texts must be a sequence of str, not NoneType"),
@@ -62,7 +62,7 @@ TYPE_ERRORS: list[tuple[Callable[[], Any], str]] = [
 ]
 
 VALUE_ERRORS: list[tuple[Callable[[], Any], str]] = [
-    (lambda: dedup.segment("x", unwrap="sometimes"), "segment: unwrap must be one of 'auto', 'never', 'always'"),
+    (lambda: dedup.text.segment("x", unwrap="sometimes"), "segment: unwrap must be one of 'auto', 'never', 'always'"),
     (lambda: dedup.tokenize("x", unsegmented="words"), "tokenize: unsegmented must be one of 'chars', 'runs'"),
     (lambda: dedup.find_duplicates([("a", 2**64, "x")]), "find_duplicates: paragraph positions must fit"),
     (lambda: dedup.pair_similarity([0, 5], [7], [0], [0]), "pair_similarity: offsets must run from 0 to len"),

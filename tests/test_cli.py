@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dedup import read
-from dedup.write import MARKER, TEMP_SUFFIX, OutputTree, temp_name
+from dedup.io import read
+from dedup.io.write import MARKER, TEMP_SUFFIX, OutputTree, temp_name
 
 
 def read_tree(root: Path) -> dict[str, str]:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dedup import Document, clean_documents, normalize
+from dedup import Document, clean_documents
+from dedup.text import normalize
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SEEDS = FIXTURES / "seeds"

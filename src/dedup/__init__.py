@@ -3,7 +3,7 @@
 >>> import dedup
 >>> dedup.clean_text("Firstly , the visit.\\n\\nFirstly , the visit.\\n")
 'Firstly, the visit.\\n'
->>> dedup.normalize("caf\\u0065\\u0301  au lait")
+>>> dedup.text.normalize("caf\\u0065\\u0301  au lait")
 'café au lait\\n'
 >>> sigs = dedup.signatures(["The visit is of great significance.", "The visit is of great significance!"])
 >>> sigs.shape, bool((sigs[0] == sigs[1]).all())
@@ -15,14 +15,20 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from dedup.config import CleanConfig, Config, DedupConfig, MinHashConfig, StripConfig
-from dedup.duplicates import Cluster, Member, find_duplicates, format_clusters
-from dedup.minhash import estimate_jaccard, lean_minhashes, signatures, signatures_from_hashes, signatures_from_tokens
-from dedup.model import CleanedDocument, Document, Edit, Paragraph, ParagraphRef, Removal
-from dedup.normalize import normalize, normalize_paragraph
+from dedup.hashing.minhash import (
+    estimate_jaccard,
+    lean_minhashes,
+    signatures,
+    signatures_from_hashes,
+    signatures_from_tokens,
+)
+from dedup.hashing.shingle import pair_similarity, shingle_hashes
+from dedup.hashing.tokens import tokenize
+from dedup.near.clusters import Cluster, Member, find_duplicates, format_clusters
 from dedup.pipeline import clean_documents, clean_text
-from dedup.segment import segment
-from dedup.shingle import pair_similarity, shingle_hashes
-from dedup.tokens import tokenize
+from dedup.records import CleanedDocument, Document, Edit, Paragraph, ParagraphRef, Removal
+from dedup.text.normalize import normalize, normalize_paragraph
+from dedup.text.segment import segment
 
 try:
     __version__ = version("dedup")

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dedup.errors import ArgumentTypeError
-from dedup.model import Document, Paragraph
+from dedup.records import Document, Paragraph
 
 __all__ = [
     "check_config",

@@ -7,7 +7,7 @@ Every kernel module sits in this folder, so one probe here answers for all of th
 fails, :func:`jit` compiles in memory (each process pays the compile time again) and the import
 gives one :class:`~dedup.errors.KernelCacheWarning` that says why and how to fix it.
 
->>> from dedup._tagger_kernels import gru_states  # like every kernel, decorated with jit
+>>> from dedup.strip._kernels import gru_states  # like every kernel, decorated with jit
 >>> (gru_states.stats.cache_path is None) == (CACHE_PROBLEM is not None)
 True
 """

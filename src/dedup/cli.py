@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from dedup.config import CleanConfig, Config, DedupConfig, StripConfig
-from dedup.duplicates import find_duplicates, format_clusters
 from dedup.errors import DedupError, OutputWriteError, UsageError
-from dedup.model import CleanedDocument
+from dedup.io.read import MAX_BYTES, Skip, printable
+from dedup.io.write import OutputTree, write_atomic, write_stream
+from dedup.near.clusters import find_duplicates, format_clusters
 from dedup.pipeline import clean_items
 from dedup.plan import Plan, existing_input, file_items, make_plan, read_single, read_stdin
-from dedup.read import MAX_BYTES, Skip, printable
-from dedup.write import OutputTree, write_atomic, write_stream
+from dedup.records import CleanedDocument
 
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE, EXIT_BUG, EXIT_OUTPUT = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 128 + signal.SIGTERM

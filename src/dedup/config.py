@@ -22,6 +22,16 @@ from typing import Literal, get_args
 from dedup.errors import ArgumentTypeError, ArgumentValueError
 
 Unwrap = Literal["auto", "never", "always"]
+"""How lines of a block become paragraphs (see :func:`dedup.text.segment`)."""
+
+HashFunc = Literal["fast", "sha1"]
+"""The 64-bit shingle hash: dedup's own (fast), or SHA-1 as datasketch computes it."""
+
+Unsegmented = Literal["chars", "runs"]
+"""How to tokenise scripts written without spaces: one token per character, or runs like words."""
+
+Order = Literal["id", "input"]
+"""Which copy of a duplicate is kept: the one of the smallest document id, or the first in input order."""
 
 
 def check_choice(where: str, value: object, allowed: tuple[str, ...]) -> None:
@@ -123,7 +133,7 @@ class StripConfig:
 
 @dataclass(frozen=True, slots=True)
 class MinHashConfig:
-    """The hashing core: shingling and MinHash signatures (see :mod:`dedup.minhash`).
+    """The hashing core: shingling and MinHash signatures (see :mod:`dedup.hashing.minhash`).
 
     Attributes:
         num_perm: signature length, the number of hash permutations (1 to 65536).
@@ -143,8 +153,8 @@ class MinHashConfig:
     num_perm: int = 128
     ngram: int = 3
     seed: int = 1
-    hashfunc: Literal["fast", "sha1"] = "fast"
-    unsegmented: Literal["chars", "runs"] = "chars"
+    hashfunc: HashFunc = "fast"
+    unsegmented: Unsegmented = "chars"
 
     def __post_init__(self) -> None:
         for name, high in (("num_perm", 65536), ("ngram", 100), ("seed", 2**32 - 1)):
@@ -160,7 +170,7 @@ class MinHashConfig:
 class DedupConfig:
     """The duplicate steps (exact repeats, near-duplicates, containment) and their keep rule.
 
-    See :mod:`dedup.match` for the method and the keep rule.
+    See :mod:`dedup.near.match` for the method and the keep rule.
 
     Attributes:
         enabled: run the duplicate steps at all.
@@ -194,7 +204,7 @@ class DedupConfig:
     threshold: float = 0.8
     containment: float = 0.9
     across_documents: bool = True
-    order: Literal["id", "input"] = "id"
+    order: Order = "id"
     min_shingles: int = 5
     min_contained_shingles: int = 10
     lsh_threshold: float = 0.4

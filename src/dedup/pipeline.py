@@ -38,15 +38,15 @@ from typing import TypeVar
 
 from dedup._check import check_config, check_documents, check_int, check_type
 from dedup.config import Config
-from dedup.duplicates import mark_duplicates
 from dedup.errors import InputError
-from dedup.exact import mark_exact_repeats
-from dedup.model import CleanedDocument, Document, Paragraph
-from dedup.normalize import normalize_paragraph
-from dedup.read import Skip, read_file
-from dedup.segment import segment
-from dedup.strip import strip_paragraphs
-from dedup.templates import mark_templates
+from dedup.io.read import Skip, read_file
+from dedup.near.clusters import mark_duplicates
+from dedup.near.exact import mark_exact_repeats
+from dedup.records import CleanedDocument, Document, Paragraph
+from dedup.strip.stripper import strip_paragraphs
+from dedup.strip.templates import mark_templates
+from dedup.text.normalize import normalize_paragraph
+from dedup.text.segment import segment
 
 DocumentLike = Document | tuple[str, str]
 """A document, or an ``(id, text)`` pair."""

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from dedup.errors import BinaryInputError, OutputError, UsageError
-from dedup.jsonl import read_jsonl
-from dedup.model import Document
+from dedup.io.jsonl import read_jsonl
+from dedup.io.read import Skip, decode, is_hidden, iter_files, printable, read_file
+from dedup.io.write import MARKER, check_output_dir, is_within
 from dedup.pipeline import FileItem
-from dedup.read import Skip, decode, is_hidden, iter_files, printable, read_file
-from dedup.write import MARKER, check_output_dir, is_within
+from dedup.records import Document
 
 Item = Document | Skip | FileItem
 
@@ -168,7 +168,7 @@ def file_items(args: argparse.Namespace, in_dir: Path, exclude: Path | None) -> 
 def check_tree_links(out_dir: Path, rels: Iterable[str]) -> None:
     """Refuse an output folder in which a folder that outputs go into is a symbolic link.
 
-    Writes never follow links (:class:`~dedup.write.OutputTree`); this says so before the run
+    Writes never follow links (:class:`~dedup.io.write.OutputTree`); this says so before the run
     instead of failing half-way.
     """
     folders = {PurePosixPath(rel).parent for rel in rels}

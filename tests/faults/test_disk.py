@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from dedup.write import TEMP_SUFFIX
+from dedup.io.write import TEMP_SUFFIX
 
 pytestmark = pytest.mark.slow  # subprocesses and real kills: CI runs them, see tests/conftest.py
 

@@ -24,8 +24,8 @@ from hypothesis.extra import numpy as hnp
 import dedup
 from dedup.config import CleanConfig, Config, DedupConfig, MinHashConfig, StripConfig
 from dedup.errors import DedupError
-from dedup.normalize import MAX_REPAIR_PASSES
-from dedup.segment import BLANK, LINE_BREAK
+from dedup.text.normalize import MAX_REPAIR_PASSES
+from dedup.text.segment import BLANK, LINE_BREAK
 
 FUZZ = settings(
     max_examples=60,
@@ -118,7 +118,7 @@ def used_up(edits: tuple[dedup.Edit, ...]) -> bool:
 
 def exhausted(text: str, config: CleanConfig) -> bool:
     """Whether some paragraph of ``text`` used up the cleaner's ftfy passes."""
-    return any(used_up(dedup.normalize_paragraph(b.text, config)[1]) for b in dedup.segment(text, config.unwrap))
+    return any(used_up(dedup.normalize_paragraph(b.text, config)[1]) for b in dedup.text.segment(text, config.unwrap))
 
 
 def twice(fn: Callable[[], Any]) -> Any:
@@ -136,11 +136,11 @@ def twice(fn: Callable[[], Any]) -> Any:
 @FUZZ
 @given(TEXT, CONFIGS)
 def test_normalize(text: str, config: Config) -> None:
-    out = twice(lambda: dedup.normalize(text, config.clean))
+    out = twice(lambda: dedup.text.normalize(text, config.clean))
     assert isinstance(out, str)
     assert clean(out)
     assert out == "" or (out.endswith("\n") and not out.endswith("\n\n"))
-    assert dedup.normalize(out, config.clean) == out or exhausted(text, config.clean)
+    assert dedup.text.normalize(out, config.clean) == out or exhausted(text, config.clean)
 
 
 @FUZZ
@@ -177,7 +177,7 @@ def test_clean_documents(docs: list[tuple[str, str]], config: Config) -> None:
 @FUZZ
 @given(TEXT, st.sampled_from(["auto", "never", "always"]))
 def test_segment(text: str, unwrap: str) -> None:
-    blocks = twice(lambda: dedup.segment(text, unwrap))  # type: ignore[arg-type]
+    blocks = twice(lambda: dedup.text.segment(text, unwrap))  # type: ignore[arg-type]
     lines = [b.line for b in blocks]
     assert lines == sorted(lines)
     assert all(b.line >= 1 and b.text and not BLANK.fullmatch(b.text) for b in blocks)
@@ -257,12 +257,12 @@ ENTRY_POINTS: list[tuple[str, Callable[[Any], Any]]] = [
     ("clean_documents text", lambda v: dedup.clean_documents([dedup.Document("a", v)])),
     ("clean_documents config", lambda v: dedup.clean_documents([], v)),
     ("clean_documents jobs", lambda v: dedup.clean_documents([], jobs=v)),
-    ("normalize", dedup.normalize),
-    ("normalize config", lambda v: dedup.normalize("x", v)),
+    ("normalize", dedup.text.normalize),
+    ("normalize config", lambda v: dedup.text.normalize("x", v)),
     ("normalize_paragraph", dedup.normalize_paragraph),
     ("normalize_paragraph config", lambda v: dedup.normalize_paragraph("x", v)),
-    ("segment", dedup.segment),
-    ("segment unwrap", lambda v: dedup.segment("x", v)),
+    ("segment", dedup.text.segment),
+    ("segment unwrap", lambda v: dedup.text.segment("x", v)),
     ("tokenize", dedup.tokenize),
     ("tokenize unsegmented", lambda v: dedup.tokenize("x", unsegmented=v)),
     ("signatures", dedup.signatures),
@@ -311,7 +311,7 @@ def test_lone_surrogates_and_nul_never_survive_the_cleaner(config: CleanConfig) 
     text, edits = dedup.normalize_paragraph("a\x00b \ud800 c \ud83d\ude00 \udfff\ud800", config)
     assert text == "ab \ufffd c \U0001f600 \ufffd\ufffd"
     assert text.encode("utf-8")
-    assert dedup.normalize("x\x00\n\n\ud800", config) == "x\n\n\ufffd\n"
+    assert dedup.text.normalize("x\x00\n\n\ud800", config) == "x\n\n\ufffd\n"
     if not config.repair:
         assert [e.step for e in edits] == ["invisible", "surrogates"]
 
@@ -327,8 +327,8 @@ def test_two_paragraphs_at_one_position_are_refused() -> None:
 def test_repairs_and_punctuation_spacing_settle(text: str) -> None:
     """Removing the space before ``.`` let ftfy repair mojibake that it had left alone, so a second call changed
     the text again (ftfy repairs ``"â€™Ä."`` but not ``"â€™Ä ."``)."""
-    once = dedup.normalize(text)
-    assert dedup.normalize(once) == once
+    once = dedup.text.normalize(text)
+    assert dedup.text.normalize(once) == once
     line = dedup.normalize_paragraph(text)[0]
     assert dedup.normalize_paragraph(line)[0] == line
 
@@ -353,7 +353,7 @@ def test_empty_or_inconsistent_arrays(call: Callable[[], Any], message: str) -> 
     [
         lambda: dedup.tokenize("x", unsegmented=np.zeros(2)),
         lambda: dedup.signatures(["x"], hashfunc=np.zeros(2)),
-        lambda: dedup.segment("x", np.zeros(2)),
+        lambda: dedup.text.segment("x", np.zeros(2)),
     ],
 )
 def test_an_array_for_a_choice_is_a_type_error(call: Callable[[], Any]) -> None:

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from dedup.cli import main
 from dedup.errors import BinaryInputError
-from dedup.jsonl import read_jsonl
-from dedup.model import Document
-from dedup.read import Skip, decode
+from dedup.io.jsonl import read_jsonl
+from dedup.io.read import Skip, decode
+from dedup.records import Document
 
 ENCODINGS = ["utf-8", "utf-16", "utf-16-le", "cp1252", "latin-1", "cp1258", "shift_jis", "gb18030", "koi8-r"]
 

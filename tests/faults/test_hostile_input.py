@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from dedup import pipeline
-from dedup.jsonl import read_jsonl
-from dedup.model import Document
-from dedup.read import Skip, decode, read_file
+from dedup.io.jsonl import read_jsonl
+from dedup.io.read import Skip, decode, read_file
+from dedup.records import Document
 
 
 def jsonl(*lines: bytes) -> list[Document | Skip]:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from dedup import cli, write
-from dedup.write import TEMP_SUFFIX
+from dedup import cli
+from dedup.io import write
+from dedup.io.write import TEMP_SUFFIX
 
 
 def tree_of(root: Path) -> dict[str, bytes]:

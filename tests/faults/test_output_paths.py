@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from dedup.errors import OutputError
-from dedup.write import MARKER, OutputTree
+from dedup.io.write import MARKER, OutputTree
 
 INPUTS = ["IN", "page.txt", "records.jsonl"]
 OUTPUTS = ["-", "IN", "IN/a.txt", "IN/sub/b.txt", "IN/new.jsonl", "page.txt", "records.jsonl", "OUT", "out.jsonl"]

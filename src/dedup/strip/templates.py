@@ -1,0 +1,80 @@
+"""Site templates: short lines repeated across many pages of one site are chrome on all of them.
+
+A navigation label, a newsletter blurb or a footer line comes back on every page a site
+serves; no single page shows it is chrome, but the site's pages together do. A line counts once
+per page, by its case-folded text, whether or not the per-page stripper already removed it
+there: a menu line the classifier caught on most pages is still a template on the pages where
+it slipped through.
+
+>>> from dedup.config import StripConfig
+>>> pages = [[Paragraph(f"d{i}", 0, 1, "Home"), Paragraph(f"d{i}", 1, 2, f"Story number {i}.")] for i in range(4)]
+>>> out = mark_templates(pages, ["a.com"] * 4, StripConfig())
+>>> [p.kept for p in out[0]], out[0][0].removed.detail
+([False, True], "in 4 of 4 pages of site 'a.com'")
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+import regex
+
+from dedup.config import StripConfig
+from dedup.records import Paragraph, Removal
+from dedup.text.pieces import count
+
+WORD = regex.compile(r"\w+")
+
+
+def template_key(text: str) -> str:
+    """The text a template is recognised by: case-folded (digits stay: "Story 1" is not "Story 2").
+
+    >>> template_key("© 2019 Example News")
+    '© 2019 example news'
+    """
+    return text.casefold()
+
+
+def mark_templates(
+    docs: Sequence[Sequence[Paragraph]], sites: Sequence[str | None], config: StripConfig
+) -> list[list[Paragraph]]:
+    """Mark as removed, in every page, the kept short lines that a large share of its site's pages carry.
+
+    Args:
+        docs: each document's paragraphs (after the per-page stripper).
+        sites: each document's site, ``None`` where unknown (such pages are left alone).
+        config: ``template_min_docs``, ``template_share`` and ``template_max_words`` apply.
+
+    Returns:
+        The documents, paragraph for paragraph, with template lines marked
+        ``Removal(stage="template", rule="template", detail=...)``.
+
+    Raises:
+        ValueError: when ``docs`` and ``sites`` differ in length.
+    """
+    if len(docs) != len(sites):
+        raise ValueError(f"mark_templates got {len(docs)} documents but {len(sites)} sites")
+    pages: dict[str, int] = Counter(s for s in sites if s is not None)
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    for doc, site in zip(docs, sites, strict=True):
+        if site is not None and pages[site] >= config.template_min_docs:
+            seen[site].update({template_key(p.text) for p in doc if short(p, config)})
+    out: list[list[Paragraph]] = []
+    for doc, site in zip(docs, sites, strict=True):
+        lines = list(doc)
+        if site in seen:
+            need = max(config.template_min_docs, math.ceil(config.template_share * pages[site]))
+            for i, p in enumerate(lines):
+                found = seen[site][template_key(p.text)] if p.kept and short(p, config) else 0
+                if found >= need:
+                    detail = f"in {found} of {pages[site]} pages of site {site!r}"
+                    lines[i] = p.remove(Removal(stage="template", rule="template", detail=detail))
+        out.append(lines)
+    return out
+
+
+def short(p: Paragraph, config: StripConfig) -> bool:
+    """Whether ``p`` is short enough to be a template line (at most ``template_max_words`` words)."""
+    return count(WORD, p.text) <= config.template_max_words
