@@ -30,13 +30,13 @@ from __future__ import annotations
 import functools
 import unicodedata
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 import regex
 from numpy.typing import NDArray
 
 from dedup._check import check_type
+from dedup._resources import open_binary
 from dedup.config import Unsegmented, check_choice
 
 SEPARATOR, WORD, MARK, UNSEGMENTED, IGNORABLE = 0, 1, 2, 3, 4
@@ -56,7 +56,7 @@ UNSEGMENTED_SCRIPT = regex.compile(
 )
 ZERO_WIDTH_SPACE = 0x200B
 
-TABLE_RESOURCE = "data/unicode_tokens.npz"
+TABLE_RESOURCE = "unicode_tokens.npz"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -124,7 +124,7 @@ def unicode_table() -> TokenTable:
     >>> unicode_table().unicode_version
     '14.0.0'
     """
-    with resources.files("dedup").joinpath(TABLE_RESOURCE).open("rb") as f, np.load(f) as npz:
+    with open_binary(TABLE_RESOURCE) as f, np.load(f) as npz:
         arrays = [np.ascontiguousarray(npz[k], dtype=np.int32) for k in ("index", "blocks", "expansions")]
         version = str(npz["unicode_version"])
     for a in arrays:

@@ -20,15 +20,14 @@ numpy and numba only (the recurrence is a compiled kernel).
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from dedup._resources import read_json
 from dedup.errors import DataFileError
 from dedup.strip.features import FEATURE_NAMES
 from dedup.strip.tagger import Tagger, tagger_from_json
@@ -101,8 +100,7 @@ def sigmoid(x: FloatArray) -> FloatArray:
 @functools.cache
 def load_model() -> LineModel:
     """The package's trained line model, read once from ``data/line_model.json``."""
-    text = resources.files("dedup").joinpath("data").joinpath("line_model.json").read_text(encoding="utf-8")
-    return model_from_json(json.loads(text))
+    return model_from_json(read_json("line_model.json"))
 
 
 def page_cut(probs: npt.NDArray[np.floating[Any]], words: npt.NDArray[np.floating[Any]]) -> float:

@@ -17,12 +17,12 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from importlib import resources
 
 import numpy as np
 import numpy.typing as npt
 import regex
 
+from dedup._resources import text_files
 from dedup.errors import ArgumentValueError
 from dedup.strip.lexicon import Lexicon, load_lexicon
 from dedup.strip.rules import ChromeRule, load_rules, match_line
@@ -73,12 +73,9 @@ LANGUAGE_BATCH = 1 << 18
 def stopword_lists() -> dict[str, frozenset[str]]:
     """The package's stopword lists (``data/stopwords/<lang>.txt``), lower case, by language code."""
     lists: dict[str, frozenset[str]] = {}
-    folder = resources.files("dedup").joinpath("data").joinpath("stopwords")
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".txt"):
-            lines = entry.read_text(encoding="utf-8").splitlines()
-            words = (w for line in lines if not line.startswith("#") for w in line.lower().split())
-            lists[entry.name[:-4]] = frozenset(words)
+    for language_code, text in text_files("stopwords").items():
+        lines = text.splitlines()
+        lists[language_code] = frozenset(w for line in lines if not line.startswith("#") for w in line.lower().split())
     return lists
 
 

@@ -21,17 +21,16 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import regex
 
+from dedup._resources import read_json
 from dedup.errors import DataFileError
 from dedup.text.pieces import findall_pieces, is_long
 
@@ -140,8 +139,7 @@ def lexicon_from_json(data: Mapping[str, Any]) -> Lexicon:
 @functools.cache
 def load_lexicon() -> Lexicon:
     """The package's trained lexicon, read once from ``data/line_lexicon.json``."""
-    text = resources.files("dedup").joinpath("data").joinpath("line_lexicon.json").read_text(encoding="utf-8")
-    return lexicon_from_json(json.loads(text))
+    return lexicon_from_json(read_json("line_lexicon.json"))
 
 
 def from_coefficients(vocabulary: Sequence[str], coefficients: Sequence[float], bias: float,

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
 from typing import Literal, cast, get_args
 
 import regex
 
+from dedup._resources import read_text
 from dedup.errors import DataFileError
 
 RuleKind = Literal["line", "tail", "last", "page", "trim_start", "trim_end"]
@@ -113,8 +113,7 @@ def compile_rule(name: str, kind: RuleKind, patterns: list[str]) -> ChromeRule:
 @functools.cache
 def load_rules() -> tuple[ChromeRule, ...]:
     """The package's chrome rules, parsed once from ``data/chrome.txt``."""
-    text = resources.files("dedup").joinpath("data").joinpath("chrome.txt").read_text(encoding="utf-8")
-    return parse_rules(text)
+    return parse_rules(read_text("chrome.txt"))
 
 
 def match_line(text: str, rules: tuple[ChromeRule, ...]) -> ChromeRule | None:
