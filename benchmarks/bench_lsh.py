@@ -1,13 +1,13 @@
 """Near-duplicate finding at scale: dedup's finder against datasketch's MinHashLSH and rensa's LSH, one run.
 
-Every contender gets the same paragraphs (:func:`corpus.make_corpus`, seed 0), grouped into documents
+Every contender gets the same paragraphs (:func:`dedup.evaluation.corpus.make_corpus`, seed 0), grouped into documents
 of 30 consecutive paragraphs, and the same banding: 32 bands of 4 of 128 MinHash values (what
 ``DedupConfig(lsh_threshold=0.4)`` chooses, and a banding rensa accepts).
 
 * **dedup**: :func:`dedup.near.match.match_texts` end to end: shingles, signatures, LSH, the containment
   screen within documents and the containment prefix join across them, exact verification of every
   candidate, union-find clusters and the keep rule, with the default :class:`DedupConfig`.
-* **datasketch 2.0**: the peers' shingles (:func:`corpus.python_shingles`), ``MinHash.bulk``, then
+* **datasketch 2.0**: the peers' shingles (:func:`dedup.evaluation.corpus.python_shingles`), ``MinHash.bulk``, then
   ``MinHashLSH(num_perm=128, params=(32, 4))``: every paragraph inserted (``insertion_session``), then
   queried; the distinct candidate pairs are the output. No verification or clustering.
 * **rensa 0.5**: the same shingles, ``RMinHash.from_token_sets``, ``RMinHashLSH(0.4, 128, 32)``:
@@ -40,8 +40,8 @@ from datasketch import MinHash, MinHashLSH
 from rensa import RMinHash, RMinHashLSH
 
 from conftest import Results
-from corpus import Corpus, exact_jaccard, python_shingles
 from dedup.config import DedupConfig
+from dedup.evaluation.corpus import Corpus, exact_jaccard, python_shingles
 from dedup.near.lsh import choose_banding
 from dedup.near.match import match_texts
 
@@ -144,8 +144,7 @@ def test_find(benchmark, corpus_of, results: Results, contender: str, size: int)
 ONE_MILLION = """
 import sys, time
 import numpy as np
-sys.path.insert(0, "benchmarks")
-from corpus import make_corpus
+from dedup.evaluation.corpus import make_corpus
 from dedup.config import DedupConfig
 from dedup.near.match import match_texts
 

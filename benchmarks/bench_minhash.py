@@ -1,7 +1,7 @@
 """Raw text in, MinHash signatures out: dedup against datasketch and rensa, in one run.
 
 Every contender gets the same list of paragraphs and must return a ``(n, 128)`` uint32 matrix for
-seed 1 and word 3-gram shingles. The peers shingle in Python (:func:`corpus.python_shingles`, the same
+seed 1 and word 3-gram shingles. The peers shingle in Python (:func:`dedup.evaluation.corpus.python_shingles`, the same
 tokens as dedup's) and hash with their own bulk APIs. Before timing, each contender runs on a
 2,000-paragraph sample and its estimates are checked against exact Jaccard similarities on the
 corpus's near-duplicate pairs; dedup's datasketch-compatible mode must equal datasketch bit for bit.
@@ -23,7 +23,7 @@ from datasketch import MinHash
 from rensa import RMinHash
 
 from conftest import Results
-from corpus import Corpus, exact_jaccard, python_shingles
+from dedup.evaluation.corpus import Corpus, exact_jaccard, python_shingles
 from dedup.hashing.minhash import estimate_jaccard, signatures
 
 NUM_PERM = 128
@@ -120,8 +120,7 @@ def test_first_call_latency(results: Results) -> None:
 
 PEAK_MEMORY = """
 import sys
-sys.path.insert(0, "benchmarks")
-from corpus import make_corpus
+from dedup.evaluation.corpus import make_corpus
 from dedup.hashing.minhash import signatures
 
 def rss(field):

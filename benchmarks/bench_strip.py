@@ -1,10 +1,10 @@
 """Pages in, kept lines out: the boilerplate stripper against jusText on the same plain-text lines.
 
-Each contender gets the same pages, each a list of non-empty stripped lines read as ``quality.py``
+Each contender gets the same pages, each a list of non-empty stripped lines read as ``dedup.evaluation.boilerplate``
 reads them (``quality.read_lines``), and returns the lines it keeps. dedup runs
 :func:`dedup.strip.stripper.decide_lines` with the default settings (rules, line classifier, repeated alt
 text), and once with its rules alone; jusText 3 gets one ``<p>`` per line with its English
-stoplist (``baselines.justext_lines``, as for the quality table). Before timing, every contender
+stoplist (``dedup.evaluation.baselines.justext_lines``, as for the quality table). Before timing, every contender
 must keep some lines of some page, and dedup must keep lines on every seed page and drop or trim
 some.
 
@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from baselines import justext_lines
 from conftest import Results
 from dedup.config import StripConfig
+from dedup.evaluation.baselines import justext_lines
+from dedup.evaluation.boilerplate import read_lines
 from dedup.strip.stripper import decide_lines
-from quality import read_lines
 
 SEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "seeds"
 PAGES = 200

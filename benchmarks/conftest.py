@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from corpus import Corpus, make_corpus
+from dedup.evaluation.corpus import Corpus, make_corpus
 
 
 @dataclass

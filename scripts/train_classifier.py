@@ -27,7 +27,7 @@ its words; ``--members`` taggers from different seeds make the ensemble. The wei
 exported to numpy arrays: inference needs neither PyTorch nor scikit-learn.
 
 A stable hash keeps ``HELDOUT_PERCENT`` of each folder's pages out of training (see
-``benchmarks/quality.py``). With ``--folds K`` the script first repeats the whole fit K times,
+``dedup.evaluation.boilerplate``). With ``--folds K`` the script first repeats the whole fit K times,
 each time without one K-th of the pages, and scores every page with the weights that did not
 see it (the figure to compare changes by); it picks the context pass's ``switch_cost``,
 ``bias`` and ``page_cut`` by the benchmark's 4-gram F1 on those out-of-fold scores of the
@@ -53,16 +53,14 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-
 from dedup.config import StripConfig
+from dedup.evaluation.boilerplate import WORD, Pair, counts, is_heldout, load_pairs, macro
 from dedup.strip.classifier import LineModel
 from dedup.strip.features import FEATURE_NAMES, line_features
 from dedup.strip.lexicon import Lexicon, from_coefficients, line_tokens
 from dedup.strip.rules import load_rules, trim
 from dedup.strip.stripper import decide_lines
 from dedup.strip.tagger import Gru, Tagger
-from quality import WORD, Pair, counts, is_heldout, load_pairs, macro
 
 FloatArray = npt.NDArray[np.float32]
 MIN_PAGES = 3

@@ -2,10 +2,10 @@
 
 Usage::
 
-    python benchmarks/near_eval.py [--sources 3000] [--seed 0] [--markdown]
+    python -m dedup.evaluation.near [--sources 3000] [--seed 0] [--seeds fixtures/seeds] [--markdown]
 
 The generator takes *source* paragraphs — the real paragraphs of the seed articles
-(``fixtures/seeds``, after the cleaner and stripper) and synthetic ones from :mod:`corpus` — and makes
+(``fixtures/seeds``, after the cleaner and stripper) and synthetic ones from :mod:`dedup.evaluation.corpus` — and makes
 one copy of each with one kind of edit:
 
 * duplicates: ``exact``; ``typo`` (one letter dropped, doubled, swapped or replaced per 30 words);
@@ -31,7 +31,7 @@ default settings. Its output is scored against the generator's labels:
 * *precision*: removals whose kept partner comes from the same source by a duplicate edit (or from
   the source that lent it a sentence), over all removals involving a paragraph of that kind; the row
   *ALL removals, similarity* re-checks every removal's thresholds with Python sets of Python-made
-  shingles (:func:`corpus.python_shingles`); for hard negatives, the share of pairs the finder
+  shingles (:func:`dedup.evaluation.corpus.python_shingles`); for hard negatives, the share of pairs the finder
   merged is reported as *merged* (lower is better).
 """
 
@@ -50,13 +50,14 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus import make_corpus, python_shingles
 from dedup import Document, clean_documents
 from dedup.config import Config, DedupConfig, MinHashConfig, StripConfig
+from dedup.evaluation.corpus import make_corpus, python_shingles
 from dedup.hashing.shingle import pair_similarity, shingle_hashes
 from dedup.near.match import match_texts
 
-SEEDS = Path(__file__).parent.parent / "fixtures" / "seeds"
+SEEDS = Path("fixtures") / "seeds"
+"""The real articles, relative to the repository root (where the benchmarks run)."""
 DUPLICATES = (
     "exact", "typo", "word_swap", "quotes_dashes", "attribution", "insert_sentence", "delete_sentence", "truncation",
 )  # fmt: skip
@@ -80,14 +81,14 @@ class Pair:
     donor: int
 
 
-def source_paragraphs(count: int, seed: int) -> tuple[list[str], list[tuple[int, int]]]:
+def source_paragraphs(count: int, seed: int, seeds: Path = SEEDS) -> tuple[list[str], list[tuple[int, int]]]:
     """The seed articles' paragraphs of at least 12 words (cleaned, not stripped), then synthetic ones.
 
     Also returns the synthetic corpus's own near-duplicate pairs ``(copy, original)`` (one in ten).
     """
     no_strip = Config(strip=StripConfig(enabled=False))
     docs = clean_documents(
-        [Document(p.name, p.read_text(encoding="utf-8")) for p in sorted(SEEDS.glob("*.txt"))], no_strip
+        [Document(p.name, p.read_text(encoding="utf-8")) for p in sorted(seeds.glob("*.txt"))], no_strip
     )
     real = distinct(list(dict.fromkeys(p.text for d in docs for p in d.kept if len(p.text.split()) >= 12)))
     synthetic = make_corpus(max(count - len(real), 0), seed=seed)
@@ -234,10 +235,10 @@ class Eval:
     related: list[tuple[int, int]]
 
 
-def make_eval(sources: int, seed: int) -> Eval:
-    """The evaluation corpus and its generated pairs."""
+def make_eval(sources: int, seed: int, seeds: Path = SEEDS) -> Eval:
+    """The evaluation corpus and its generated pairs, from the articles in the folder ``seeds``."""
     rng = random.Random(seed)
-    texts, related = source_paragraphs(sources, seed)
+    texts, related = source_paragraphs(sources, seed, seeds)
     order = list(range(len(texts)))
     rng.shuffle(order)
     all_texts = list(texts)
@@ -371,14 +372,16 @@ def table(rows: dict[str, dict[str, float]], markdown: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Generate the evaluation, run the finder, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sources", type=int, default=3000, help="source paragraphs (real seeds first)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=Path, default=SEEDS, help="folder of real articles (default: %(default)s)")
     parser.add_argument("--lsh-threshold", type=float, default=DedupConfig().lsh_threshold)
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    data = make_eval(args.sources, args.seed)
+    data = make_eval(args.sources, args.seed, args.seeds)
     made = time.perf_counter()
     rows = score(data, DedupConfig(lsh_threshold=args.lsh_threshold))
     print(table(rows, args.markdown))

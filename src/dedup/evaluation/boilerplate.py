@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/quality.py PAIRS_DIR [PAIRS_DIR ...] [--split all|train|heldout] [--markdown]
+    python -m dedup.evaluation.boilerplate PAIRS_DIR [PAIRS_DIR ...] [--split all|train|heldout] [--markdown]
 
 A pairs folder holds ``NAME.input.txt`` (a plain-text dump of a page, chrome included) and
 ``NAME.gold.txt`` (what a careful reader keeps); a scrapinghub-style ``NAME.meta.json`` with a
@@ -15,7 +15,7 @@ gold and output give precision and recall; these are averaged over documents (ma
 of the two means is reported. ``--split heldout`` scores only the documents that
 ``scripts/train_classifier.py`` kept out of training (a stable hash of the folder and file name).
 
-Contenders: ``raw`` (every line), ``justext`` (jusText over the lines, see ``baselines.py``),
+Contenders: ``raw`` (every line), ``justext`` (jusText over the lines, :mod:`dedup.evaluation.baselines`),
 ``dedup`` (this project's stripper, rules + classifier + site templates).
 """
 
@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 import regex
 
 from dedup.config import StripConfig
+from dedup.evaluation import baselines
 from dedup.records import Paragraph
 from dedup.strip.stripper import strip_paragraphs
 from dedup.strip.templates import mark_templates
@@ -158,12 +159,9 @@ def run_dedup(pairs: Sequence[Pair], config: StripConfig | None = None) -> Itera
 
 def contenders() -> dict[str, Callable[[Sequence[Pair]], Iterator[str]]]:
     """The contenders by name; jusText only when it is installed."""
-    found: dict[str, Callable[[Sequence[Pair]], Iterator[str]]] = {"raw": run_raw, "dedup": run_dedup}
-    try:
-        from baselines import run_justext  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return found
-    return {"raw": run_raw, "justext": run_justext, "dedup": run_dedup}
+    if not baselines.available():
+        return {"raw": run_raw, "dedup": run_dedup}
+    return {"raw": run_raw, "justext": baselines.run_justext, "dedup": run_dedup}
 
 
 def score(pairs: Sequence[Pair], outputs: Iterator[str]) -> tuple[float, float, float]:

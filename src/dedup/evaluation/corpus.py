@@ -73,7 +73,7 @@ def invent_words(rng: np.random.Generator, count: int) -> list[str]:
 
 def word_table(words: list[str]) -> list[str]:
     """Each word in six spellings: plain, comma, period, and capitalised versions of those."""
-    table = []
+    table: list[str] = []
     for suffix in ("", ",", "."):
         table.extend(w + suffix for w in words)
     table.extend(t[:1].upper() + t[1:] for t in table[:])

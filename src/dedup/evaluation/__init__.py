@@ -1,0 +1,16 @@
+"""Measuring dedup: generated corpora, gold-standard scorers and the peers it is compared with.
+
+Not used by the pipeline; the benchmarks (``benchmarks/``), the tests and ``scripts/train_classifier.py``
+import it, and two modules run as commands:
+
+- :mod:`~dedup.evaluation.corpus`: a seeded synthetic corpus of paragraphs, and the peers' shingling.
+- :mod:`~dedup.evaluation.near`: the near-duplicate finder's precision and recall per edit kind
+  (``python -m dedup.evaluation.near``).
+- :mod:`~dedup.evaluation.boilerplate`: the stripper's word 4-gram F1 against hand-cleaned gold pages
+  (``python -m dedup.evaluation.boilerplate PAIRS_DIR``).
+- :mod:`~dedup.evaluation.baselines`: jusText on plain-text lines (a development dependency).
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []
