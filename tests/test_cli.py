@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dedup.io import read
-from dedup.io.write import MARKER, TEMP_SUFFIX, OutputTree, temp_name
+from dedup.io import read, write
+from dedup.io.write import MARKER, TEMP_SUFFIX, OutputTree
 
 
 def read_tree(root: Path) -> dict[str, str]:
@@ -100,14 +100,14 @@ def test_bad_inputs_are_reported_and_the_run_goes_on(run_cli, seeds: Path, tmp_p
 
 
 def test_unreadable_file_is_an_error_not_a_crash(run_cli, seeds: Path, tmp_path: Path, monkeypatch) -> None:
-    real = read.read_regular
+    real = read._read_regular
 
     def flaky(path: Path, max_bytes: int, follow_links: bool) -> bytes | str:
         if path.name.startswith("001"):
             raise PermissionError(13, "Permission denied", str(path))
         return real(path, max_bytes, follow_links)
 
-    monkeypatch.setattr(read, "read_regular", flaky)  # root reads any file: chmod cannot show this
+    monkeypatch.setattr(read, "_read_regular", flaky)  # root reads any file: chmod cannot show this
     result = run_cli("clean", str(seeds), "-o", str(tmp_path / "out"))
     assert result.code == 1
     assert "Permission denied" in result.err
@@ -193,7 +193,7 @@ def test_interrupted_run_is_completed_by_a_rerun(run_cli, seeds: Path, tmp_path:
         calls.append(rel)
         if len(calls) == 3:
             (tree.root / rel).parent.mkdir(parents=True, exist_ok=True)
-            (tree.root / rel).parent.joinpath(temp_name()).write_text(text[: len(text) // 2])  # a torn write
+            (tree.root / rel).parent.joinpath(write._temp_name()).write_text(text[: len(text) // 2])  # a torn write
             raise KeyboardInterrupt
         real(tree, rel, text)
 

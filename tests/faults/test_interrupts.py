@@ -31,7 +31,7 @@ def test_an_interrupt_inside_a_write_leaves_old_or_complete_files(run_cli, seeds
     reference = tmp_path / "reference"
     assert run_cli("clean", str(seeds), "-o", str(reference)).code == 0
     expected = tree_of(reference)
-    real = write.write_fd
+    real = write._write_fd
     calls: list[int] = []
 
     def torn(fd: int, data: bytes) -> None:
@@ -42,7 +42,7 @@ def test_an_interrupt_inside_a_write_leaves_old_or_complete_files(run_cli, seeds
             raise interrupt
         real(fd, data)
 
-    monkeypatch.setattr(write, "write_fd", torn)
+    monkeypatch.setattr(write, "_write_fd", torn)
     result = run_cli("clean", str(seeds), "-o", str(out))
     assert result.code == (130 if interrupt is KeyboardInterrupt else 143)
     left = tree_of(out)
@@ -50,6 +50,6 @@ def test_an_interrupt_inside_a_write_leaves_old_or_complete_files(run_cli, seeds
     for name, data in left.items():
         assert data in (earlier.get(name), expected.get(name)), f"{name} is neither the old nor the new file"
     assert left != expected  # the interrupt did stop the run
-    monkeypatch.setattr(write, "write_fd", real)
+    monkeypatch.setattr(write, "_write_fd", real)
     assert run_cli("clean", str(seeds), "-o", str(out)).code == 0
     assert tree_of(out) == expected

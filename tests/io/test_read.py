@@ -11,7 +11,7 @@ import pytest
 from dedup.errors import BinaryInputError
 from dedup.io import read
 from dedup.io.jsonl import read_jsonl
-from dedup.io.read import Skip, decode, iter_files, read_file, sniff_binary
+from dedup.io.read import Skip, decode, iter_files, read_file
 from dedup.records import Document
 
 
@@ -47,7 +47,7 @@ def test_legacy_encoding_is_decoded_as_cp1252_and_reported() -> None:
      (bytes(range(1, 9)) * 10, "control bytes")],
 )
 def test_binary_is_detected(data: bytes, reason: str) -> None:
-    found = sniff_binary(data)
+    found = read._sniff_binary(data)
     assert found is not None
     assert reason in found
     with pytest.raises(BinaryInputError, match=reason.split()[0]):
@@ -84,7 +84,7 @@ def test_read_file_reports_os_errors(tmp_path: Path, monkeypatch: pytest.MonkeyP
     def deny(path: Path, max_bytes: int, follow_links: bool) -> bytes:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(read, "read_regular", deny)
+    monkeypatch.setattr(read, "_read_regular", deny)
     result = read_file(path, "secret.txt")
     assert isinstance(result, Skip)
     assert (result.reason, result.error) == ("unreadable: Permission denied", True)

@@ -47,18 +47,18 @@ def parse_record(line: str, number: int, origin: str) -> Document | Skip:
         return Skip(where, f"line {number}: invalid JSON (nested too deeply)", error=True)
     if not isinstance(record, dict) or not isinstance(record.get("text"), str):
         return Skip(where, f'line {number}: no string field "text"', error=True)
-    doc_id, problem = record_id(record, number)
+    doc_id, problem = _record_id(record, number)
     if problem:
         return Skip(where, f"line {number}: {problem}", error=True)
-    text, notes = replace_surrogates(record["text"])
+    text, notes = _replace_surrogates(record["text"])
     site = record.get("site")
-    if not isinstance(site, str) or has_surrogates(site):
+    if not isinstance(site, str) or _has_surrogates(site):
         url = record.get("url")
         site = site_of_url(url) if isinstance(url, str) else None
     return Document(id=doc_id, text=text, source=where, site=site, notes=notes)
 
 
-def record_id(record: dict[str, Any], number: int) -> tuple[str, str]:
+def _record_id(record: dict[str, Any], number: int) -> tuple[str, str]:
     """A record's id as text (its line number when it has none), and what is wrong with it (or "")."""
     if "id" not in record:
         return str(number), ""
@@ -69,23 +69,23 @@ def record_id(record: dict[str, Any], number: int) -> tuple[str, str]:
     doc_id = str(value)
     if not doc_id:
         return "", '"id" is empty'
-    if has_surrogates(doc_id):
+    if _has_surrogates(doc_id):
         return "", '"id" holds a lone surrogate (not valid Unicode)'
     return doc_id, ""
 
 
-def has_surrogates(text: str) -> bool:
+def _has_surrogates(text: str) -> bool:
     """Whether ``text`` holds a lone surrogate (it cannot be written as UTF-8)."""
     return SURROGATE.search(text) is not None
 
 
-def replace_surrogates(text: str) -> tuple[str, tuple[str, ...]]:
+def _replace_surrogates(text: str) -> tuple[str, tuple[str, ...]]:
     """``text`` with lone surrogates replaced by U+FFFD, and a note when there were any.
 
-    >>> replace_surrogates("a\\ud800b")
+    >>> _replace_surrogates("a\\ud800b")
     ('a\\ufffdb', ('lone surrogate(s) replaced with U+FFFD',))
     """
-    if not has_surrogates(text):
+    if not _has_surrogates(text):
         return text, ()
     return fix_surrogates(text)[0], ("lone surrogate(s) replaced with U+FFFD",)
 
@@ -106,7 +106,7 @@ def read_jsonl(stream: IO[bytes], origin: str, *, max_bytes: int = MAX_BYTES) ->
     seen: dict[str, int] = {}
     number = 0
     try:
-        for number, raw in enumerate(bounded_lines(stream, max_bytes), start=1):
+        for number, raw in enumerate(_bounded_lines(stream, max_bytes), start=1):
             if raw is None:
                 yield Skip(f"{origin}:{number}", f"line {number}: too large: over {max_bytes} bytes (see --max-bytes)")
                 continue
@@ -114,12 +114,12 @@ def read_jsonl(stream: IO[bytes], origin: str, *, max_bytes: int = MAX_BYTES) ->
                 raw = raw.removeprefix(UTF8_BOM)
             if not raw.strip():
                 continue
-            yield check_unique(jsonl_record(raw, number, origin), number, seen)
+            yield _check_unique(_jsonl_record(raw, number, origin), number, seen)
     except OSError as exc:
         yield Skip(f"{origin}:{number + 1}", f"line {number + 1}: unreadable: {exc.strerror or exc}", error=True)
 
 
-def jsonl_record(raw: bytes, number: int, origin: str) -> Document | Skip:
+def _jsonl_record(raw: bytes, number: int, origin: str) -> Document | Skip:
     """One line's bytes as a record, with a note when its UTF-8 was invalid."""
     try:
         return parse_record(raw.decode("utf-8"), number, origin)
@@ -133,7 +133,7 @@ def jsonl_record(raw: bytes, number: int, origin: str) -> Document | Skip:
     return dataclasses.replace(record, notes=(note, *record.notes))
 
 
-def check_unique(record: Document | Skip, number: int, seen: dict[str, int]) -> Document | Skip:
+def _check_unique(record: Document | Skip, number: int, seen: dict[str, int]) -> Document | Skip:
     """``record``, or an error skip when an earlier line (in ``seen``: id -> line) has its id."""
     if isinstance(record, Skip):
         return record
@@ -144,7 +144,7 @@ def check_unique(record: Document | Skip, number: int, seen: dict[str, int]) -> 
                 error=True)
 
 
-def bounded_lines(stream: IO[bytes], max_bytes: int) -> Iterator[bytes | None]:
+def _bounded_lines(stream: IO[bytes], max_bytes: int) -> Iterator[bytes | None]:
     """The lines of ``stream``, each read with at most ``max_bytes + 1`` bytes in memory;
     ``None`` stands for a longer line, which is read past and dropped."""
     while True:

@@ -103,10 +103,10 @@ class Skip:
         return {"id": self.doc_id or self.source, "source": self.source, "status": self.status, "reason": self.reason}
 
 
-def sniff_binary(data: bytes) -> str | None:
+def _sniff_binary(data: bytes) -> str | None:
     """Name the reason ``data`` is binary, or ``None`` when it looks like text.
 
-    >>> sniff_binary(b"%PDF-1.7 ..."), sniff_binary(b"a\\x00b"), sniff_binary(b"plain")
+    >>> _sniff_binary(b"%PDF-1.7 ..."), sniff_binary(b"a\\x00b"), sniff_binary(b"plain")
     ('PDF file', 'NUL byte at offset 1', None)
     """
     for magic, name in MAGIC:
@@ -127,10 +127,10 @@ def count_invalid(text: str, data: bytes) -> int:
     return text.count("\ufffd") - data.count("\ufffd".encode())
 
 
-def non_ascii(text: str) -> int:
+def _non_ascii(text: str) -> int:
     """The number of non-ASCII characters in ``text``.
 
-    >>> non_ascii("Việt Nam")
+    >>> _non_ascii("Việt Nam")
     1
     """
     return len(text) - len(text.encode("ascii", errors="ignore"))
@@ -156,7 +156,7 @@ def decode(data: bytes) -> tuple[str, tuple[str, ...]]:
                 return body.decode(codec), ()
             except UnicodeDecodeError as exc:
                 return body.decode(codec, errors="replace"), (f"invalid {codec}: {exc.reason}, bytes replaced",)
-    reason = sniff_binary(data)
+    reason = _sniff_binary(data)
     if reason is not None:
         raise BinaryInputError(reason)
     try:
@@ -165,7 +165,7 @@ def decode(data: bytes) -> tuple[str, tuple[str, ...]]:
         pass
     text = data.decode("utf-8", errors="replace")
     invalid = count_invalid(text, data)
-    valid = non_ascii(text) - text.count("\ufffd")
+    valid = _non_ascii(text) - text.count("\ufffd")
     if valid >= LEGACY_SHARE * invalid:
         return text, (f"invalid UTF-8: {invalid} byte sequence(s) replaced with U+FFFD",)
     return data.decode("cp1252", errors="replace"), (f"not UTF-8: decoded as cp1252 ({invalid} invalid bytes)",)
@@ -180,10 +180,10 @@ def printable(text: str) -> str:
     """
     if text.isprintable():
         return text
-    return "".join(ch if ch.isprintable() else escape_char(ch) for ch in text)
+    return "".join(ch if ch.isprintable() else _escape_char(ch) for ch in text)
 
 
-def escape_char(ch: str) -> str:
+def _escape_char(ch: str) -> str:
     """One unprintable character as an escape: ``\\xNN`` for a byte that was not UTF-8."""
     code = ord(ch)
     if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's surrogateescape: the byte that was not UTF-8
@@ -210,21 +210,21 @@ def read_file(path: Path, doc_id: str, *, max_bytes: int = MAX_BYTES, follow_lin
     link could point anywhere, and the folder's owner asked for the folder. The file is opened
     without following a link and without blocking (a FIFO is skipped unread), then checked.
     """
-    result = read_path(path, max_bytes, follow_links)
+    result = _read_path(path, max_bytes, follow_links)
     if isinstance(result, Skip):
         return dataclasses.replace(result, doc_id=doc_id)
     text, notes = result
     return Document(id=doc_id, text=text, source=printable(str(path)), notes=notes)
 
 
-def read_path(path: Path, max_bytes: int, follow_links: bool) -> tuple[str, tuple[str, ...]] | Skip:
+def _read_path(path: Path, max_bytes: int, follow_links: bool) -> tuple[str, tuple[str, ...]] | Skip:
     """:func:`read_file`'s work: the decoded text and its notes, or a skip without its document id."""
     source = printable(str(path))
     try:
-        link = link_skip(path, source, follow_links)
+        link = _link_skip(path, source, follow_links)
         if link is not None:
             return link
-        data = read_regular(path, max_bytes, follow_links)
+        data = _read_regular(path, max_bytes, follow_links)
     except OSError as exc:
         return Skip(source, f"unreadable: {exc.strerror or exc}", error=True)
     if isinstance(data, str):
@@ -237,7 +237,7 @@ def read_path(path: Path, max_bytes: int, follow_links: bool) -> tuple[str, tupl
         return Skip(source, f"binary: {exc}")
 
 
-def link_skip(path: Path, source: str, follow_links: bool) -> Skip | None:
+def _link_skip(path: Path, source: str, follow_links: bool) -> Skip | None:
     """The skip for a symbolic link that is not read, or ``None`` to go on and open ``path``."""
     if not path.is_symlink():
         return None
@@ -250,7 +250,7 @@ def link_skip(path: Path, source: str, follow_links: bool) -> Skip | None:
     return None
 
 
-def read_regular(path: Path, max_bytes: int, follow_links: bool) -> bytes | str:
+def _read_regular(path: Path, max_bytes: int, follow_links: bool) -> bytes | str:
     """The bytes of a regular file, or a reason it is not read (not a regular file, too large).
 
     At most ``max_bytes + 1`` bytes are read, so a file that grows while it is read stays bounded.

@@ -38,7 +38,7 @@ TEMP_SUFFIX = ".dedup-tmp"
 """The ending of temporary files; the next run removes any an interrupted run left."""
 
 TEMP_NAME = re.compile(r"\A\.(?:.*\.)?\d+\.[0-9a-f]{8}\.dedup-tmp\Z", re.DOTALL)
-"""The names :func:`temp_name` makes (and older releases made): only these are ever removed."""
+"""The names :func:`_temp_name` makes (and older releases made): only these are ever removed."""
 
 STREAM_CHUNK = 1 << 20
 """Characters encoded and written to a stream at a time."""
@@ -81,21 +81,21 @@ def check_output_dir(in_dir: Path, out_dir: Path, *, force: bool = False) -> Non
             )
 
 
-def temp_name() -> str:
+def _temp_name() -> str:
     """A fresh temporary file name: hidden, unique to this process, matching :data:`TEMP_NAME`.
 
-    >>> bool(TEMP_NAME.match(temp_name()))
+    >>> bool(TEMP_NAME.match(_temp_name()))
     True
     """
     return f".{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
 
 
-def write_failed(path: Path | str, exc: OSError) -> OutputWriteError:
+def _write_failed(path: Path | str, exc: OSError) -> OutputWriteError:
     """The error for a write to ``path`` that failed with ``exc``."""
     return OutputWriteError(exc.errno or 0, f"could not write {path}: {exc.strerror or exc}")
 
 
-def write_fd(fd: int, data: bytes) -> None:
+def _write_fd(fd: int, data: bytes) -> None:
     """Write all of ``data`` to ``fd`` (``os.write`` may write less than asked)."""
     view = memoryview(data)
     while view:
@@ -115,24 +115,24 @@ def write_atomic(path: Path, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         parent = os.open(path.parent, DIR_FLAGS & ~os.O_NOFOLLOW)
     except OSError as exc:
-        raise write_failed(path, exc) from exc
+        raise _write_failed(path, exc) from exc
     try:
-        replace_in(parent, path.name, text.encode("utf-8"), path)
+        _replace_in(parent, path.name, text.encode("utf-8"), path)
     finally:
         os.close(parent)
 
 
-def replace_in(folder: int, name: str, data: bytes, shown: Path | str) -> None:
+def _replace_in(folder: int, name: str, data: bytes, shown: Path | str) -> None:
     """Write ``data`` to ``name`` in the open ``folder`` through a temporary file and a rename."""
-    temp = temp_name()
+    temp = _temp_name()
     try:
         # mode 0o666 lets the umask decide the permissions, as a plain open() would.
         fd = os.open(temp, FILE_FLAGS, 0o666, dir_fd=folder)
     except OSError as exc:
-        raise write_failed(shown, exc) from exc
+        raise _write_failed(shown, exc) from exc
     try:
         try:
-            write_fd(fd, data)
+            _write_fd(fd, data)
         finally:
             os.close(fd)
         os.replace(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
@@ -140,7 +140,7 @@ def replace_in(folder: int, name: str, data: bytes, shown: Path | str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp, dir_fd=folder)
         if isinstance(exc, OSError):
-            raise write_failed(shown, exc) from exc
+            raise _write_failed(shown, exc) from exc
         raise
 
 
@@ -158,7 +158,7 @@ def write_stream(stream: BinaryIO, text: str, shown: str = "standard output") ->
     except BrokenPipeError:
         raise
     except OSError as exc:
-        raise write_failed(shown, exc) from exc
+        raise _write_failed(shown, exc) from exc
 
 
 class OutputTree:
@@ -183,18 +183,18 @@ class OutputTree:
             root.mkdir(parents=True, exist_ok=True)
             fd = os.open(root, DIR_FLAGS & ~os.O_NOFOLLOW)
         except OSError as exc:
-            raise write_failed(root, exc) from exc
+            raise _write_failed(root, exc) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             os.close(fd)
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
                 raise LockedError(f"output folder {root} is in use by another dedup run; wait for it to end") from exc
-            raise write_failed(root, exc) from exc
+            raise _write_failed(root, exc) from exc
         tree = cls(root, fd)
         try:
-            if not marker_exists(fd):
-                replace_in(fd, MARKER, b"", root / MARKER)
+            if not _marker_exists(fd):
+                _replace_in(fd, MARKER, b"", root / MARKER)
             tree.remove_stale()
         except BaseException:
             tree.close()
@@ -228,9 +228,9 @@ class OutputTree:
             OutputError: ``rel`` leaves the folder, or a folder on its way is a symbolic link.
             OutputWriteError: the file could not be written.
         """
-        parts = safe_parts(rel)
+        parts = _safe_parts(rel)
         with self.folder(parts[:-1], rel) as folder:
-            replace_in(folder, parts[-1], text.encode("utf-8"), self.root / rel)
+            _replace_in(folder, parts[-1], text.encode("utf-8"), self.root / rel)
 
     @contextlib.contextmanager
     def folder(self, parts: tuple[str, ...], rel: str) -> Iterator[int]:
@@ -257,10 +257,10 @@ class OutputTree:
                     f"{self.root / rel}: {part} on its way is a symbolic link or not a folder; "
                     "refusing to write through it"
                 ) from exc
-            raise write_failed(self.root / rel, exc) from exc
+            raise _write_failed(self.root / rel, exc) from exc
 
 
-def marker_exists(fd: int) -> bool:
+def _marker_exists(fd: int) -> bool:
     """Whether the folder open as ``fd`` holds the marker file."""
     try:
         os.stat(MARKER, dir_fd=fd, follow_symlinks=False)
@@ -269,12 +269,12 @@ def marker_exists(fd: int) -> bool:
     return True
 
 
-def safe_parts(rel: str) -> tuple[str, ...]:
+def _safe_parts(rel: str) -> tuple[str, ...]:
     """The components of a relative output path, refusing any that would leave the folder.
 
-    >>> safe_parts("a/b.txt")
+    >>> _safe_parts("a/b.txt")
     ('a', 'b.txt')
-    >>> safe_parts("../x")
+    >>> _safe_parts("../x")
     Traceback (most recent call last):
     ...
     dedup.errors.OutputError: output path '../x' leaves the output folder
