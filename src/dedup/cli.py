@@ -41,10 +41,10 @@ EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 128 + signal.SIGTERM
 class Terminated(BaseException):
     """SIGTERM arrived: unwind like Ctrl-C (workers ended, no half-written file), then exit 143."""
 
-Result = CleanedDocument | Skip
+_Result = CleanedDocument | Skip
 
 
-def add_input(parser: argparse.ArgumentParser) -> None:
+def _add_input(parser: argparse.ArgumentParser) -> None:
     """Options of every subcommand: what to read and how to clean it."""
     parser.add_argument("input", help="a folder, a text or .jsonl file, or - for standard input")
     parser.add_argument("--jsonl", action="store_true",
@@ -62,7 +62,7 @@ def add_input(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
 
 
-def add_output(parser: argparse.ArgumentParser) -> None:
+def _add_output(parser: argparse.ArgumentParser) -> None:
     """Options of the subcommands that write cleaned text."""
     parser.add_argument("-o", "--output", default=None,
                         help="output folder (for a folder input), file, or - for standard output (default)")
@@ -72,7 +72,7 @@ def add_output(parser: argparse.ArgumentParser) -> None:
                         help="write into an output folder that already holds other files")
 
 
-def add_matching(parser: argparse.ArgumentParser) -> None:
+def _add_matching(parser: argparse.ArgumentParser) -> None:
     """Options of the near-duplicate finder."""
     defaults = DedupConfig()
     parser.add_argument("--threshold", type=float, default=defaults.threshold,
@@ -101,9 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
                "  dedup clean --jsonl pages.jsonl -o clean.jsonl --jobs 2",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_input(clean)
-    add_output(clean)
-    add_matching(clean)
+    _add_input(clean)
+    _add_output(clean)
+    _add_matching(clean)
     clean.add_argument("--no-strip", action="store_true", help="keep site chrome (no boilerplate stripper)")
     clean.add_argument("--no-dedup", action="store_true", help="keep repeated paragraphs")
     strip = sub.add_parser(
@@ -112,8 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  dedup strip page.txt\n  dedup strip - < page.txt",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_input(strip)
-    add_output(strip)
+    _add_input(strip)
+    _add_output(strip)
     find = sub.add_parser(
         "find", help="print clusters of repeated paragraphs within and across documents",
         description="Find exact, near and contained repeats of paragraphs (after cleaning and stripping chrome) "
@@ -121,14 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  dedup find fixtures/seeds\n  dedup find pages.jsonl --json > clusters.jsonl",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_input(find)
-    add_matching(find)
+    _add_input(find)
+    _add_matching(find)
     find.add_argument("--json", action="store_true", help="one JSON object per cluster instead of text")
     find.add_argument("--no-strip", action="store_true", help="match chrome lines too (no boilerplate stripper)")
     return parser
 
 
-def config_from(args: argparse.Namespace) -> Config:
+def _config_from(args: argparse.Namespace) -> Config:
     """The pipeline configuration the options ask for.
 
     Raises:
@@ -146,45 +146,45 @@ def config_from(args: argparse.Namespace) -> Config:
     return Config(clean=clean, strip=StripConfig(enabled=strip_on), dedup=dedup)
 
 
-def progress_bar(args: argparse.Namespace, total: int) -> Any:
+def _progress_bar(args: argparse.Namespace, total: int) -> Any:
     """A wrapper that shows a progress bar on stderr when it is a terminal (tqdm decides)."""
     if args.no_progress:
         return None
     from tqdm import tqdm
 
-    def wrap(stream: Iterator[Result]) -> Iterator[Result]:
+    def wrap(stream: Iterator[_Result]) -> Iterator[_Result]:
         yield from tqdm(stream, total=total, unit="doc", file=sys.stderr, disable=None, leave=False)
 
     return wrap
 
 
-def jsonl_line(record: dict[str, Any]) -> str:
+def _jsonl_line(record: dict[str, Any]) -> str:
     """One JSON object on one line, UTF-8 text kept readable."""
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 
-def render_stream(plan: Plan, results: list[Result]) -> str:
+def _render_stream(plan: Plan, results: list[_Result]) -> str:
     """The whole output of a stream run (text or JSONL records)."""
     docs = [r for r in results if isinstance(r, CleanedDocument)]
     if plan.mode == "text":
         return "".join(d.text for d in docs)
-    return "".join(jsonl_line({"id": d.id, "text": d.text, **({"site": d.site} if d.site else {})}) for d in docs)
+    return "".join(_jsonl_line({"id": d.id, "text": d.text, **({"site": d.site} if d.site else {})}) for d in docs)
 
 
-def write_outputs(plan: Plan, results: list[Result], tree: OutputTree | None) -> None:
+def _write_outputs(plan: Plan, results: list[_Result], tree: OutputTree | None) -> None:
     """Write cleaned documents and the report where the plan says (``tree``: the held output folder)."""
     if tree is not None:
         for r in results:
             if isinstance(r, CleanedDocument):
                 tree.write(plan.paths[r.id], r.text)
     else:
-        text = render_stream(plan, results)
+        text = _render_stream(plan, results)
         if plan.out is None:
             write_stream(sys.stdout.buffer, text)
         else:
             write_atomic(plan.out, text)
     if plan.report is not None:
-        report = "".join(jsonl_line(r.report()) for r in results)
+        report = "".join(_jsonl_line(r.report()) for r in results)
         in_tree = plan.report_in_tree()
         if tree is not None and in_tree is not None:
             tree.write(in_tree, report)
@@ -192,7 +192,7 @@ def write_outputs(plan: Plan, results: list[Result], tree: OutputTree | None) ->
             write_atomic(plan.report, report)
 
 
-def summary(plan: Plan, results: list[Result]) -> str:
+def summary(plan: Plan, results: list[_Result]) -> str:
     """One paragraph for stderr: what was read, kept, removed (by stage) and skipped."""
     docs = [r for r in results if isinstance(r, CleanedDocument)]
     skips = [r for r in results if isinstance(r, Skip)]
@@ -210,23 +210,23 @@ def summary(plan: Plan, results: list[Result]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_clean(args: argparse.Namespace, err: IO[str]) -> int:
+def _run_clean(args: argparse.Namespace, err: IO[str]) -> int:
     """The ``clean`` and ``strip`` subcommands: the output folder is held (locked) from start to end."""
-    config = config_from(args)
+    config = _config_from(args)
     plan = make_plan(args)
     with contextlib.ExitStack() as stack:
         tree = stack.enter_context(OutputTree.open(plan.out)) if plan.mode == "tree" and plan.out else None
         results = clean_items(plan.items, config, jobs=args.jobs, max_bytes=args.max_bytes,
-                              progress=progress_bar(args, len(plan.items)))
-        write_outputs(plan, results, tree)
+                              progress=_progress_bar(args, len(plan.items)))
+        _write_outputs(plan, results, tree)
     if not args.quiet:
         err.write(summary(plan, results))
     return EXIT_INPUT_ERRORS if any(isinstance(r, Skip) and r.error for r in results) else EXIT_OK
 
 
-def run_find(args: argparse.Namespace, err: IO[str]) -> int:
+def _run_find(args: argparse.Namespace, err: IO[str]) -> int:
     """The ``find`` subcommand: clusters of repeated paragraphs, printed to stdout."""
-    config = config_from(args)
+    config = _config_from(args)
     if args.input == "-":
         items = read_stdin(args)
     else:
@@ -234,11 +234,11 @@ def run_find(args: argparse.Namespace, err: IO[str]) -> int:
         items = file_items(args, in_path, None)[0] if in_path.is_dir() else read_single(args, in_path)
     per_document = dataclasses.replace(config, dedup=dataclasses.replace(config.dedup, enabled=False))
     results = clean_items(items, per_document, jobs=args.jobs, max_bytes=args.max_bytes,
-                          progress=progress_bar(args, len(items)))
+                          progress=_progress_bar(args, len(items)))
     paragraphs = [p for r in results if isinstance(r, CleanedDocument) for p in r.kept]
     clusters = find_duplicates(paragraphs, config.dedup, config.minhash)
     if args.json:
-        write_stream(sys.stdout.buffer, "".join(jsonl_line(c.to_dict()) for c in clusters))
+        write_stream(sys.stdout.buffer, "".join(_jsonl_line(c.to_dict()) for c in clusters))
     else:
         write_stream(sys.stdout.buffer, format_clusters(clusters) + "\n")
     skips = [r for r in results if isinstance(r, Skip)]
@@ -247,7 +247,7 @@ def run_find(args: argparse.Namespace, err: IO[str]) -> int:
     return EXIT_INPUT_ERRORS if any(s.error for s in skips) else EXIT_OK
 
 
-def check_args(args: argparse.Namespace) -> None:
+def _check_args(args: argparse.Namespace) -> None:
     """Refuse option values no run can use."""
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
@@ -259,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``dedup`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    with terminate_as_exception():
+    with _terminate_as_exception():
         return run_command(args)
 
 
@@ -267,8 +267,8 @@ def run_command(args: argparse.Namespace) -> int:
     """Run the parsed command; turn every deliberate failure into one line and its exit code."""
     name = f"dedup {args.command}"
     try:
-        check_args(args)
-        return run_find(args, sys.stderr) if args.command == "find" else run_clean(args, sys.stderr)
+        _check_args(args)
+        return _run_find(args, sys.stderr) if args.command == "find" else _run_clean(args, sys.stderr)
     except OutputWriteError as exc:
         print(f"{name}: error: {printable(exc.strerror or str(exc))}; files already written are complete",
               file=sys.stderr)
@@ -294,7 +294,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def terminate_as_exception() -> Iterator[None]:
+def _terminate_as_exception() -> Iterator[None]:
     """While running, SIGTERM raises :class:`Terminated` in the main thread (and is restored after)."""
     if threading.current_thread() is not threading.main_thread():
         yield

@@ -64,7 +64,7 @@ PARENT_POLL_SECONDS = 0.2
 """How often a worker process checks that its parent is still alive."""
 
 
-def as_document(item: DocumentLike) -> Document:
+def _as_document(item: DocumentLike) -> Document:
     """``item`` as a :class:`Document`."""
     if isinstance(item, Document):
         return item
@@ -72,7 +72,7 @@ def as_document(item: DocumentLike) -> Document:
     return Document(id=doc_id, text=text)
 
 
-def paragraphs_of(doc: Document, config: Config) -> list[Paragraph]:
+def _paragraphs_of(doc: Document, config: Config) -> list[Paragraph]:
     """Segment ``doc`` and put every paragraph in canonical form; paragraphs left empty are dropped."""
     out: list[Paragraph] = []
     for block in segment(doc.text, config.clean.unwrap):
@@ -82,25 +82,25 @@ def paragraphs_of(doc: Document, config: Config) -> list[Paragraph]:
     return out
 
 
-def prepare(doc: Document, config: Config) -> CleanedDocument:
+def _prepare(doc: Document, config: Config) -> CleanedDocument:
     """The per-document steps: segment, clean, strip."""
-    paragraphs = paragraphs_of(doc, config)
+    paragraphs = _paragraphs_of(doc, config)
     if config.strip.enabled:
         paragraphs = strip_paragraphs(paragraphs, config.strip)
     return CleanedDocument(doc.id, tuple(paragraphs), source=doc.source, notes=doc.notes, site=doc.site)
 
 
-def prepare_item(item: Document | Skip | FileItem, config: Config, max_bytes: int) -> CleanedDocument | Skip:
+def _prepare_item(item: Document | Skip | FileItem, config: Config, max_bytes: int) -> CleanedDocument | Skip:
     """Run the per-document steps on a document, or on a file read here (in a worker process);
     pass a skip through. A file in a folder is read without following a symbolic link."""
     if isinstance(item, tuple):
         path, doc_id, site = item
         doc = read_file(path, doc_id, max_bytes=max_bytes, follow_links=False)
         item = doc if isinstance(doc, Skip) else dataclasses.replace(doc, site=site)
-    return item if isinstance(item, Skip) else prepare(item, config)
+    return item if isinstance(item, Skip) else _prepare(item, config)
 
 
-def watch_parent(parent: int) -> None:
+def _watch_parent(parent: int) -> None:
     """Worker start-up: leave Ctrl-C to the parent, and exit as soon as the parent is gone.
 
     A worker whose parent was killed (SIGKILL, an out-of-memory kill) would otherwise block for
@@ -116,7 +116,7 @@ def watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="dedup-parent-watch", daemon=True).start()
 
 
-def stop_workers(pool: ProcessPoolExecutor) -> None:
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """End a pool's workers now (the run is failing or interrupted: their results are not wanted)."""
     workers = dict(getattr(pool, "_processes", None) or {})  # not public API: empty if it ever goes
     for process in workers.values():
@@ -126,28 +126,28 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
 
 
 @contextlib.contextmanager
-def run_parallel(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Generator[Iterator[R], None, None]:
+def _run_parallel(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Generator[Iterator[R], None, None]:
     """A context holding ``map(fn, items)`` over ``jobs`` processes, results in input order;
     in-process for one job.
 
     An error or signal anywhere inside the ``with`` block (in the workers' results or in the code
     consuming them) ends the workers at once; a worker whose parent dies exits by itself
-    (:func:`watch_parent`). A context, not a generator, so no caller can forget to close it: an
+    (:func:`_watch_parent`). A context, not a generator, so no caller can forget to close it: an
     unclosed generator would leave interpreter exit waiting on the workers for good.
     """
     if jobs <= 1 or len(items) <= 1:
         yield map(fn, items)
         return
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=watch_parent, initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_watch_parent, initargs=(os.getpid(),))
     try:
         yield pool.map(fn, items, chunksize=CHUNK_DOCUMENTS)
     except BaseException:
-        stop_workers(pool)
+        _stop_workers(pool)
         raise
     pool.shutdown(wait=True)
 
 
-def corpus_steps(docs: Sequence[CleanedDocument], config: Config) -> list[CleanedDocument]:
+def _corpus_steps(docs: Sequence[CleanedDocument], config: Config) -> list[CleanedDocument]:
     """The steps that look across paragraphs and documents: site templates, exact repeats, near-duplicates."""
     out = list(docs)
     if config.strip.enabled:
@@ -163,7 +163,7 @@ def finish(results: Iterable[CleanedDocument | Skip], config: Config) -> list[Cl
     """Run the corpus steps on the documents among ``results``, keeping skips in their places."""
     results = list(results)
     docs = [r for r in results if isinstance(r, CleanedDocument)]
-    done = iter(corpus_steps(docs, config))
+    done = iter(_corpus_steps(docs, config))
     return [r if isinstance(r, Skip) else next(done) for r in results]
 
 
@@ -179,8 +179,8 @@ def clean_items(
 
     ``progress`` wraps the stream of per-document results (a progress bar).
     """
-    fn = functools.partial(prepare_item, config=config, max_bytes=max_bytes)
-    with run_parallel(fn, items, jobs) as stream:
+    fn = functools.partial(_prepare_item, config=config, max_bytes=max_bytes)
+    with _run_parallel(fn, items, jobs) as stream:
         return finish(progress(stream) if progress else stream, config)
 
 
@@ -212,15 +212,15 @@ def clean_documents(
     check_config("clean_documents", config, Config)
     check_int("clean_documents", "jobs", jobs)
     config = config or Config()
-    docs = [as_document(d) for d in documents]
-    check_unique_ids(docs)
-    fn = functools.partial(prepare, config=config)
-    with run_parallel(fn, docs, jobs) as stream:
+    docs = [_as_document(d) for d in documents]
+    _check_unique_ids(docs)
+    fn = functools.partial(_prepare, config=config)
+    with _run_parallel(fn, docs, jobs) as stream:
         prepared = list(stream)
-    return corpus_steps(prepared, config)
+    return _corpus_steps(prepared, config)
 
 
-def check_unique_ids(docs: Sequence[Document]) -> None:
+def _check_unique_ids(docs: Sequence[Document]) -> None:
     """Raise :class:`~dedup.errors.InputError` naming the first two documents that share an id."""
     first: dict[str, int] = {}
     for i, doc in enumerate(docs):

@@ -58,11 +58,14 @@ def make_plan(args: argparse.Namespace) -> Plan:
         OutputError: an output would overwrite input or another output.
     """
     if args.input == "-":
-        plan = plan_stream(args, read_stdin(args), None)
+        plan = _plan_stream(args, read_stdin(args), None)
     else:
         in_path = existing_input(args)
-        plan = plan_tree(args, in_path) if in_path.is_dir() else plan_stream(args, read_single(args, in_path), in_path)
-    check_report(plan, None if args.input == "-" else Path(args.input))
+        if in_path.is_dir():
+            plan = _plan_tree(args, in_path)
+        else:
+            plan = _plan_stream(args, read_single(args, in_path), in_path)
+    _check_report(plan, None if args.input == "-" else Path(args.input))
     return plan
 
 
@@ -102,7 +105,7 @@ def read_single(args: argparse.Namespace, in_path: Path) -> list[Item]:
         return [Skip(printable(str(in_path)), f"unreadable: {exc.strerror or exc}", error=True)]
 
 
-def plan_stream(args: argparse.Namespace, items: list[Item], in_path: Path | None) -> Plan:
+def _plan_stream(args: argparse.Namespace, items: list[Item], in_path: Path | None) -> Plan:
     """Plan a run whose input is one file or standard input."""
     out = None if args.output in (None, "-") else Path(args.output)
     if out is not None and in_path is not None and out.exists() and out.resolve() == in_path.resolve():
@@ -112,7 +115,7 @@ def plan_stream(args: argparse.Namespace, items: list[Item], in_path: Path | Non
     return Plan("jsonl" if args.jsonl else "text", items, out, args.report)
 
 
-def plan_tree(args: argparse.Namespace, in_dir: Path) -> Plan:
+def _plan_tree(args: argparse.Namespace, in_dir: Path) -> Plan:
     """Plan a run over a folder: into a mirrored folder, or into one JSONL stream."""
     if args.output is None:
         raise UsageError(f"input {in_dir} is a folder: give an output with -o (a folder, a .jsonl file or -)")
@@ -132,7 +135,7 @@ def plan_tree(args: argparse.Namespace, in_dir: Path) -> Plan:
         exclude = out_dir.resolve()
         notes = (f"output folder {out_dir} is inside the input folder: it is not read as input",)
     items, paths = file_items(args, in_dir, exclude)
-    check_tree_links(out_dir, paths.values())
+    _check_tree_links(out_dir, paths.values())
     return Plan("tree", items, out_dir, args.report or out_dir / "report.jsonl", notes, paths)
 
 
@@ -165,7 +168,7 @@ def file_items(args: argparse.Namespace, in_dir: Path, exclude: Path | None) -> 
     return items, paths
 
 
-def check_tree_links(out_dir: Path, rels: Iterable[str]) -> None:
+def _check_tree_links(out_dir: Path, rels: Iterable[str]) -> None:
     """Refuse an output folder in which a folder that outputs go into is a symbolic link.
 
     Writes never follow links (:class:`~dedup.io.write.OutputTree`); this says so before the run
@@ -184,7 +187,7 @@ def check_tree_links(out_dir: Path, rels: Iterable[str]) -> None:
                                   "refusing to write through it")
 
 
-def check_report(plan: Plan, in_path: Path | None) -> None:
+def _check_report(plan: Plan, in_path: Path | None) -> None:
     """Refuse a report path that is an input, lies inside the input folder, or is another output.
 
     Raises:
@@ -206,10 +209,10 @@ def check_report(plan: Plan, in_path: Path | None) -> None:
     if plan.mode != "tree" and plan.out is not None and (is_within(report, plan.out) or is_within(plan.out, report)):
         raise OutputError(f"report {shown} and output {printable(str(plan.out))} are inside one another")
     if in_tree is not None:
-        check_report_in_tree(plan, report, in_tree)
+        _check_report_in_tree(plan, report, in_tree)
 
 
-def check_report_in_tree(plan: Plan, report: Path, rel: str) -> None:
+def _check_report_in_tree(plan: Plan, report: Path, rel: str) -> None:
     """Refuse a report at ``rel`` inside the output folder: the output path of a document (or its folder)."""
     if rel in (".", MARKER):
         raise OutputError(f"report {printable(str(report))} would overwrite the output folder's own files")

@@ -106,7 +106,7 @@ class Skip:
 def _sniff_binary(data: bytes) -> str | None:
     """Name the reason ``data`` is binary, or ``None`` when it looks like text.
 
-    >>> _sniff_binary(b"%PDF-1.7 ..."), sniff_binary(b"a\\x00b"), sniff_binary(b"plain")
+    >>> _sniff_binary(b"%PDF-1.7 ..."), _sniff_binary(b"a\\x00b"), _sniff_binary(b"plain")
     ('PDF file', 'NUL byte at offset 1', None)
     """
     for magic, name in MAGIC:
