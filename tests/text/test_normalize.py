@@ -13,9 +13,9 @@ from dedup.text.normalize import (
     SPACE_RUN,
     _ftfy_config,
     _needs_repair,
+    _repair_long,
     normalize,
     normalize_paragraph,
-    _repair_long,
 )
 
 CASES = [

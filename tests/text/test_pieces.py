@@ -18,10 +18,10 @@ from dedup.strip.features import (
     SENTENCE_MARK_RE,
     SEPARATOR_RE,
     UPPER_RE,
-    language,
-    language_of,
     _local_features,
     _stopwords,
+    language,
+    language_of,
 )
 from dedup.strip.lexicon import load_lexicon
 from dedup.strip.rules import load_rules, trim
