@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from dedup.config import StripConfig
 from dedup.records import Paragraph, Removal
-from dedup.strip.classifier import ModelFormatError, load_model, model_from_json
+from dedup.strip.classifier import LineModelFormatError, line_model_from_json, load_line_model
 from dedup.strip.features import FEATURE_NAMES, line_features
 from dedup.strip.rules import load_rules, trim
 from dedup.strip.stripper import decide_lines, strip_paragraphs
@@ -130,10 +130,10 @@ def test_already_removed_paragraphs_pass_through():
 
 
 def test_shipped_model_matches_the_features():
-    model = load_model()
+    model = load_line_model()
     assert model.feature_names == FEATURE_NAMES
     assert "heldout" in " ".join(model.meta["scores"])
-    again = model_from_json(model.to_json())
+    again = line_model_from_json(model.to_json())
     x = np.random.default_rng(0).normal(size=(7, len(FEATURE_NAMES))).astype(np.float32)
     assert np.allclose(again.predict(x), model.predict(x), atol=1e-4)
 
@@ -163,19 +163,19 @@ def test_rule_matches_must_cover_every_line():
 
 
 def test_model_files_that_do_not_fit_are_refused():
-    data = load_model().to_json()
-    with pytest.raises(ModelFormatError, match="other features"):
-        model_from_json({**data, "feature_names": data["feature_names"][:-1]})
-    with pytest.raises(ModelFormatError, match="no members"):
-        model_from_json({**data, "members": []})
+    data = load_line_model().to_json()
+    with pytest.raises(LineModelFormatError, match="other features"):
+        line_model_from_json({**data, "feature_names": data["feature_names"][:-1]})
+    with pytest.raises(LineModelFormatError, match="no members"):
+        line_model_from_json({**data, "members": []})
     member = data["members"][0]
     cut_state = {**member, "forward": {**member["forward"], "b_ih": member["forward"]["b_ih"][:-1]}}
-    with pytest.raises(ModelFormatError, match=r"member 0 of the line model is malformed: .*forward\.b_ih"):
-        model_from_json({**data, "members": [cut_state]})
+    with pytest.raises(LineModelFormatError, match=r"member 0 of the line model is malformed: .*forward\.b_ih"):
+        line_model_from_json({**data, "members": [cut_state]})
     narrow = {**member, "mean": member["mean"][:-1], "scale": member["scale"][:-1],
               "embed_w": [row[:-1] for row in member["embed_w"]]}  # fmt: skip
-    with pytest.raises(ModelFormatError, match=f"member 1 takes {len(FEATURE_NAMES) - 1} features"):
-        model_from_json({**data, "members": [member, narrow]})
+    with pytest.raises(LineModelFormatError, match=f"member 1 takes {len(FEATURE_NAMES) - 1} features"):
+        line_model_from_json({**data, "members": [member, narrow]})
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,11 @@ from dedup.config import CleanConfig
 from dedup.text.normalize import (
     INVISIBLE,
     SPACE_RUN,
-    ftfy_config,
-    needs_repair,
+    _ftfy_config,
+    _needs_repair,
+    _repair_long,
     normalize,
     normalize_paragraph,
-    repair_long,
 )
 
 CASES = [
@@ -96,14 +96,14 @@ ASCII_NO_AMP = st.text(alphabet=st.sampled_from([chr(c) for c in range(0x20, 0x7
 @given(ASCII_NO_AMP)
 def test_ftfy_shortcut_changes_nothing(text: str) -> None:
     """Text the shortcut skips is text ftfy would leave exactly as it is."""
-    assert not needs_repair(text)
-    assert ftfy.fix_text(text, ftfy_config(CleanConfig())) == text
+    assert not _needs_repair(text)
+    assert ftfy.fix_text(text, _ftfy_config(CleanConfig())) == text
 
 
 def test_shortcut_does_not_skip_what_ftfy_fixes() -> None:
     for text in ["Tom &amp; Jerry", "caf\u00c3\u00a9", "bell\x07", "ﬁ"]:
-        assert needs_repair(text)
-        assert ftfy.fix_text(text, ftfy_config(CleanConfig())) != text
+        assert _needs_repair(text)
+        assert ftfy.fix_text(text, _ftfy_config(CleanConfig())) != text
 
 
 def visible(text: str) -> str:
@@ -134,6 +134,6 @@ MOJIBAKE_PARTS = ["cafÃ©", " ", "\n", "<b>", "&amp;", "Ã¢â‚¬â„¢", "p
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(MOJIBAKE_PARTS), max_size=30).map("".join), st.integers(1, 40))
 def test_long_text_repair_is_ftfys(text: str, segment: int) -> None:
-    """repair_long fixes segment by segment as ftfy.fix_text does (short segments stand in for 1M characters)."""
-    config = ftfy_config(CleanConfig())._replace(max_decode_length=segment)
-    assert repair_long(text, config) == ftfy.fix_text(text, config)
+    """_repair_long fixes segment by segment as ftfy.fix_text does (short segments stand in for 1M characters)."""
+    config = _ftfy_config(CleanConfig())._replace(max_decode_length=segment)
+    assert _repair_long(text, config) == ftfy.fix_text(text, config)

@@ -11,25 +11,24 @@ from hypothesis import strategies as st
 import dedup.text.pieces
 from dedup.config import CleanConfig
 from dedup.strip.features import (
-    CAPITALISED,
-    DIGIT,
-    LETTER,
-    PUNCT,
-    SENTENCE_MARK,
-    SEPARATOR,
-    UPPER,
-    WORD,
+    CAPITALISED_RE,
+    DIGIT_RE,
+    LETTER_RE,
+    PUNCT_RE,
+    SENTENCE_MARK_RE,
+    SEPARATOR_RE,
+    UPPER_RE,
+    _local_features,
+    _stopwords,
     language,
     language_of,
-    local_features,
-    stopwords,
 )
 from dedup.strip.lexicon import load_lexicon
 from dedup.strip.rules import load_rules, trim
 from dedup.text.normalize import normalize_paragraph
-from dedup.text.pieces import count, findall_pieces, pieces
+from dedup.text.pieces import WORD_RE, count, findall_pieces, piece_spans
 
-PATTERNS = [WORD, LETTER, UPPER, CAPITALISED, DIGIT, PUNCT, SENTENCE_MARK, SEPARATOR]
+PATTERNS = [WORD_RE, LETTER_RE, UPPER_RE, CAPITALISED_RE, DIGIT_RE, PUNCT_RE, SENTENCE_MARK_RE, SEPARATOR_RE]
 
 # Words of at most 6 characters, one white space after each: every piece of 8 finds a cut.
 TOKEN = st.sampled_from(["the", "Talks", "ĐẠI", "sứ", "ΟΔΟΣ", "a.", "b?", "(c)", "12", "/", ">>", "|", "…", "x»",
@@ -52,24 +51,24 @@ def test_counts_in_pieces_are_exact(text):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(dedup.text.pieces, "LONG_TEXT", 16)
         mp.setattr(dedup.text.pieces, "PIECE", 8)
-        spans = list(pieces(text))
+        spans = list(piece_spans(text))
         got = [count(p, text) for p in PATTERNS]
-        lowered = [w for words in findall_pieces(WORD, text, lower=True) for w in words]
+        lowered = [w for words in findall_pieces(WORD_RE, text, lower=True) for w in words]
     assert [start for start, _ in spans] == [0] + [end for _, end in spans[:-1]]  # in order, no gap
     assert spans[-1][1] == len(text)
     assert got == [len(p.findall(text)) for p in PATTERNS]
-    assert lowered == WORD.findall(text.lower())
+    assert lowered == WORD_RE.findall(text.lower())
 
 
 @settings(max_examples=100, deadline=None)
 @given(LINE)
 def test_line_measures_in_pieces_are_the_same(text):
-    stops, lexicon = stopwords(), load_lexicon()
-    expected = whole(local_features, text, 2, False, stops), whole(lexicon.score, text), whole(language, text)
+    stops, lexicon = _stopwords(), load_lexicon()
+    expected = whole(_local_features, text, 2, False, stops), whole(lexicon.score, text), whole(language, text)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(dedup.text.pieces, "LONG_TEXT", 16)
         mp.setattr(dedup.text.pieces, "PIECE", 8)
-        got = local_features(text, 2, False, stops), lexicon.score(text), language(text)
+        got = _local_features(text, 2, False, stops), lexicon.score(text), language(text)
     assert got[0] == expected[0]
     assert got[1] == pytest.approx(expected[1], abs=1e-9)  # the same weights, added in another order
     assert got[2] == expected[2]
@@ -86,10 +85,10 @@ def test_a_long_line_is_measured_without_a_list_of_its_words(monkeypatch):
     monkeypatch.setattr(dedup.text.pieces, "LONG_TEXT", 4096)  # pieces as if the line were 300 MB
     monkeypatch.setattr(dedup.text.pieces, "PIECE", 1024)
     line = "The Minister said on Monday, 12 May, that the talks in Hà Nội would go on. " * 4000  # 300k chars
-    stops, lexicon = stopwords(), load_lexicon()
+    stops, lexicon = _stopwords(), load_lexicon()
     tracemalloc.start()
     try:
-        local_features(line, 1, False, stops)
+        _local_features(line, 1, False, stops)
         lexicon.score(line)
         language(line)
         peak = tracemalloc.get_traced_memory()[1]

@@ -9,7 +9,7 @@ line between article lines stays article unless it is clearly chrome, and a lone
 sentence-like line inside a menu stays chrome unless it is clearly article. Inference needs
 numpy and numba only (the recurrence is a compiled kernel).
 
->>> model = load_model()
+>>> model = load_line_model()
 >>> probs = model.predict(np.zeros((2, len(model.feature_names)), dtype=np.float32))
 >>> probs.shape
 (2,)
@@ -30,12 +30,10 @@ import numpy.typing as npt
 from dedup._resources import read_json
 from dedup.errors import DataFileError
 from dedup.strip.features import FEATURE_NAMES
-from dedup.strip.tagger import Tagger, tagger_from_json
-
-FloatArray = npt.NDArray[np.float32]
+from dedup.strip.tagger import FloatArray, Tagger, tagger_from_json
 
 
-class ModelFormatError(DataFileError):
+class LineModelFormatError(DataFileError):
     """The weights file does not fit the features this version computes."""
 
 
@@ -59,48 +57,48 @@ class LineModel:
 
     def predict(self, x: FloatArray) -> FloatArray:
         """The probability that each row of ``x`` (one page's lines, in order) is an article line."""
-        return sigmoid(self.logits(x))
+        return _sigmoid(self.logits(x))
 
     def to_json(self) -> dict[str, Any]:
-        """The model as a JSON-ready dict (see :func:`model_from_json`)."""
+        """The model as a JSON-ready dict (see :func:`line_model_from_json`)."""
         return {"feature_names": list(self.feature_names), "members": [m.to_json() for m in self.members],
                 "meta": self.meta}  # fmt: skip
 
 
-def model_from_json(data: dict[str, Any]) -> LineModel:
+def line_model_from_json(data: dict[str, Any]) -> LineModel:
     """Build a :class:`LineModel` from :meth:`LineModel.to_json` output.
 
     Raises:
-        ModelFormatError: when the stored feature names differ from ``FEATURE_NAMES``, a member's
+        LineModelFormatError: when the stored feature names differ from ``FEATURE_NAMES``, a member's
             weights do not fit together or take another number of features, or there are no members.
     """
     names = tuple(data["feature_names"])
     if names != FEATURE_NAMES:
         differing = sorted(set(FEATURE_NAMES) ^ set(names))
-        raise ModelFormatError(f"line model was trained on other features (differing: {differing})")
+        raise LineModelFormatError(f"line model was trained on other features (differing: {differing})")
     members = []
     for k, member in enumerate(data["members"]):
         try:
             tagger = tagger_from_json(member)
         except (KeyError, TypeError, ValueError) as error:
-            raise ModelFormatError(f"member {k} of the line model is malformed: {error}") from error
+            raise LineModelFormatError(f"member {k} of the line model is malformed: {error}") from error
         if tagger.features != len(FEATURE_NAMES):
-            raise ModelFormatError(f"member {k} takes {tagger.features} features, not {len(FEATURE_NAMES)}")
+            raise LineModelFormatError(f"member {k} takes {tagger.features} features, not {len(FEATURE_NAMES)}")
         members.append(tagger)
     if not members:
-        raise ModelFormatError("line model has no members")
+        raise LineModelFormatError("line model has no members")
     return LineModel(names, tuple(members), dict(data.get("meta", {})))
 
 
-def sigmoid(x: FloatArray) -> FloatArray:
+def _sigmoid(x: FloatArray) -> FloatArray:
     """The logistic function, clipped against overflow."""
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x, -30, 30))), dtype=np.float32)
 
 
 @functools.cache
-def load_model() -> LineModel:
+def load_line_model() -> LineModel:
     """The package's trained line model, read once from ``data/line_model.json``."""
-    return model_from_json(read_json("line_model.json"))
+    return line_model_from_json(read_json("line_model.json"))
 
 
 def page_cut(probs: npt.NDArray[np.floating[Any]], words: npt.NDArray[np.floating[Any]]) -> float:

@@ -26,25 +26,26 @@ from dedup._resources import text_files
 from dedup.errors import ArgumentValueError
 from dedup.strip.lexicon import Lexicon, load_lexicon
 from dedup.strip.rules import ChromeRule, load_rules, match_line
-from dedup.text.pieces import count, findall_pieces, is_long, pieces
+from dedup.text import WORD_RE, count, findall_pieces, is_long, piece_spans
 
-WORD = regex.compile(r"\w+")
-LETTER = regex.compile(r"\p{L}")
-UPPER = regex.compile(r"\p{Lu}")
-CAPITALISED = regex.compile(r"(?<!\w)\p{Lu}")
-DIGIT = regex.compile(r"\p{N}")
-PUNCT = regex.compile(r"[\p{P}\p{S}]")
-SENTENCE_END = regex.compile(r"[.!?…。！？][\"'”’»)\]]*$")
-SENTENCE_MARK = regex.compile(r"[.!?…。！？](?=\s|$)")
-SEPARATOR = regex.compile(r"[|•·»›«‹]|(?<=\s)[/>]+(?=\s)")
-URL = regex.compile(r"https?://|www\.|\w@\w|\.(?:com|org|net|html?)\b", regex.IGNORECASE)
-DATE = regex.compile(
+LETTER_RE = regex.compile(r"\p{L}")
+UPPER_RE = regex.compile(r"\p{Lu}")
+CAPITALISED_RE = regex.compile(r"(?<!\w)\p{Lu}")
+DIGIT_RE = regex.compile(r"\p{N}")
+PUNCT_RE = regex.compile(r"[\p{P}\p{S}]")
+SENTENCE_END_RE = regex.compile(r"[.!?…。！？][\"'”’»)\]]*$")
+"""A line that ends a sentence: final punctuation, then any closing quotes or brackets (a colon does not
+end one, as it ends a paragraph for :data:`dedup.text.segment.PARAGRAPH_END`)."""
+SENTENCE_MARK_RE = regex.compile(r"[.!?…。！？](?=\s|$)")
+SEPARATOR_RE = regex.compile(r"[|•·»›«‹]|(?<=\s)[/>]+(?=\s)")
+URL_RE = regex.compile(r"https?://|www\.|\w@\w|\.(?:com|org|net|html?)\b", regex.IGNORECASE)
+DATE_RE = regex.compile(
     r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b"
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b",
     regex.IGNORECASE,
 )
-QUOTE = regex.compile(r"[\"“”«»„]")
-BULLET = regex.compile(r"^[-–—*•·►▪●]\s")
+QUOTE_RE = regex.compile(r"[\"“”«»„]")
+BULLET_RE = regex.compile(r"^[-–—*•·►▪●]\s")
 
 LOCAL_NAMES: tuple[str, ...] = (
     "log_chars", "log_words", "stop_ratio", "stop_count", "ends_sentence", "ends_colon", "ends_question",
@@ -53,7 +54,7 @@ LOCAL_NAMES: tuple[str, ...] = (
     "long_line", "starts_lower", "letter_ratio", "lexicon",
 )  # fmt: skip
 PAGE_NAMES: tuple[str, ...] = ("doc_prose_runs", "doc_outside_share", "doc_median_prose", "run_log_words")
-"""The columns of :func:`page_features`: how the page's prose is laid out."""
+"""The columns of :func:`_page_features`: how the page's prose is laid out."""
 CONTEXT_NAMES: tuple[str, ...] = (
     "position", "char_position", "prev_log_words", "next_log_words", "prev_stop", "next_stop",
     "prev_ends", "next_ends", "win3_words", "win3_stop", "win10_words", "win10_long", "in_dense",
@@ -70,7 +71,7 @@ LANGUAGE_BATCH = 1 << 18
 
 
 @functools.cache
-def stopword_lists() -> dict[str, frozenset[str]]:
+def _stopword_lists() -> dict[str, frozenset[str]]:
     """The package's stopword lists (``data/stopwords/<lang>.txt``), lower case, by language code."""
     lists: dict[str, frozenset[str]] = {}
     for language_code, text in text_files("stopwords").items():
@@ -80,9 +81,9 @@ def stopword_lists() -> dict[str, frozenset[str]]:
 
 
 @functools.cache
-def stopwords() -> frozenset[str]:
+def _stopwords() -> frozenset[str]:
     """The union of all stopword lists: stopword density is measured without guessing the language."""
-    return frozenset().union(*stopword_lists().values())
+    return frozenset().union(*_stopword_lists().values())
 
 
 def language(text: str) -> str | None:
@@ -103,11 +104,11 @@ def language_of(texts: Iterable[str]) -> str | None:
     >>> language_of(["Tin mới", "Bầu không khí mới trong quan hệ", "Home"])
     'vi'
     """
-    lists = stopword_lists()
+    lists = _stopword_lists()
     hits = dict.fromkeys(lists, 0)
 
     def add(text: str) -> None:
-        for words in findall_pieces(WORD, text):
+        for words in findall_pieces(WORD_RE, text):
             tokens = [w.lower() for w in words]
             for lang, stops in lists.items():
                 hits[lang] += sum(map(stops.__contains__, tokens))
@@ -128,40 +129,40 @@ def language_of(texts: Iterable[str]) -> str | None:
     return best if best is not None and hits[best] > 0 else None
 
 
-def local_features(text: str, repeats: int, ruled: bool, stops: frozenset[str]) -> list[float]:
+def _local_features(text: str, repeats: int, ruled: bool, stops: frozenset[str]) -> list[float]:
     """The measures of one line on its own, in ``LOCAL_NAMES`` order, but for the last (``lexicon``).
 
     ``ruled`` says whether a whole-line chrome rule matches the line (``chrome_rule``).
     """
-    spans = list(pieces(text)) if is_long(text) else None  # a huge line is measured in pieces (dedup.text.pieces)
+    spans = list(piece_spans(text)) if is_long(text) else None  # a huge line is measured in pieces (dedup.text.pieces)
     n_words = word_chars = 0
-    for words in findall_pieces(WORD, text, spans=spans):
+    for words in findall_pieces(WORD_RE, text, spans=spans):
         n_words += len(words)
         word_chars += sum(map(len, words))
     # map: no Python bytecode per word
-    n_stop = sum(sum(map(stops.__contains__, words)) for words in findall_pieces(WORD, text, True, spans))
-    letters = count(LETTER, text, spans)
-    capitalised = count(CAPITALISED, text, spans)
+    n_stop = sum(sum(map(stops.__contains__, words)) for words in findall_pieces(WORD_RE, text, True, spans))
+    letters = count(LETTER_RE, text, spans)
+    capitalised = count(CAPITALISED_RE, text, spans)
     return [
         np.log1p(len(text)),
         np.log1p(n_words),
         n_stop / n_words if n_words else 0.0,
         np.log1p(n_stop),
-        float(bool(SENTENCE_END.search(text))),
+        float(bool(SENTENCE_END_RE.search(text))),
         float(text.endswith(":")),
         float(text.endswith("?")),
-        count(DIGIT, text, spans) / max(len(text), 1),
-        count(UPPER, text, spans) / max(letters, 1),
+        count(DIGIT_RE, text, spans) / max(len(text), 1),
+        count(UPPER_RE, text, spans) / max(letters, 1),
         capitalised / n_words if n_words else 0.0,
-        count(PUNCT, text, spans) / max(len(text), 1),
-        np.log1p(count(SENTENCE_MARK, text, spans)),
-        float(bool(URL.search(text))),
-        float(count(SEPARATOR, text, spans)),
+        count(PUNCT_RE, text, spans) / max(len(text), 1),
+        np.log1p(count(SENTENCE_MARK_RE, text, spans)),
+        float(bool(URL_RE.search(text))),
+        float(count(SEPARATOR_RE, text, spans)),
         word_chars / n_words if n_words else 0.0,
         float(text.isupper()),
-        float(bool(BULLET.match(text))),
-        float(bool(DATE.search(text))),
-        float(bool(QUOTE.search(text))),
+        float(bool(BULLET_RE.match(text))),
+        float(bool(DATE_RE.search(text))),
+        float(bool(QUOTE_RE.search(text))),
         float(ruled),
         np.log1p(repeats - 1),
         float(n_words >= LONG_WORDS),
@@ -170,13 +171,13 @@ def local_features(text: str, repeats: int, ruled: bool, stops: frozenset[str]) 
     ]
 
 
-def dense_span(gain: npt.NDArray[np.float64], weight: npt.NDArray[np.float64]) -> tuple[int, int]:
+def _dense_span(gain: npt.NDArray[np.float64], weight: npt.NDArray[np.float64]) -> tuple[int, int]:
     """The span ``[start, end)`` maximising ``sum(gain * weight)`` (Kadane; empty when every line loses).
 
     With ``gain`` = a line's prose words minus a fixed price per line, it is the article's dense
     part: runs of menu lines between prose blocks cost more than they bring.
 
-    >>> dense_span(np.array([-0.4, 0.4, -0.1, 0.3, -0.5]), np.array([5.0, 20, 2, 30, 40]))
+    >>> _dense_span(np.array([-0.4, 0.4, -0.1, 0.3, -0.5]), np.array([5.0, 20, 2, 30, 40]))
     (1, 4)
     """
     best, best_span, run, begin = 0.0, (0, 0), 0.0, 0
@@ -189,10 +190,10 @@ def dense_span(gain: npt.NDArray[np.float64], weight: npt.NDArray[np.float64]) -
     return best_span
 
 
-def window_mean(values: npt.NDArray[np.float64], radius: int) -> npt.NDArray[np.float64]:
+def _window_mean(values: npt.NDArray[np.float64], radius: int) -> npt.NDArray[np.float64]:
     """Mean of ``values`` over ``[i - radius, i + radius]``, clipped at the ends.
 
-    >>> window_mean(np.array([0.0, 3.0, 0.0]), 1).tolist()
+    >>> _window_mean(np.array([0.0, 3.0, 0.0]), 1).tolist()
     [1.5, 1.0, 1.5]
     """
     padded = np.concatenate([[0.0], np.cumsum(values)])
@@ -220,26 +221,26 @@ def line_features(
         return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
     rules = load_rules() if rules is None else rules
     lexicon = load_lexicon() if lexicon is None else lexicon
-    stops = stopwords()
+    stops = _stopwords()
     counts = Counter(lines)
     if ruled is None:
         ruled = [match_line(t, rules) is not None for t in lines]
     elif len(ruled) != len(lines):
         raise ArgumentValueError(f"ruled has {len(ruled)} entries for {len(lines)} lines")
     local = np.array(
-        [[*local_features(t, counts[t], r, stops), lexicon.score(t)] for t, r in zip(lines, ruled, strict=True)]
+        [[*_local_features(t, counts[t], r, stops), lexicon.score(t)] for t, r in zip(lines, ruled, strict=True)]
     )
-    return np.hstack([local, context_features(local)]).astype(np.float32)
+    return np.hstack([local, _context_features(local)]).astype(np.float32)
 
 
-def context_features(local: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def _context_features(local: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """The columns ``CONTEXT_NAMES``, computed from the local features of all of a page's lines."""
     col = {name: local[:, i] for i, name in enumerate(LOCAL_NAMES)}
     n = len(local)
     words, stop, ends, lexical = col["log_words"], col["stop_ratio"], col["ends_sentence"], col["lexicon"]
     chars = np.expm1(col["log_chars"])
     prose = np.where((col["long_line"] > 0) & (stop > 0.15), np.expm1(words), 0.0)
-    start, end = dense_span(prose - 4.0, np.ones(n))
+    start, end = _dense_span(prose - 4.0, np.ones(n))
     idx = np.arange(n, dtype=np.float64)
     distance = np.where(idx < start, start - idx, np.where(idx >= end, idx - end + 1, 0.0))
 
@@ -251,24 +252,24 @@ def context_features(local: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
             out[:by] = values[-by:]
         return out
 
-    page = page_features(prose, start, end)
+    page = _page_features(prose, start, end)
     return np.column_stack([
         idx / max(n - 1, 1),
         (np.cumsum(chars) - chars) / max(chars.sum(), 1.0),
         shift(words, 1), shift(words, -1), shift(stop, 1), shift(stop, -1), shift(ends, 1), shift(ends, -1),
-        window_mean(words, 1), window_mean(stop, 1), window_mean(words, 5), window_mean(col["long_line"], 5),
+        _window_mean(words, 1), _window_mean(stop, 1), _window_mean(words, 5), _window_mean(col["long_line"], 5),
         ((idx >= start) & (idx < end)).astype(np.float64),
         np.log1p(distance),
         np.full(n, np.log1p(n)),
         np.full(n, col["long_line"].mean()),
         (idx < start).astype(np.float64),
         (idx >= end).astype(np.float64),
-        shift(lexical, 1), shift(lexical, -1), window_mean(lexical, 2),
+        shift(lexical, 1), shift(lexical, -1), _window_mean(lexical, 2),
         *page,
     ])  # fmt: skip
 
 
-def page_features(prose: npt.NDArray[np.float64], start: int, end: int) -> list[npt.NDArray[np.float64]]:
+def _page_features(prose: npt.NDArray[np.float64], start: int, end: int) -> list[npt.NDArray[np.float64]]:
     """How the page's prose is laid out: one dense article block, or many medium blocks (posts, comments).
 
     ``prose`` is each line's words when it reads as prose, else 0; ``[start, end)`` the dense span.
@@ -276,16 +277,16 @@ def page_features(prose: npt.NDArray[np.float64], start: int, end: int) -> list[
     median prose line's words (log), and the words of the prose run each line belongs to (log; 0
     outside runs).
 
-    >>> [c.round(2).tolist() for c in page_features(np.array([30.0, 0, 20, 25, 0]), 2, 4)]
+    >>> [c.round(2).tolist() for c in _page_features(np.array([30.0, 0, 20, 25, 0]), 2, 4)]
     [[1.1, 1.1, 1.1, 1.1, 1.1], [0.4, 0.4, 0.4, 0.4, 0.4], [3.26, 3.26, 3.26, 3.26, 3.26], [3.43, 0.0, 3.83, 3.83, 0.0]]
     """
     n = len(prose)
-    is_prose = prose > 0
-    run_id = np.cumsum(is_prose & ~np.concatenate([[False], is_prose[:-1]]))
+    prose_line = prose > 0
+    run_id = np.cumsum(prose_line & ~np.concatenate([[False], prose_line[:-1]]))
     runs = int(run_id[-1]) if n else 0
     run_words = np.bincount(run_id, weights=prose, minlength=runs + 1)
     total = max(prose.sum(), 1.0)
     outside = (prose.sum() - prose[start:end].sum()) / total
-    median = float(np.median(prose[is_prose])) if is_prose.any() else 0.0
+    median = float(np.median(prose[prose_line])) if prose_line.any() else 0.0
     return [np.full(n, np.log1p(runs)), np.full(n, outside), np.full(n, np.log1p(median)),
-            np.where(is_prose, np.log1p(run_words[run_id]), 0.0)]  # fmt: skip
+            np.where(prose_line, np.log1p(run_words[run_id]), 0.0)]  # fmt: skip

@@ -32,10 +32,10 @@ import regex
 
 from dedup._resources import read_json
 from dedup.errors import DataFileError
-from dedup.text.pieces import findall_pieces, is_long
+from dedup.text import WORD_RE, findall_pieces, is_long
 
-WORD = regex.compile(r"\w+")
-DIGIT = regex.compile(r"\d")
+DECIMAL_DIGIT_RE = regex.compile(r"\d")
+"""A decimal digit, which the lexicon folds to ``0`` (``features.DIGIT_RE`` counts every number character)."""
 
 
 def line_tokens(text: str) -> set[str]:
@@ -44,7 +44,7 @@ def line_tokens(text: str) -> set[str]:
     Words are lower-cased and every digit becomes ``0``, so "Page 12 of 30" and "Page 13 of 31"
     share all their tokens.
     """
-    words = [DIGIT.sub("0", w.lower()) for w in WORD.findall(text)]
+    words = [DECIMAL_DIGIT_RE.sub("0", w.lower()) for w in WORD_RE.findall(text)]
     if not words:
         return set()
     tokens = set(words)
@@ -54,19 +54,19 @@ def line_tokens(text: str) -> set[str]:
     return tokens
 
 
-def weighed_tokens(text: str, weights: Mapping[str, float]) -> set[str]:
+def _weighed_tokens(text: str, weights: Mapping[str, float]) -> set[str]:
     """The tokens of :func:`line_tokens` that ``weights`` holds, gathered a piece of ``text`` at a time.
 
     Memory stays within a piece's words and the lexicon's size, however long the line is.
 
-    >>> sorted(weighed_tokens("Page 12 of 30", {"^page": 1.0, "00 of": 0.5, "home": 2.0}))
+    >>> sorted(_weighed_tokens("Page 12 of 30", {"^page": 1.0, "00 of": 0.5, "home": 2.0}))
     ['00 of', '^page']
     """
     found: set[str] = set()
     keep = weights.__contains__
     first = last = None
-    for raw in findall_pieces(WORD, text):
-        words = [DIGIT.sub("0", w.lower()) for w in raw]
+    for raw in findall_pieces(WORD_RE, text):
+        words = [DECIMAL_DIGIT_RE.sub("0", w.lower()) for w in raw]
         if not words:
             continue
         if first is None:
@@ -106,7 +106,7 @@ class Lexicon:
         """
         get = self.weights.get
         if is_long(text):  # a huge line: only its tokens that weigh something are gathered
-            return math.fsum((self.bias, *(get(t, 0.0) for t in weighed_tokens(text, self.weights))))
+            return math.fsum((self.bias, *(get(t, 0.0) for t in _weighed_tokens(text, self.weights))))
         return math.fsum((self.bias, *(get(t, 0.0) for t in line_tokens(text))))
 
     def scores(self, lines: Iterable[str]) -> npt.NDArray[np.float64]:

@@ -35,7 +35,7 @@ MAX_RULE_CHARS = 5_000
 evaluation lines, the longest a rule matched had 606 characters), and on a long line that almost
 fits (a menu of 100,000 items, "a.a.a...") the backtracking of ``menu_list`` and ``site_header``
 takes time quadratic in its length: 40 s for a 1 MB line."""
-SECTION = regex.compile(r"^\[(?P<name>[a-z_]+)\s+(?P<kind>[a-z_]+)\]$")
+SECTION_RE = regex.compile(r"^\[(?P<name>[a-z_]+)\s+(?P<kind>[a-z_]+)\]$")
 
 
 class ChromeRulesError(DataFileError):
@@ -85,7 +85,7 @@ def parse_rules(text: str) -> tuple[ChromeRule, ...]:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        header = SECTION.match(line)
+        header = SECTION_RE.match(line)
         if header:
             kind = header["kind"]
             if kind not in get_args(RuleKind):
@@ -96,10 +96,10 @@ def parse_rules(text: str) -> tuple[ChromeRule, ...]:
             raise ChromeRulesError(f"line {number}: pattern {line!r} outside a [name kind] section")
         else:
             sections[-1][2].append(line)
-    return tuple(compile_rule(name, kind, patterns) for name, kind, patterns in sections)
+    return tuple(_compile_rule(name, kind, patterns) for name, kind, patterns in sections)
 
 
-def compile_rule(name: str, kind: RuleKind, patterns: list[str]) -> ChromeRule:
+def _compile_rule(name: str, kind: RuleKind, patterns: list[str]) -> ChromeRule:
     """Compile a rule's patterns, anchored as its kind requires."""
     body = "|".join(f"(?:{p})" for p in patterns)
     anchored = {"trim_start": f"^(?:{body})", "trim_end": f"(?:{body})$"}.get(kind, f"^(?:{body})$")

@@ -19,19 +19,15 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-import regex
-
 from dedup.config import StripConfig
 from dedup.records import Paragraph, Removal
-from dedup.text.pieces import count
-
-WORD = regex.compile(r"\w+")
+from dedup.text import WORD_RE, count
 
 
-def template_key(text: str) -> str:
+def _template_key(text: str) -> str:
     """The text a template is recognised by: case-folded (digits stay: "Story 1" is not "Story 2").
 
-    >>> template_key("© 2019 Example News")
+    >>> _template_key("© 2019 Example News")
     '© 2019 example news'
     """
     return text.casefold()
@@ -60,14 +56,14 @@ def mark_templates(
     seen: dict[str, Counter[str]] = defaultdict(Counter)
     for doc, site in zip(docs, sites, strict=True):
         if site is not None and pages[site] >= config.template_min_docs:
-            seen[site].update({template_key(p.text) for p in doc if short(p, config)})
+            seen[site].update({_template_key(p.text) for p in doc if _is_short(p, config)})
     out: list[list[Paragraph]] = []
     for doc, site in zip(docs, sites, strict=True):
         lines = list(doc)
         if site in seen:
             need = max(config.template_min_docs, math.ceil(config.template_share * pages[site]))
             for i, p in enumerate(lines):
-                found = seen[site][template_key(p.text)] if p.kept and short(p, config) else 0
+                found = seen[site][_template_key(p.text)] if p.kept and _is_short(p, config) else 0
                 if found >= need:
                     detail = f"in {found} of {pages[site]} pages of site {site!r}"
                     lines[i] = p.remove(Removal(stage="template", rule="template", detail=detail))
@@ -75,6 +71,6 @@ def mark_templates(
     return out
 
 
-def short(p: Paragraph, config: StripConfig) -> bool:
+def _is_short(p: Paragraph, config: StripConfig) -> bool:
     """Whether ``p`` is short enough to be a template line (at most ``template_max_words`` words)."""
-    return count(WORD, p.text) <= config.template_max_words
+    return count(WORD_RE, p.text) <= config.template_max_words

@@ -7,7 +7,20 @@
 
 from __future__ import annotations
 
-from dedup.text.normalize import fix_surrogates, normalize, normalize_paragraph
-from dedup.text.segment import segment
+from dedup.text.normalize import SURROGATE, fix_surrogates, normalize, normalize_paragraph
+from dedup.text.pieces import WORD_RE, count, findall_pieces, is_long, piece_spans
+from dedup.text.segment import Block, segment
 
-__all__ = ["fix_surrogates", "normalize", "normalize_paragraph", "segment"]
+__all__ = [
+    "SURROGATE",
+    "WORD_RE",
+    "Block",
+    "count",
+    "findall_pieces",
+    "fix_surrogates",
+    "is_long",
+    "normalize",
+    "normalize_paragraph",
+    "piece_spans",
+    "segment",
+]

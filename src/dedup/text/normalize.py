@@ -11,7 +11,7 @@ every one that changed something (that record is what the report shows):
 3. ``repair``: ftfy fixes mojibake, HTML entities, control characters, ligatures and
    full-width letters, on the text as steps 1-2 and 5 left it (and they repeat while ftfy finds more).
    ftfy runs at 8-25 MB/s, so it is skipped for text made only of printable ASCII other than
-   ``&``: ftfy cannot change such text (``tests/test_normalize.py`` proves it).
+   ``&``: ftfy cannot change such text (``tests/text/test_normalize.py`` proves it).
 4. ``nfc``: Unicode normal form C.
 5. ``punctuation_spacing``: no space before ``, . ; : ! ?`` ("Firstly , the" -> "Firstly, the"),
    both before step 3 and after step 4 (see :func:`normalize_paragraph`).
@@ -75,33 +75,33 @@ FTFY_SEGMENT = 1_000_000
 """Longest text given to ftfy's explaining mode in one call; longer text is fixed in segments."""
 
 
-def ftfy_config(config: CleanConfig) -> ftfy.TextFixerConfig:
+def _ftfy_config(config: CleanConfig) -> ftfy.TextFixerConfig:
     """ftfy's settings for our cleaner: line breaks are ours, quotes are kept unless asked."""
     return ftfy.TextFixerConfig(uncurl_quotes=config.uncurl_quotes, fix_line_breaks=False, normalization="NFC")
 
 
-def needs_repair(text: str) -> bool:
+def _needs_repair(text: str) -> bool:
     """Whether ftfy might change ``text``: anything but printable ASCII without ``&`` might.
 
-    >>> needs_repair("Plain words, numbers 1-2 and (brackets).")
+    >>> _needs_repair("Plain words, numbers 1-2 and (brackets).")
     False
-    >>> needs_repair("Tom &amp; Jerry"), needs_repair("café")
+    >>> _needs_repair("Tom &amp; Jerry"), _needs_repair("café")
     (True, True)
     """
     return PLAIN_ASCII.fullmatch(text) is None
 
 
-def repair(text: str, config: CleanConfig) -> tuple[str, Edit | None]:
+def _repair(text: str, config: CleanConfig) -> tuple[str, Edit | None]:
     """Run ftfy on ``text`` where it may need it; return the text and the edit, if any.
 
-    >>> repair("NÃºmero", CleanConfig())
+    >>> _repair("NÃºmero", CleanConfig())
     ('Número', Edit(step='repair', detail='encode latin-1, decode utf-8', removed=''))
     """
-    if not needs_repair(text):
+    if not _needs_repair(text):
         return text, None
-    settings = ftfy_config(config)
+    settings = _ftfy_config(config)
     if len(text) > FTFY_SEGMENT:
-        fixed = repair_long(text, settings)
+        fixed = _repair_long(text, settings)
         detail = "ftfy (long text, fixed in segments)"
     else:
         explained = ftfy.fix_and_explain(text, settings)
@@ -112,7 +112,7 @@ def repair(text: str, config: CleanConfig) -> tuple[str, Edit | None]:
     return fixed, Edit("repair", detail)
 
 
-def repair_long(text: str, settings: ftfy.TextFixerConfig) -> str:
+def _repair_long(text: str, settings: ftfy.TextFixerConfig) -> str:
     """``ftfy.fix_text(text, settings)``, building a new string only from the first segment ftfy changes.
 
     The segments are ftfy's (lines, cut every ``max_decode_length`` characters), and once one holds
@@ -120,18 +120,18 @@ def repair_long(text: str, settings: ftfy.TextFixerConfig) -> str:
     fixed segment and then joins them: three copies of a 100 MB line where this holds one segment.
 
     >>> settings = ftfy.TextFixerConfig(max_decode_length=8)
-    >>> repair_long("plain old text", settings), repair_long("a cafÃ© at the corner", settings)
+    >>> _repair_long("plain old text", settings), _repair_long("a cafÃ© at the corner", settings)
     ('plain old text', 'a café at the corner')
     """
     fixed: list[str] | None = None
     pos, n = 0, len(text)
     while pos < n:
         end = min(text.find("\n", pos) + 1 or n, pos + settings.max_decode_length)
-        segment = text[pos:end]
-        if settings.unescape_html == "auto" and "<" in segment:
+        part = text[pos:end]
+        if settings.unescape_html == "auto" and "<" in part:
             settings = settings._replace(unescape_html=False)
-        out = ftfy.fix_text(segment, settings)
-        if fixed is None and out != segment:
+        out = ftfy.fix_text(part, settings)
+        if fixed is None and out != part:
             fixed = [text[:pos]]
         if fixed is not None:
             fixed.append(out)
@@ -139,14 +139,14 @@ def repair_long(text: str, settings: ftfy.TextFixerConfig) -> str:
     return text if fixed is None else "".join(fixed)
 
 
-def subn_long(pattern: regex.Pattern[str], repl: str, text: str) -> tuple[str, int]:
+def _subn_long(pattern: regex.Pattern[str], repl: str, text: str) -> tuple[str, int]:
     """``pattern.subn(repl, text)``, a piece at a time on a huge paragraph (cut at :data:`SPACE_CUT`).
 
     ``regex`` builds a substitution's result from a list of every piece between matches: ten to
     fifteen times the text's size when the matches are many (a 100 MB line of no-break spaces).
     Pieces hold only a fraction of that, and an unchanged text is returned as it is.
 
-    >>> subn_long(SPACE_RUN, " ", "a\u00a0 b  c")
+    >>> _subn_long(SPACE_RUN, " ", "a\u00a0 b  c")
     ('a b c', 2)
     """
     parts: list[str] = []
@@ -170,14 +170,14 @@ def fix_surrogates(text: str) -> tuple[str, int, int]:
     return fixed, lone, (len(SURROGATE.findall(text)) - lone) // 2
 
 
-def tidy(text: str, edits: list[Edit]) -> str:
+def _tidy(text: str, edits: list[Edit]) -> str:
     """Drop invisible characters, replace lone surrogates and fold white space; record the first two.
 
     >>> edits = []
-    >>> tidy(" a\u200b b\u00a0\u00a0c \\udc80", edits), [e.step for e in edits]
+    >>> _tidy(" a\u200b b\u00a0\u00a0c \\udc80", edits), [e.step for e in edits]
     ('a b c �', ['invisible', 'surrogates'])
     """
-    text, count = subn_long(INVISIBLE, "", text)
+    text, count = _subn_long(INVISIBLE, "", text)
     if count:
         edits.append(Edit("invisible", f"{count} invisible character run(s) removed"))
     if SURROGATE.search(text):
@@ -185,14 +185,14 @@ def tidy(text: str, edits: list[Edit]) -> str:
         edits.append(Edit("surrogates", f"{lone} lone surrogate(s) replaced with U+FFFD, {pairs} pair(s) joined"))
     # The cheap searches first: on long text the substitution costs seconds even when it changes nothing.
     if "  " in text or OTHER_SPACE.search(text):
-        text = subn_long(SPACE_RUN, " ", text)[0]
+        text = _subn_long(SPACE_RUN, " ", text)[0]
     return text.strip(" ")
 
 
-def space_punctuation(text: str, edits: list[Edit]) -> str:
+def _space_punctuation(text: str, edits: list[Edit]) -> str:
     """Remove the spaces before clause-ending punctuation; record how many."""
     if SPACE_THEN_PUNCT.search(text):
-        text, count = subn_long(SPACE_BEFORE_PUNCT, "", text)
+        text, count = _subn_long(SPACE_BEFORE_PUNCT, "", text)
         if count:
             edits.append(Edit("punctuation_spacing", f"{count} space{'s' if count > 1 else ''} removed"))
     return text
@@ -217,22 +217,22 @@ def normalize_paragraph(text: str, config: CleanConfig | None = None) -> tuple[s
     check_config("normalize_paragraph", config, CleanConfig)
     config = config or CleanConfig()
     edits: list[Edit] = []
-    text = tidy(text, edits)
+    text = _tidy(text, edits)
     for _ in range(MAX_REPAIR_PASSES):
         if config.punctuation_spacing:
-            text = space_punctuation(text, edits)
+            text = _space_punctuation(text, edits)
         if not config.repair:
             break
-        text, edit = repair(text, config)
+        text, edit = _repair(text, config)
         if edit is None:
             break
         edits.append(edit)
-        text = tidy(text, edits)
+        text = _tidy(text, edits)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
         edits.append(Edit("nfc"))
     if config.punctuation_spacing:
-        text = space_punctuation(text, edits)
+        text = _space_punctuation(text, edits)
     return text, tuple(edits)
 
 

@@ -1,9 +1,9 @@
 """Measure a very long line a piece at a time, so that no list of all its words or letters is built.
 
-``len(WORD.findall(text))`` on a 100 MB line builds a list of 18 million words, about twelve times
+``len(WORD_RE.findall(text))`` on a 100 MB line builds a list of 18 million words, about twelve times
 the line's size, and the line features take a dozen such counts. A line longer than
 ``LONG_TEXT`` characters is therefore walked in pieces of about ``PIECE`` characters, each cut
-just after a white space character (:func:`pieces`), and the counts of the pieces are added up.
+just after a white space character (:func:`piece_spans`), and the counts of the pieces are added up.
 
 The counts are exact for patterns that never match white space (words, letters, digits,
 punctuation, a sentence mark followed by a space): no match can span a cut, ``regex`` lets a
@@ -12,9 +12,9 @@ it ends with. Only where a line runs ``PIECE`` characters without white space is
 stands, and a word there may count as two. Lines up to ``LONG_TEXT`` characters (every line of
 an ordinary page) are measured in one piece, exactly as before.
 
->>> count(regex.compile(r"\\w+"), "The talks went on.")
+>>> count(WORD_RE, "The talks went on.")
 4
->>> list(pieces("short line"))
+>>> list(piece_spans("short line"))
 [(0, 10)]
 """
 
@@ -32,24 +32,27 @@ PIECE = 1 << 18
 
 WHITE = regex.compile(r"\s")
 
+WORD_RE = regex.compile(r"\w+")
+"""A word, as every word count of the stripper counts it: a run of word characters."""
+
 
 def is_long(text: str) -> bool:
     """Whether ``text`` is measured in pieces (longer than ``LONG_TEXT`` characters)."""
     return len(text) > LONG_TEXT
 
 
-def pieces(text: str, piece: int | None = None) -> Iterator[tuple[int, int]]:
+def piece_spans(text: str, piece: int | None = None) -> Iterator[tuple[int, int]]:
     """``(start, end)`` spans covering ``text`` in order: one span unless :func:`is_long`.
 
     A long text is cut just after the first white space at or after every ``piece`` (default
     ``PIECE``) characters, or right there when none follows within another ``piece`` characters
     (but for the end of the text, which is never cut).
 
-    >>> list(pieces("abc de fghij kl", piece=4)), list(pieces("abcdefghij", piece=4))
+    >>> list(piece_spans("abc de fghij kl", piece=4)), list(piece_spans("abcdefghij", piece=4))
     ([(0, 15)], [(0, 10)])
-    >>> list(pieces("abc de fghij kl " * 2**17, piece=4))[:3]
+    >>> list(piece_spans("abc de fghij kl " * 2**17, piece=4))[:3]
     [(0, 7), (7, 13), (13, 20)]
-    >>> list(pieces("abcdefghij" * 2**17, piece=4))[:3]
+    >>> list(piece_spans("abcdefghij" * 2**17, piece=4))[:3]
     [(0, 4), (4, 8), (8, 12)]
     """
     piece = PIECE if piece is None else piece
@@ -88,20 +91,20 @@ def spans_at(text: str, cut: regex.Pattern[str]) -> Iterator[tuple[int, int]]:
 
 
 Spans = Sequence[tuple[int, int]]
-"""A long text's :func:`pieces`, computed once by a caller that counts several patterns."""
+"""A long text's :func:`piece_spans`, computed once by a caller that counts several patterns."""
 
 
 def count(pattern: regex.Pattern[str], text: str, spans: Spans | None = None) -> int:
     """``len(pattern.findall(text))``, counted a piece at a time on a long text (see the module docstring).
 
-    ``spans`` are ``text``'s :func:`pieces` when the caller has them.
+    ``spans`` are ``text``'s :func:`piece_spans` when the caller has them.
 
     >>> count(regex.compile(r"\\p{Lu}"), "Hanoi and Tokyo")
     2
     """
     if not is_long(text):
         return len(pattern.findall(text))
-    return sum(len(pattern.findall(text, start, end)) for start, end in spans or pieces(text))
+    return sum(len(pattern.findall(text, start, end)) for start, end in spans or piece_spans(text))
 
 
 def findall_pieces(
@@ -118,5 +121,5 @@ def findall_pieces(
     if not is_long(text):
         yield pattern.findall(text.lower() if lower else text)
         return
-    for start, end in spans or pieces(text):
+    for start, end in spans or piece_spans(text):
         yield pattern.findall(text[start:end].lower()) if lower else pattern.findall(text, start, end)

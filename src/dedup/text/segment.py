@@ -27,8 +27,9 @@ LINE_BREAK = regex.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
 BLANK = regex.compile(r"[\p{Zs}\t\u200b\ufeff]*+")
 """A line with nothing visible on it."""
 
-SENTENCE_END = regex.compile(r"[.!?:;…。！？\"'”’»)\]]$")
-"""A line that ends like a paragraph does (sentence punctuation or a closing quote or bracket)."""
+PARAGRAPH_END = regex.compile(r"[.!?:;…。！？\"'”’»)\]]$")
+"""A line that ends like a paragraph does: sentence punctuation, a colon or semicolon, or a closing quote or
+bracket (wider than :data:`dedup.strip.features.SENTENCE_END_RE`, the end of a sentence)."""
 
 WRAP_MAX_WIDTH = 100
 """Wrapped text is narrower than this; longer lines are whole paragraphs."""
@@ -48,27 +49,27 @@ class Block:
     text: str
 
 
-def split_lines(text: str) -> list[str]:
+def _split_lines(text: str) -> list[str]:
     """The lines of ``text``, whatever line breaks it uses.
 
-    >>> split_lines("a\\r\\nb\\rc\\u2028d")
+    >>> _split_lines("a\\r\\nb\\rc\\u2028d")
     ['a', 'b', 'c', 'd']
     """
     return LINE_BREAK.split(text)
 
 
-def looks_wrapped(lines: list[str]) -> bool:
+def _looks_wrapped(lines: list[str]) -> bool:
     """Whether a block of lines is one paragraph wrapped at a fixed width.
 
     Wrapped lines are narrow, of similar width, and mostly break mid-sentence (no sentence
     punctuation before the break, no capital after it); paragraphs written one per line end in
     sentence punctuation or start with a capital, and a repeated line is never a wrap.
 
-    >>> looks_wrapped(["It was the best of times, it was the worst of times, it was", "the age of wisdom."])
+    >>> _looks_wrapped(["It was the best of times, it was the worst of times, it was", "the age of wisdom."])
     True
-    >>> looks_wrapped(["A caption (Photo: TASS)", "A caption (Photo: TASS)"])
+    >>> _looks_wrapped(["A caption (Photo: TASS)", "A caption (Photo: TASS)"])
     False
-    >>> looks_wrapped(["Short title", "A lede that is much longer than the title above it, ending well."])
+    >>> _looks_wrapped(["Short title", "A lede that is much longer than the title above it, ending well."])
     False
     """
     if len(lines) < 2:
@@ -81,19 +82,19 @@ def looks_wrapped(lines: list[str]) -> bool:
     if any(len(line) < WRAP_MIN_FILL * widest for line in body):
         return False
     breaks = zip(body, stripped[1:], strict=True)
-    mid_sentence = sum(1 for line, after in breaks if not SENTENCE_END.search(line) and not after[0].isupper())
+    mid_sentence = sum(1 for line, after in breaks if not PARAGRAPH_END.search(line) and not after[0].isupper())
     return mid_sentence * 2 >= len(body)
 
 
-def blocks(text: str) -> list[list[tuple[int, str]]]:
+def _blocks(text: str) -> list[list[tuple[int, str]]]:
     """Group the non-blank lines of ``text`` into blank-line-separated blocks of (line number, line).
 
-    >>> blocks("a\\nb\\n\\n\\nc")
+    >>> _blocks("a\\nb\\n\\n\\nc")
     [[(1, 'a'), (2, 'b')], [(5, 'c')]]
     """
     groups: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] = []
-    for number, line in enumerate(split_lines(text), start=1):
+    for number, line in enumerate(_split_lines(text), start=1):
         if BLANK.fullmatch(line):
             if current:
                 groups.append(current)
@@ -110,7 +111,7 @@ def segment(text: str, unwrap: Unwrap = "auto") -> list[Block]:
 
     Args:
         text: the whole document.
-        unwrap: ``"auto"`` joins the lines of blocks that :func:`looks_wrapped`; ``"never"``
+        unwrap: ``"auto"`` joins the lines of blocks that :func:`_looks_wrapped`; ``"never"``
             makes every line a paragraph; ``"always"`` makes every block one paragraph.
 
     >>> [b.text for b in segment("It was the best of times, it was the worst of times, it was\\nthe age.")]
@@ -121,9 +122,9 @@ def segment(text: str, unwrap: Unwrap = "auto") -> list[Block]:
     check_type("segment", "text", text, str)
     check_choice("segment: unwrap", unwrap, get_args(Unwrap))
     out: list[Block] = []
-    for group in blocks(text):
+    for group in _blocks(text):
         lines = [line for _, line in group]
-        join = unwrap == "always" or (unwrap == "auto" and looks_wrapped(lines))
+        join = unwrap == "always" or (unwrap == "auto" and _looks_wrapped(lines))
         # str.strip also removes the control characters U+001C..U+001F, which BLANK keeps: a block
         # of only those stays as its lines rather than becoming an empty paragraph.
         joined = " ".join(piece for piece in (line.strip() for line in lines) if piece)
