@@ -75,12 +75,13 @@ class TokenRules(NamedTuple):
     """The token table as the tokeniser reads it (see :class:`dedup.hashing.tokens.TokenTable`).
 
     Attributes:
-        index, blocks, expansions: the two-stage table and its multi-character foldings.
+        block_index, blocks, expansions: the two-stage table (``TokenTable.index``, ``.blocks``) and its
+            multi-character foldings.
         ascii_fold: the folded byte of each ASCII word character, -1 for a separator.
         runs: whether characters of scripts without spaces join into words (``unsegmented="runs"``).
     """
 
-    index: NDArray[np.int32]
+    block_index: NDArray[np.int32]
     blocks: NDArray[np.int32]
     expansions: NDArray[np.int32]
     ascii_fold: NDArray[np.int32]
@@ -290,7 +291,7 @@ def scan_tokens(texts: Texts, d: int, rules: TokenRules, want_bytes: bool, scrat
             if i >= end:
                 break
         cp, i = _decode(data, i)
-        e = int(rules.blocks[(int(rules.index[cp >> 7]) << 7) | (cp & 127)])
+        e = int(rules.blocks[(int(rules.block_index[cp >> 7]) << 7) | (cp & 127)])
         cls = e & 7
         if cls == CLASS_UNSEGMENTED and rules.runs:
             cls = CLASS_WORD
@@ -344,7 +345,7 @@ def _given_tokens(tokens: TokenTexts, d: int, want_bytes: bool, scratch: Scratch
             scratch.buf[pos] = 32
             pos += 1
         scratch.tok_hash[t] = fmix64(h)
-    return ntok
+    return int(ntok)
 
 
 @jit(inline="always")

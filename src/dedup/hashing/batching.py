@@ -22,7 +22,16 @@ from numpy.typing import NDArray
 from dedup.errors import ArgumentTypeError
 from dedup.hashing import _kernels
 
-__all__ = ["BATCH_CHARS", "batches", "byte_starts", "char_lengths", "each_batch", "each_chunk", "encode", "worker_count"]
+__all__ = [
+    "BATCH_CHARS",
+    "batches",
+    "byte_starts",
+    "char_lengths",
+    "each_batch",
+    "each_chunk",
+    "encode",
+    "worker_count",
+]
 
 BATCH_CHARS = 1 << 20
 """Characters encoded per batch: large enough to amortise a kernel call, small enough to stay in cache."""

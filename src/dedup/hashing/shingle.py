@@ -35,9 +35,9 @@ from dedup._check import check_texts, int_array
 from dedup.config import HashFunc, MinHashConfig, Unsegmented
 from dedup.errors import ArgumentValueError
 from dedup.hashing import _kernels
-from dedup.hashing._kernels import EMPTY, Permutations, TokenRules
+from dedup.hashing._kernels import CLASS_WORD, EMPTY, Permutations, TokenRules
 from dedup.hashing.batching import char_lengths, each_batch, each_chunk
-from dedup.hashing.tokens import CLASS_WORD, unicode_table
+from dedup.hashing.tokens import unicode_table
 
 __all__ = ["ShingleSets", "pair_similarity", "shingle_hashes", "token_rules"]
 
@@ -84,7 +84,8 @@ class ShingleSets(NamedTuple):
 
     def subset(self, lo: int, hi: int) -> ShingleSets:
         """Sets ``lo .. hi - 1`` as sets of their own (numbered from 0)."""
-        return ShingleSets(self.offsets[lo : hi + 1] - self.offsets[lo], self.hashes[self.offsets[lo] : self.offsets[hi]])
+        start, end = self.offsets[lo], self.offsets[hi]
+        return ShingleSets(self.offsets[lo : hi + 1] - start, self.hashes[start:end])
 
     def similarity(
         self, left: NDArray[np.int64], right: NDArray[np.int64]
