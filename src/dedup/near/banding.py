@@ -50,13 +50,13 @@ __all__ = [
     "pairs_from_keys",
 ]
 
-QUADRATURE_NODES = 128
+_QUADRATURE_NODES = 128
 """Gauss-Legendre nodes per integral: exact to ~1e-6 for the S-curves of up to a few hundred rows."""
 
 MAX_FULL_BUCKET = 32
 """Buckets of at most this many rows emit all their pairs; larger ones (usually exact copies) a star."""
 
-COMBOS_PER_CHUNK = 4096
+_COMBOS_PER_CHUNK = 4096
 """``(bands, rows)`` combinations evaluated at once by :func:`choose_banding` (bounds its memory)."""
 
 
@@ -113,7 +113,7 @@ def error_areas(threshold: float, bands: ArrayLike, rows: ArrayLike) -> tuple[ND
     (0.125, 0.125)
     """
     _check_threshold("threshold", threshold)
-    nodes, weights = np.polynomial.legendre.leggauss(QUADRATURE_NODES)
+    nodes, weights = np.polynomial.legendre.leggauss(_QUADRATURE_NODES)
     b = np.asarray(bands, dtype=np.float64)[..., None]
     r = np.asarray(rows, dtype=np.float64)[..., None]
     below = threshold * (nodes + 1.0) / 2.0
@@ -157,9 +157,9 @@ def choose_banding(threshold: float, num_perm: int, *, fn_weight: float = 0.5) -
     rows = np.repeat(r_all, counts)
     bands = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts) + 1
     cost = np.empty(rows.size)
-    for lo in range(0, rows.size, COMBOS_PER_CHUNK):
-        fp, fn = error_areas(threshold, bands[lo : lo + COMBOS_PER_CHUNK], rows[lo : lo + COMBOS_PER_CHUNK])
-        cost[lo : lo + COMBOS_PER_CHUNK] = (1.0 - fn_weight) * fp + fn_weight * fn
+    for lo in range(0, rows.size, _COMBOS_PER_CHUNK):
+        fp, fn = error_areas(threshold, bands[lo : lo + _COMBOS_PER_CHUNK], rows[lo : lo + _COMBOS_PER_CHUNK])
+        cost[lo : lo + _COMBOS_PER_CHUNK] = (1.0 - fn_weight) * fp + fn_weight * fn
     best = np.lexsort((bands, bands * rows, np.round(cost, 12)))[0]
     return Banding(int(bands[best]), int(rows[best]))
 

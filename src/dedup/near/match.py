@@ -64,7 +64,7 @@ KINDS: tuple[Kind, ...] = ("kept", "exact", "near", "contained")
 
 KEPT, EXACT, NEAR, CONTAINED = 0, 1, 2, 3
 
-BATCH_ROWS = 1 << 16
+_BATCH_ROWS = 1 << 16
 """Paragraphs whose signatures are computed at once (batches end at document boundaries)."""
 
 
@@ -151,7 +151,7 @@ def _candidates(sets: ShingleSets, doc: NDArray[np.int64], dedup: DedupConfig, m
     keys = np.empty((banding.bands, eligible.size), dtype=np.uint64)
     perms = permutations(minhash.num_perm, minhash.seed)
     screened: list[NDArray[np.uint64]] = []
-    for lo, hi in document_batches(doc):
+    for lo, hi in _document_batches(doc):
         rows = eligible[np.searchsorted(eligible, lo) : np.searchsorted(eligible, hi)]
         first = int(np.searchsorted(eligible, lo))
         sigs = sets.subset(lo, hi).signatures(perms)
@@ -183,10 +183,10 @@ def _screened(
     )  # fmt: skip
 
 
-def document_batches(doc: NDArray[np.int64], rows: int = BATCH_ROWS) -> list[tuple[int, int]]:
+def _document_batches(doc: NDArray[np.int64], rows: int = _BATCH_ROWS) -> list[tuple[int, int]]:
     """Ranges ``(lo, hi)`` of about ``rows`` paragraphs (sorted by document) that end at a document's end.
 
-    >>> document_batches(np.array([0, 0, 1, 1, 1, 2]), rows=2)
+    >>> _document_batches(np.array([0, 0, 1, 1, 1, 2]), rows=2)
     [(0, 2), (2, 5), (5, 6)]
     """
     n = doc.size
@@ -222,7 +222,7 @@ def _keep_rule(
     n = labels.size
     sizes = sets.sizes()
     rep = np.full(n, -1, dtype=np.int64)
-    kind = np.zeros(n, dtype=np.int8)
+    kind = np.full(n, KEPT, dtype=np.int8)
     sim = np.full(n, np.nan)
     active = _in_clusters(np.arange(n, dtype=np.int64), labels)
     is_active = np.zeros(n, dtype=np.bool_)

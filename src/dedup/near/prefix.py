@@ -24,14 +24,14 @@ __all__ = ["MAX_POSTINGS", "containment_pairs", "prefix_lengths"]
 MAX_POSTINGS = 1 << 14
 """Shingles held by more sets than this are not joined on (see :func:`containment_pairs`)."""
 
-COUNT_TABLE_BITS = 24
-"""At most ``2 ** COUNT_TABLE_BITS`` one-byte shingle counters (16 MB)."""
+_COUNT_TABLE_BITS = 24
+"""At most ``2 ** _COUNT_TABLE_BITS`` one-byte shingle counters (16 MB)."""
 
-COUNT_STEP = 1
-"""Shingles are counted in every ``COUNT_STEP``-th set: enough to rank them from rare to common."""
+_COUNT_STEP = 1
+"""Shingles are counted in every ``_COUNT_STEP``-th set: enough to rank them from rare to common."""
 
-TOKEN_BITMAP_BITS = 28
-"""At most ``2 ** TOKEN_BITMAP_BITS`` bits (32 MB) mark the shingles of some prefix."""
+_TOKEN_BITMAP_BITS = 28
+"""At most ``2 ** _TOKEN_BITMAP_BITS`` bits (32 MB) mark the shingles of some prefix."""
 
 
 def prefix_lengths(sizes: ArrayLike, containment: float) -> NDArray[np.int64]:
@@ -99,8 +99,8 @@ def _prefix_keys(
     """Join keys of the ``lengths[i]`` rarest shingles of each set ``rows[i]``, less those no other set holds."""
     starts = np.zeros(rows.size + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
-    table = np.zeros(_power_of_two(2 * sets.hashes.size // COUNT_STEP, COUNT_TABLE_BITS), dtype=np.uint8)
-    _kernels.shingle_counts(sets, COUNT_STEP, table)
+    table = np.zeros(_power_of_two(2 * sets.hashes.size // _COUNT_STEP, _COUNT_TABLE_BITS), dtype=np.uint8)
+    _kernels.shingle_counts(sets, _COUNT_STEP, table)
     keys = np.empty(int(starts[-1]), dtype=np.uint64)
     _kernels.prefix_tokens(sets, rows, table, starts, layout, keys)
     kept: NDArray[np.uint64] = keys[keys != np.uint64(0xFFFFFFFFFFFFFFFF)]
@@ -111,7 +111,7 @@ def _holder_keys(
     sets: ShingleSets, rows: NDArray[np.int64], prefixes: NDArray[np.uint64], layout: _kernels.KeyLayout
 ) -> NDArray[np.uint64]:
     """Join keys of the shingles of sets ``rows`` that may be in some prefix (a bitmap of prefix shingles)."""
-    bitmap = np.zeros(_power_of_two(8 * prefixes.size, TOKEN_BITMAP_BITS) // 64, dtype=np.uint64)
+    bitmap = np.zeros(_power_of_two(8 * prefixes.size, _TOKEN_BITMAP_BITS) // 64, dtype=np.uint64)
     _kernels.mark_tokens(prefixes, layout, bitmap)
     held = np.zeros(rows.size + 1, dtype=np.int64)
     _kernels.container_tokens(sets, rows, bitmap, layout, held, np.empty(0, np.uint64))

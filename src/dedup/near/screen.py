@@ -30,7 +30,7 @@ SCREEN_MISS = 1e-6
 SCREEN_GRID = 4096
 """Violation rates are rounded up to a multiple of ``1 / SCREEN_GRID`` to look up their bound."""
 
-SCREEN_MAX_GROUP = 4096
+_SCREEN_MAX_GROUP = 4096
 """Groups with more rows are not screened pair by pair (their pairs would take too much memory)."""
 
 
@@ -114,8 +114,8 @@ def screen_pairs(
     Pairs(left=array([0]), right=array([1]))
     """
     counts = np.diff(starts)
-    if (counts > SCREEN_MAX_GROUP).any():
-        keep = np.flatnonzero(counts <= SCREEN_MAX_GROUP)
+    if (counts > _SCREEN_MAX_GROUP).any():
+        keep = np.flatnonzero(counts <= _SCREEN_MAX_GROUP)
         parts = [rows[starts[g] : starts[g + 1]] for g in keep.tolist()]
         rows = np.concatenate(parts) if parts else rows[:0]
         starts = np.concatenate(([0], np.cumsum(counts[keep]))).astype(np.int64)
