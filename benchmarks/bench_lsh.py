@@ -42,7 +42,7 @@ from rensa import RMinHash, RMinHashLSH
 from conftest import Results
 from dedup.config import DedupConfig
 from dedup.evaluation.corpus import Corpus, exact_jaccard, python_shingles
-from dedup.near.lsh import choose_banding
+from dedup.near.banding import choose_banding
 from dedup.near.match import match_texts
 
 NUM_PERM = 128

@@ -15,7 +15,15 @@ import unicodedata
 
 import numpy as np
 
-from dedup.hashing.tokens import BLOCK_SHIFT, IGNORABLE, MAX_FOLD, MULTI_FOLD, SEPARATOR, TokenTable, char_class
+from dedup.hashing.tokens import (
+    BLOCK_SHIFT,
+    CLASS_IGNORABLE,
+    CLASS_SEPARATOR,
+    MAX_FOLD,
+    MULTI_FOLD,
+    TokenTable,
+    char_class,
+)
 
 DEFAULT_PATH = "src/dedup/data/unicode_tokens.npz"
 
@@ -30,7 +38,7 @@ def build_table() -> TokenTable:
             continue
         ch = chr(cp)
         cls = char_class(ch)
-        if cls in (SEPARATOR, IGNORABLE):
+        if cls in (CLASS_SEPARATOR, CLASS_IGNORABLE):
             entries[cp] = cls
             continue
         folded = ch.casefold()

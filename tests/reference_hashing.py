@@ -15,11 +15,19 @@ import unicodedata
 import numpy as np
 from hypothesis import strategies as st
 
-from dedup.hashing.tokens import IGNORABLE, MARK, SEPARATOR, UNSEGMENTED, WORD, char_class, unicode_table
+from dedup.hashing.tokens import (
+    CLASS_IGNORABLE,
+    CLASS_MARK,
+    CLASS_SEPARATOR,
+    CLASS_UNSEGMENTED,
+    CLASS_WORD,
+    char_class,
+    unicode_table,
+)
 
 M64 = (1 << 64) - 1
 M32 = (1 << 32) - 1
-CLASS_LETTER = {SEPARATOR: "s", WORD: "w", MARK: "m", UNSEGMENTED: "u"}
+CLASS_LETTER = {CLASS_SEPARATOR: "s", CLASS_WORD: "w", CLASS_MARK: "m", CLASS_UNSEGMENTED: "u"}
 TOKEN = {"chars": re.compile(r"um*|[wm]+"), "runs": re.compile(r"[wmu]+")}
 
 SPECIAL = [
@@ -47,7 +55,7 @@ def ref_fold(token: str) -> str:
 
 def ref_tokens(text: str, unsegmented: str = "chars") -> list[str]:
     """Case-folded tokens of ``text``."""
-    kept = [ch for ch in text if ref_class(ch) != IGNORABLE]
+    kept = [ch for ch in text if ref_class(ch) != CLASS_IGNORABLE]
     classes = "".join(CLASS_LETTER[ref_class(ch)] for ch in kept)
     return [ref_fold("".join(kept[m.start() : m.end()])) for m in TOKEN[unsegmented].finditer(classes)]
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.hashing import _kernels, _sha1, shingle
+from dedup.hashing import _kernels, batching
 from dedup.hashing.shingle import pair_similarity, shingle_hashes
 from reference_hashing import TEXTS, ref_hash_set, ref_shingle_bytes
 
@@ -48,13 +48,13 @@ def test_repeats_removed_and_sorted() -> None:
 def test_batches_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = [*(f"Ünïcode “text” number {i}, with – dashes" for i in range(50)), "", "x"]
     whole = shingle_hashes(texts)
-    monkeypatch.setattr(shingle, "BATCH_CHARS", 64)
+    monkeypatch.setattr(batching, "BATCH_CHARS", 64)
     split = shingle_hashes(texts)
     assert all(np.array_equal(w, s) for w, s in zip(whole, split, strict=True))
 
 
 def test_bad_text_in_a_later_batch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shingle, "BATCH_CHARS", 8)
+    monkeypatch.setattr(batching, "BATCH_CHARS", 8)
     texts: list[object] = ["some words here"] * 20 + [b"bytes"]
     with pytest.raises(TypeError, match=r"texts\[20\] must be str, not bytes"):
         shingle_hashes(texts)  # type: ignore[arg-type]
@@ -115,7 +115,7 @@ def test_pair_similarity_errors() -> None:
 @pytest.mark.parametrize("length", [0, 1, 55, 56, 63, 64, 65, 119, 120, 200])
 def test_sha1_matches_hashlib(length: int) -> None:
     data = np.random.default_rng(length).integers(0, 256, length + 3, dtype=np.uint8)
-    got = _sha1.sha1_64(data, 3, 3 + length, np.empty(80, dtype=np.uint64))
+    got = _kernels.sha1_64(data, 3, 3 + length, np.empty(80, dtype=np.uint64))
     assert int(got) == int.from_bytes(hashlib.sha1(data[3:].tobytes()).digest()[:8], "little")
 
 

@@ -20,9 +20,11 @@ from dedup import Document, clean_documents
 from dedup.config import Config, DedupConfig, MinHashConfig, StripConfig
 from dedup.evaluation import near
 from dedup.hashing.shingle import shingle_hashes
-from dedup.near import match
+from dedup.near import _kernels, match
 from dedup.near.clusters import Cluster, find_duplicates, format_clusters, mark_duplicates
+from dedup.near.pairs import Pairs
 from dedup.records import CleanedDocument, Paragraph, ParagraphRef, Removal
+from reference_near import components_of
 
 SEEDS = Path(__file__).resolve().parents[2] / "fixtures" / "seeds"
 WORDS = [f"w{i}" for i in range(40)]
@@ -141,7 +143,7 @@ def test_finder_matches_brute_force(seed: int, docs: int, across: bool) -> None:
     doc = [int(d[1:]) for d, _, _ in corpus]
     cfg = DedupConfig(min_shingles=3, min_contained_shingles=8, lsh_threshold=0.3, across_documents=across)
     seen: list[tuple[np.ndarray, np.ndarray]] = []
-    original = match.candidates
+    original = match._candidates
 
     def recording(*args: Any) -> tuple[np.ndarray, np.ndarray]:
         pairs = original(*args)
@@ -149,7 +151,7 @@ def test_finder_matches_brute_force(seed: int, docs: int, across: bool) -> None:
         return pairs
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(match, "candidates", recording)
+        mp.setattr(match, "_candidates", recording)
         got = decisions(match.match_texts(texts, doc, [p for _, p, _ in corpus], cfg))
     allowed = set(zip(*(x.tolist() for x in seen[0]), strict=True))
     ref = Reference(texts, doc, cfg)
@@ -363,3 +365,21 @@ def test_precision_and_recall_on_generated_pairs() -> None:
     assert rows["ALL duplicates"]["precision"] >= 0.99
     assert rows["ALL removals, similarity"]["precision"] == 1.0
     assert rows["ALL negatives"]["merged"] <= 0.02
+
+
+def edge(n: int) -> st.SearchStrategy[tuple[int, int]]:
+    return st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 30).flatmap(lambda n: st.tuples(st.just(n), st.lists(edge(n), max_size=40))))
+def test_components_match_reference(case: tuple[int, list[tuple[int, int]]]) -> None:
+    n, edges = case
+    left = np.array([a for a, _ in edges], dtype=np.int64)
+    right = np.array([b for _, b in edges], dtype=np.int64)
+    labels = _kernels.components(n, Pairs(left, right))
+    groups: dict[int, set[int]] = {}
+    for i, label in enumerate(labels.tolist()):
+        groups.setdefault(label, set()).add(i)
+    assert sorted(sorted(g) for g in groups.values()) == components_of(n, set(edges))
+    assert all(label == min(g) for label, g in groups.items())

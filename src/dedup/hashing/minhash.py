@@ -41,21 +41,23 @@ from dedup._check import check_texts, items_of, type_error
 from dedup.config import HashFunc, MinHashConfig, Unsegmented
 from dedup.errors import ArgumentTypeError, ArgumentValueError
 from dedup.hashing import _kernels
-from dedup.hashing.shingle import (
-    byte_starts,
-    char_lengths,
-    csr_sets,
-    each_batch,
-    each_chunk,
-    encode,
-    kernel_tables,
-)
+from dedup.hashing._kernels import EMPTY, Permutations, TokenTexts
+from dedup.hashing.batching import byte_starts, char_lengths, each_batch, each_chunk, encode
+from dedup.hashing.shingle import ShingleSets, token_rules
 
-EMPTY = np.uint32(0xFFFFFFFF)
-"""Every entry of the signature of a text without shingles."""
+__all__ = [
+    "EMPTY",
+    "Permutations",
+    "estimate_jaccard",
+    "lean_minhashes",
+    "permutations",
+    "signatures",
+    "signatures_from_hashes",
+    "signatures_from_tokens",
+]
 
 
-def permutations(num_perm: int = 128, seed: int = 1) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
+def permutations(num_perm: int = 128, seed: int = 1) -> Permutations:
     """The permutation parameters ``(a, b)``, each of shape ``(num_perm,)``; every ``a`` is odd.
 
     They equal ``datasketch.MinHash(num_perm, seed, scheme="affine32").permutations``.
@@ -68,7 +70,7 @@ def permutations(num_perm: int = 128, seed: int = 1) -> tuple[NDArray[np.uint32]
     gen = np.random.RandomState(seed)
     a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
-    return a, b
+    return Permutations(a, b)
 
 
 def signatures(
@@ -106,15 +108,13 @@ def signatures(
     cfg = MinHashConfig(num_perm=num_perm, ngram=ngram, seed=seed, hashfunc=hashfunc, unsegmented=unsegmented)
     texts = check_texts("signatures", texts)
     lengths = char_lengths(texts)
-    a, b = permutations(cfg.num_perm, cfg.seed)
-    index, blocks, expansions, ascii_fold, runs = kernel_tables(cfg.unsegmented)
+    perms = permutations(cfg.num_perm, cfg.seed)
+    rules = token_rules(cfg.unsegmented)
+    sha1 = cfg.hashfunc == "sha1"
     out = np.full((len(texts), cfg.num_perm), EMPTY, dtype=np.uint32)
 
     def work(lo: int, hi: int, data: NDArray[np.uint8], starts: NDArray[np.int64]) -> None:
-        _kernels.signatures_from_bytes(
-            data, starts, index, blocks, expansions, ascii_fold, runs, cfg.ngram, cfg.hashfunc == "sha1", a, b,
-            out[lo:hi],
-        )  # fmt: skip
+        _kernels.signatures_from_bytes(_kernels.Texts(data, starts), rules, cfg.ngram, sha1, perms, out[lo:hi])
 
     each_batch(texts, lengths, work)
     return out
@@ -145,7 +145,7 @@ def signatures_from_tokens(
     True
     """
     cfg = MinHashConfig(num_perm=num_perm, ngram=ngram, seed=seed, hashfunc=hashfunc)
-    docs = token_lists(docs)
+    docs = _token_lists(docs)
     counts = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     doc_tokens = np.zeros(len(docs) + 1, dtype=np.int64)
     np.cumsum(counts, out=doc_tokens[1:])
@@ -158,21 +158,20 @@ def signatures_from_tokens(
         kind = type(tokens[bad]).__name__
         where = f"docs[{doc}][{bad - doc_tokens[doc]}]"
         raise ArgumentTypeError(f"signatures_from_tokens: {where} must be str, not {kind}") from None
-    a, b = permutations(cfg.num_perm, cfg.seed)
+    perms = permutations(cfg.num_perm, cfg.seed)
     out = np.full((len(docs), cfg.num_perm), EMPTY, dtype=np.uint32)
     tok_bytes = byte_starts(data, char_offsets)
     sha1 = cfg.hashfunc == "sha1"
 
     def work(lo: int, hi: int) -> None:
-        _kernels.signatures_from_token_bytes(
-            data, tok_bytes, doc_tokens[lo : hi + 1], cfg.ngram, sha1, a, b, out[lo:hi]
-        )
+        batch = TokenTexts(data, tok_bytes, doc_tokens[lo : hi + 1])
+        _kernels.signatures_from_token_bytes(batch, cfg.ngram, sha1, perms, out[lo:hi])
 
     each_chunk(len(docs), 1 << 12, work)
     return out
 
 
-def token_lists(docs: Sequence[Sequence[str]]) -> Sequence[Sequence[str]]:
+def _token_lists(docs: Sequence[Sequence[str]]) -> Sequence[Sequence[str]]:
     """``docs`` as a list or tuple, after checking that each item is a sequence (of tokens), not a string."""
     docs = items_of("signatures_from_tokens", "docs", docs, "a sequence of token lists")
     for i, doc in enumerate(docs):
@@ -191,16 +190,8 @@ def signatures_from_hashes(
     >>> signatures_from_hashes(np.array([0, 2, 2]), np.array([7, 9], dtype=np.uint64), num_perm=3)[1]
     array([4294967295, 4294967295, 4294967295], dtype=uint32)
     """
-    MinHashConfig(num_perm=num_perm, seed=seed)
-    offsets, hashes = csr_sets("signatures_from_hashes", offsets, hashes)
-    a, b = permutations(num_perm, seed)
-    out = np.full((offsets.size - 1, num_perm), EMPTY, dtype=np.uint32)
-
-    def work(lo: int, hi: int) -> None:
-        _kernels.signatures_from_csr(offsets[lo : hi + 1], hashes, a, b, out[lo:hi])
-
-    each_chunk(offsets.size - 1, 1 << 13, work)
-    return out
+    perms = permutations(num_perm, seed)
+    return ShingleSets.checked("signatures_from_hashes", offsets, hashes).signatures(perms)
 
 
 def estimate_jaccard(left: NDArray[np.uint32], right: NDArray[np.uint32]) -> NDArray[np.float64]:
@@ -213,8 +204,8 @@ def estimate_jaccard(left: NDArray[np.uint32], right: NDArray[np.uint32]) -> NDA
     >>> estimate_jaccard(np.array([1, 2, 3, 4], dtype=np.uint32), np.array([1, 2, 0, 0], dtype=np.uint32))
     array(0.5)
     """
-    left = signature_rows("left", left)
-    right = signature_rows("right", right)
+    left = _signature_rows("left", left)
+    right = _signature_rows("right", right)
     if left.shape[-1] == 0:
         raise ArgumentValueError("estimate_jaccard: signatures must have at least one entry, not 0")
     if left.shape[-1] != right.shape[-1]:
@@ -230,7 +221,7 @@ def estimate_jaccard(left: NDArray[np.uint32], right: NDArray[np.uint32]) -> NDA
     return np.asarray(np.mean(left == right, axis=-1), dtype=np.float64)
 
 
-def signature_rows(name: str, value: object) -> NDArray[np.uint32]:
+def _signature_rows(name: str, value: object) -> NDArray[np.uint32]:
     """An argument of :func:`estimate_jaccard` as an array of at least one axis, after checking it holds integers."""
     rows = np.asarray(value) if isinstance(value, np.ndarray | list | tuple) else None
     if rows is None or rows.dtype.kind not in "iu" or rows.ndim == 0:

@@ -11,158 +11,125 @@ none. Each shingle is hashed to 64 bits:
   one space, UTF-8), little-endian, whose low 32 bits are ``datasketch.hashfunc.sha1_hash32``.
 
 The texts are encoded to UTF-8 in batches of about a million characters, and numba kernels tokenise
-and hash the bytes, one batch per core at a time; Python never loops per token or shingle.
+and hash the bytes, one batch per core at a time (:mod:`dedup.hashing.batching`); Python never loops per
+token or shingle.
 
->>> offsets, hashes = shingle_hashes(["a b c d", "A B, C!", "", "hello"])
->>> offsets.tolist()
-[0, 2, 3, 3, 4]
->>> bool(hashes[2] in hashes[0:2])
+>>> sets = shingle_hashes(["a b c d", "A B, C!", "", "hello"])
+>>> sets.offsets.tolist(), sets.sizes().tolist()
+([0, 2, 3, 3, 4], [2, 1, 0, 1])
+>>> bool(sets.hashes[2] in sets.hashes[0:2])
 True
->>> pair_similarity(offsets, hashes, [0], [1])
+>>> pair_similarity(*sets, [0], [1])
 (array([0.5]), array([0.5]))
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Sequence
+from typing import NamedTuple
 
-import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dedup._check import check_texts, int_array
 from dedup.config import HashFunc, MinHashConfig, Unsegmented
-from dedup.errors import ArgumentTypeError, ArgumentValueError
-from dedup.hashing import _kernels, _set_kernels
-from dedup.hashing.tokens import WORD, unicode_table
+from dedup.errors import ArgumentValueError
+from dedup.hashing import _kernels
+from dedup.hashing._kernels import CLASS_WORD, EMPTY, Permutations, TokenRules
+from dedup.hashing.batching import char_lengths, each_batch, each_chunk
+from dedup.hashing.tokens import unicode_table
 
-"""How a shingle is hashed: our 64-bit mix, or SHA-1 as datasketch does."""
-
-BATCH_CHARS = 1 << 20
-"""Characters encoded per batch: large enough to amortise a kernel call, small enough to stay in cache."""
-
-
-def char_lengths(texts: Sequence[str]) -> NDArray[np.int64]:
-    """Length of each text in characters; ArgumentTypeError naming the first item that is not a str."""
-    try:
-        return np.array(list(map(len, texts)), dtype=np.int64)
-    except TypeError:
-        raise not_str(texts) from None
+__all__ = ["ShingleSets", "pair_similarity", "shingle_hashes", "token_rules"]
 
 
-def not_str(texts: Sequence[object], first: int = 0) -> ArgumentTypeError:
-    """The error naming the first item of ``texts`` that is not a str (``texts`` starts at ``first``)."""
-    bad = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
-    if bad is None:
-        return ArgumentTypeError("texts must hold str only")
-    return ArgumentTypeError(f"texts[{first + bad}] must be str, not {type(texts[bad]).__name__}")
+class ShingleSets(NamedTuple):
+    """Shingle sets in CSR layout: set ``i`` is ``hashes[offsets[i]:offsets[i + 1]]``.
 
+    A named tuple, so the kernels take it as one argument and ``offsets, hashes = sets`` still works.
+    Sets from :func:`shingle_hashes` are sorted without repeats, which :meth:`similarity` needs.
 
-def encode(
-    texts: Sequence[str], lengths: NDArray[np.int64], first: int = 0
-) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
-    """UTF-8 bytes of the concatenated texts, and the character offsets (length n + 1) of each text.
-
-    Lone surrogates are kept (``surrogatepass``): they separate tokens like punctuation. ``first`` is
-    the number of the first text, for error messages.
+    >>> sets = ShingleSets(np.array([0, 2, 3]), np.array([5, 7, 7], dtype=np.uint64))
+    >>> sets.sizes().tolist(), sets.subset(1, 2).hashes.tolist(), len(sets.signatures(Permutations(
+    ...     np.array([1], dtype=np.uint32), np.array([0], dtype=np.uint32))))
+    ([2, 1], [7], 2)
     """
-    try:
-        raw = "".join(texts).encode("utf-8", "surrogatepass")
-    except TypeError:
-        raise not_str(texts, first) from None
-    char_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=char_offsets[1:])
-    return np.frombuffer(raw, dtype=np.uint8), char_offsets
+
+    offsets: NDArray[np.int64]
+    hashes: NDArray[np.uint64]
+
+    @classmethod
+    def checked(cls, func: str, offsets: ArrayLike, hashes: ArrayLike) -> ShingleSets:
+        """``offsets`` and ``hashes`` as the kernels take them, after checking they are CSR sets.
+
+        The kernels do not check bounds, so offsets that point outside ``hashes`` must not reach them.
+
+        >>> ShingleSets.checked("pair_similarity", np.array([0, 3]), np.array([1, 2], dtype=np.uint64))
+        Traceback (most recent call last):
+        ...
+        dedup.errors.ArgumentValueError: pair_similarity: offsets must run from 0 to len(hashes) = 2, not [0 3]
+        """
+        offsets = int_array(func, "offsets", offsets, np.int64)
+        hashes = int_array(func, "hashes", hashes, np.uint64).ravel()
+        if offsets.ndim != 1 or offsets.size == 0 or offsets[0] != 0 or offsets[-1] != hashes.size:
+            raise ArgumentValueError(
+                f"{func}: offsets must run from 0 to len(hashes) = {hashes.size}, not {offsets}"
+            )
+        if (np.diff(offsets) < 0).any():
+            raise ArgumentValueError(f"{func}: offsets must be non-decreasing")
+        return cls(offsets, hashes)
+
+    def sizes(self) -> NDArray[np.int64]:
+        """Each set's number of hashes."""
+        return np.diff(self.offsets)
+
+    def subset(self, lo: int, hi: int) -> ShingleSets:
+        """Sets ``lo .. hi - 1`` as sets of their own (numbered from 0)."""
+        start, end = self.offsets[lo], self.offsets[hi]
+        return ShingleSets(self.offsets[lo : hi + 1] - start, self.hashes[start:end])
+
+    def similarity(
+        self, left: NDArray[np.int64], right: NDArray[np.int64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Exact ``(jaccard, containment)`` of set pairs ``(left[p], right[p])``, unchecked (see
+        :func:`pair_similarity`); the sets must be sorted without repeats."""
+        common = np.empty(left.size, dtype=np.float64)
+
+        def work(lo: int, hi: int) -> None:
+            common[lo:hi] = _kernels.intersections(self, left[lo:hi], right[lo:hi])
+
+        each_chunk(left.size, 1 << 16, work)
+        sizes = self.sizes().astype(np.float64)
+        union = sizes[left] + sizes[right] - common
+        jaccard = np.divide(common, union, out=np.zeros_like(common), where=union > 0)
+        containment = np.divide(common, sizes[left], out=np.zeros_like(common), where=sizes[left] > 0)
+        return jaccard, containment
+
+    def signatures(self, perms: Permutations) -> NDArray[np.uint32]:
+        """MinHash signatures of the sets (any order, repeats allowed), one row per set; batches run on all
+        cores. See :func:`dedup.hashing.minhash.signatures_from_hashes`."""
+        out = np.full((self.offsets.size - 1, perms.a.size), EMPTY, dtype=np.uint32)
+
+        def work(lo: int, hi: int) -> None:
+            _kernels.signatures_from_csr(self, lo, perms, out[lo:hi])
+
+        each_chunk(self.offsets.size - 1, 1 << 13, work)
+        return out
 
 
-def byte_starts(data: NDArray[np.uint8], char_offsets: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Byte offsets of the texts in ``data``, from their character offsets (the same when all ASCII)."""
-    if data.size == char_offsets[-1]:
-        return char_offsets
-    return _kernels.byte_offsets(data, char_offsets)
-
-
-Work = Callable[[int, int, NDArray[np.uint8], NDArray[np.int64]], None]
-"""``work(lo, hi, data, starts)``: process texts ``lo:hi``, given as UTF-8 ``data`` and byte ``starts``."""
-
-
-def worker_count() -> int:
-    """Threads to run kernels on: one per core, or ``NUMBA_NUM_THREADS`` (read without starting numba's pool)."""
-    return max(1, int(numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
-
-
-def each_batch(texts: Sequence[str], lengths: NDArray[np.int64], work: Work) -> None:
-    """Call ``work`` on each batch of texts, in worker threads, while this thread encodes the next batches.
-
-    The kernels release the GIL, so batches run on all cores at once. At most one batch per worker waits
-    encoded, which bounds the working memory to a few batches.
-    """
-    ranges = list(batches(lengths))
-    workers = min(worker_count(), len(ranges))
-    if workers <= 1:
-        for lo, hi in ranges:
-            data, char_offsets = encode(texts[lo:hi], lengths[lo:hi], lo)
-            work(lo, hi, data, byte_starts(data, char_offsets))
-        return
-
-    def run(lo: int, hi: int, data: NDArray[np.uint8], char_offsets: NDArray[np.int64]) -> None:
-        work(lo, hi, data, byte_starts(data, char_offsets))
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending: deque[Future[None]] = deque()
-        for lo, hi in ranges:
-            data, char_offsets = encode(texts[lo:hi], lengths[lo:hi], lo)
-            pending.append(pool.submit(run, lo, hi, data, char_offsets))
-            while len(pending) > workers:
-                pending.popleft().result()
-        for future in pending:
-            future.result()
-
-
-def each_chunk(n: int, grain: int, work: Callable[[int, int], None]) -> None:
-    """Call ``work(lo, hi)`` on chunks of ``range(n)`` of about ``grain`` items, in worker threads."""
-    chunks = [(lo, min(n, lo + grain)) for lo in range(0, n, grain)]
-    if min(worker_count(), len(chunks)) <= 1:
-        for lo, hi in chunks:
-            work(lo, hi)
-        return
-    with ThreadPoolExecutor(max_workers=worker_count()) as pool:
-        for future in [pool.submit(work, lo, hi) for lo, hi in chunks]:
-            future.result()
-
-
-def batches(lengths: NDArray[np.int64], chars: int | None = None) -> Iterator[tuple[int, int]]:
-    """Ranges ``(lo, hi)`` of texts of about ``chars`` (default :data:`BATCH_CHARS`) characters each.
-
-    Each range has at least one text.
-
-    >>> list(batches(np.array([5, 5, 5, 20, 1]), chars=10))
-    [(0, 2), (2, 3), (3, 4), (4, 5)]
-    """
-    chars = BATCH_CHARS if chars is None else chars
-    ends = np.cumsum(lengths)
-    lo = 0
-    while lo < lengths.size:
-        base = ends[lo - 1] if lo else 0
-        hi = max(int(np.searchsorted(ends, base + chars, side="right")), lo + 1)
-        yield lo, hi
-        lo = hi
-
-
-def kernel_tables(
-    unsegmented: Unsegmented,
-) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], bool]:
-    """The token table's arrays, the ASCII fold table and the ``runs`` flag, as the kernels take them.
+def token_rules(unsegmented: Unsegmented) -> TokenRules:
+    """The token table as the tokenising kernels read it, for ``unsegmented`` mode.
 
     The ASCII fold table gives the folded byte of an ASCII word character and -1 for a separator.
+
+    >>> rules = token_rules("runs")
+    >>> rules.runs, int(rules.ascii_fold[ord("A")]), int(rules.ascii_fold[ord(",")])
+    (True, 97, -1)
     """
     table = unicode_table()
     ascii_cps = np.arange(128, dtype=np.int32)
     entries = table.blocks[(int(table.index[0]) << 7) | ascii_cps]
-    ascii_fold = np.where((entries & 7) == WORD, ascii_cps + (entries >> 8), -1).astype(np.int32)
-    return table.index, table.blocks, table.expansions, ascii_fold, unsegmented == "runs"
+    ascii_fold = np.where((entries & 7) == CLASS_WORD, ascii_cps + (entries >> 8), -1).astype(np.int32)
+    return TokenRules(table.index, table.blocks, table.expansions, ascii_fold, unsegmented == "runs")
 
 
 def shingle_hashes(
@@ -171,7 +138,7 @@ def shingle_hashes(
     ngram: int = 3,
     hashfunc: HashFunc = "fast",
     unsegmented: Unsegmented = "chars",
-) -> tuple[NDArray[np.int64], NDArray[np.uint64]]:
+) -> ShingleSets:
     """Sorted, distinct shingle hashes of each text, in CSR layout.
 
     Args:
@@ -192,46 +159,22 @@ def shingle_hashes(
     """
     cfg = MinHashConfig(ngram=ngram, hashfunc=hashfunc, unsegmented=unsegmented)
     texts = check_texts("shingle_hashes", texts)
-    lengths = char_lengths(texts)
-    index, blocks, expansions, ascii_fold, runs = kernel_tables(cfg.unsegmented)
+    rules = token_rules(cfg.unsegmented)
     sizes = np.zeros(len(texts), dtype=np.int64)
     parts: list[tuple[int, NDArray[np.uint64]]] = []
 
     def work(lo: int, hi: int, data: NDArray[np.uint8], starts: NDArray[np.int64]) -> None:
         out = np.empty(int((np.diff(starts) // 2 + 1).sum()), dtype=np.uint64)
-        total = _set_kernels.shingle_sets(
-            data, starts, index, blocks, expansions, ascii_fold, runs, cfg.ngram, cfg.hashfunc == "sha1",
-            out, sizes[lo:hi],
-        )  # fmt: skip
+        batch = _kernels.Texts(data, starts)
+        total = _kernels.shingle_sets(batch, rules, cfg.ngram, cfg.hashfunc == "sha1", out, sizes[lo:hi])
         parts.append((lo, out[:total].copy()))
 
-    each_batch(texts, lengths, work)
+    each_batch(texts, char_lengths(texts), work)
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
     parts.sort(key=lambda part: part[0])
     hashes = np.concatenate([part for _, part in parts]) if parts else np.empty(0, dtype=np.uint64)
-    return offsets, hashes
-
-
-def csr_sets(
-    func: str, offsets: NDArray[np.int64], hashes: NDArray[np.uint64]
-) -> tuple[NDArray[np.int64], NDArray[np.uint64]]:
-    """``offsets`` and ``hashes`` as the kernels take them, after checking they are CSR sets.
-
-    The kernels do not check bounds, so offsets that point outside ``hashes`` must not reach them.
-
-    >>> csr_sets("pair_similarity", np.array([0, 3]), np.array([1, 2], dtype=np.uint64))
-    Traceback (most recent call last):
-    ...
-    dedup.errors.ArgumentValueError: pair_similarity: offsets must run from 0 to len(hashes) = 2, not [0 3]
-    """
-    offsets = int_array(func, "offsets", offsets, np.int64)
-    hashes = int_array(func, "hashes", hashes, np.uint64).ravel()
-    if offsets.ndim != 1 or offsets.size == 0 or offsets[0] != 0 or offsets[-1] != hashes.size:
-        raise ArgumentValueError(f"{func}: offsets must run from 0 to len(hashes) = {hashes.size}, not {offsets}")
-    if (np.diff(offsets) < 0).any():
-        raise ArgumentValueError(f"{func}: offsets must be non-decreasing")
-    return offsets, hashes
+    return ShingleSets(offsets, hashes)
 
 
 def pair_similarity(
@@ -256,10 +199,10 @@ def pair_similarity(
     >>> pair_similarity(o, h, [1, 1], [0, 2])
     (array([0.66666667, 0.        ]), array([1., 0.]))
     """
-    offsets, hashes = csr_sets("pair_similarity", offsets, hashes)
+    sets = ShingleSets.checked("pair_similarity", offsets, hashes)
     lpos = int_array("pair_similarity", "left", left, np.int64).ravel()
     rpos = int_array("pair_similarity", "right", right, np.int64).ravel()
-    n = offsets.size - 1
+    n = sets.offsets.size - 1
     if lpos.shape != rpos.shape:
         raise ArgumentValueError(
             f"pair_similarity: left and right must have the same length, not {lpos.size} and {rpos.size}"
@@ -269,14 +212,4 @@ def pair_similarity(
         if bad.any():
             number = int(pos[bad][0])
             raise ArgumentValueError(f"pair_similarity: {side} holds {number}, not a text number (0 to {n - 1})")
-    common = np.empty(lpos.size, dtype=np.float64)
-
-    def work(lo: int, hi: int) -> None:
-        common[lo:hi] = _set_kernels.intersections(offsets, hashes, lpos[lo:hi], rpos[lo:hi])
-
-    each_chunk(lpos.size, 1 << 16, work)
-    sizes = np.diff(offsets).astype(np.float64)
-    union = sizes[lpos] + sizes[rpos] - common
-    jaccard = np.divide(common, union, out=np.zeros_like(common), where=union > 0)
-    containment = np.divide(common, sizes[lpos], out=np.zeros_like(common), where=sizes[lpos] > 0)
-    return jaccard, containment
+    return sets.similarity(lpos, rpos)

@@ -38,12 +38,18 @@ from numpy.typing import NDArray
 from dedup._check import check_type
 from dedup._resources import open_binary
 from dedup.config import Unsegmented, check_choice
+from dedup.hashing._kernels import (
+    CLASS_IGNORABLE,
+    CLASS_MARK,
+    CLASS_SEPARATOR,
+    CLASS_UNSEGMENTED,
+    CLASS_WORD,
+    MULTI_FOLD,
+)
 
-SEPARATOR, WORD, MARK, UNSEGMENTED, IGNORABLE = 0, 1, 2, 3, 4
-"""Character classes stored in the low 3 bits of a table entry."""
-
-MULTI_FOLD = 8
-"""Entry flag: the character folds to several characters, listed in ``expansions``."""
+# The table format is defined in the kernel module, which reads it: ``CLASS_*`` are the character
+# classes stored in the low 3 bits of an entry, ``MULTI_FOLD`` the flag of an entry whose character
+# folds to several characters (listed in ``expansions``).
 
 BLOCK_SHIFT = 7
 """log2 of the block size of the two-stage table."""
@@ -51,12 +57,12 @@ BLOCK_SHIFT = 7
 MAX_FOLD = 3
 """The longest full case folding of one character, in characters (e.g. 'ΐ')."""
 
-UNSEGMENTED_SCRIPT = regex.compile(
+_UNSEGMENTED_SCRIPT = regex.compile(
     r"[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Thai}\p{scx=Lao}\p{scx=Khmer}\p{scx=Myanmar}]"
 )
-ZERO_WIDTH_SPACE = 0x200B
+_ZERO_WIDTH_SPACE = 0x200B
 
-TABLE_RESOURCE = "unicode_tokens.npz"
+_TABLE_RESOURCE = "unicode_tokens.npz"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -83,7 +89,7 @@ class TokenTable:
         """The table entry of code point ``cp``.
 
         >>> t = unicode_table()
-        >>> t.entry(ord("a")) & 7 == WORD, t.entry(ord("A")) >> 8
+        >>> t.entry(ord("a")) & 7 == CLASS_WORD, t.entry(ord("A")) >> 8
         (True, 32)
         """
         block = int(self.index[cp >> BLOCK_SHIFT])
@@ -109,12 +115,12 @@ def char_class(ch: str) -> int:
     """
     cat = unicodedata.category(ch)
     if cat[0] in "LN":
-        return UNSEGMENTED if UNSEGMENTED_SCRIPT.match(ch) else WORD
+        return CLASS_UNSEGMENTED if _UNSEGMENTED_SCRIPT.match(ch) else CLASS_WORD
     if cat[0] == "M":
-        return MARK
-    if cat == "Cf" and ord(ch) != ZERO_WIDTH_SPACE:
-        return IGNORABLE
-    return SEPARATOR
+        return CLASS_MARK
+    if cat == "Cf" and ord(ch) != _ZERO_WIDTH_SPACE:
+        return CLASS_IGNORABLE
+    return CLASS_SEPARATOR
 
 
 @functools.cache
@@ -124,7 +130,7 @@ def unicode_table() -> TokenTable:
     >>> unicode_table().unicode_version
     '14.0.0'
     """
-    with open_binary(TABLE_RESOURCE) as f, np.load(f) as npz:
+    with open_binary(_TABLE_RESOURCE) as f, np.load(f) as npz:
         arrays = [np.ascontiguousarray(npz[k], dtype=np.int32) for k in ("index", "blocks", "expansions")]
         version = str(npz["unicode_version"])
     for a in arrays:
@@ -132,7 +138,7 @@ def unicode_table() -> TokenTable:
     return TokenTable(arrays[0], arrays[1], arrays[2], version)
 
 
-def check_unsegmented(value: object) -> None:
+def _check_unsegmented(value: object) -> None:
     """Raise ArgumentValueError unless ``value`` is ``"chars"`` or ``"runs"``."""
     check_choice("tokenize: unsegmented", value, ("chars", "runs"))
 
@@ -146,7 +152,7 @@ def tokenize(text: str, *, unsegmented: Unsegmented = "chars") -> list[str]:
     ['ｆｕｌｌ', 'width', 'and', 'information']
     """
     check_type("tokenize", "text", text, str)
-    check_unsegmented(unsegmented)
+    _check_unsegmented(unsegmented)
     table = unicode_table()
     tokens: list[str] = []
     current: list[int] = []
@@ -154,18 +160,18 @@ def tokenize(text: str, *, unsegmented: Unsegmented = "chars") -> list[str]:
     for ch in text:
         cp = ord(ch)
         cls = table.entry(cp) & 7
-        if cls == UNSEGMENTED and unsegmented == "runs":
-            cls = WORD
-        if cls == IGNORABLE:
+        if cls == CLASS_UNSEGMENTED and unsegmented == "runs":
+            cls = CLASS_WORD
+        if cls == CLASS_IGNORABLE:
             continue
-        if cls in (SEPARATOR, UNSEGMENTED) or (cls == WORD and state == 2):
+        if cls in (CLASS_SEPARATOR, CLASS_UNSEGMENTED) or (cls == CLASS_WORD and state == 2):
             if current:
                 tokens.append("".join(map(chr, current)))
             current, state = [], 0
-        if cls == SEPARATOR:
+        if cls == CLASS_SEPARATOR:
             continue
         current.extend(table.fold(cp))
-        state = 2 if cls == UNSEGMENTED else (state or 1)
+        state = 2 if cls == CLASS_UNSEGMENTED else (state or 1)
     if current:
         tokens.append("".join(map(chr, current)))
     return tokens

@@ -1,11 +1,14 @@
 """Near-duplicate finding: which paragraphs repeat which, with the similarity (kernels in ``_kernels``).
 
 - :mod:`~dedup.near.exact`: verbatim repeats inside one document.
-- :mod:`~dedup.near.lsh`: LSH banding, the containment screen and the prefix join (candidate pairs).
+- :mod:`~dedup.near.pairs`: pairs of rows as two index arrays (:class:`Pairs`).
+- :mod:`~dedup.near.banding`: LSH banding over signatures (candidate pairs of similar texts).
+- :mod:`~dedup.near.screen`: the containment screen within a document (on signatures).
+- :mod:`~dedup.near.prefix`: the prefix join across documents (every possible containment).
 - :mod:`~dedup.near.match`: exact verification of candidates, clusters and the keep rule.
 - :mod:`~dedup.near.clusters`: the public finder, cluster values and their formatting.
 
-A new candidate generator (another index, a persistent store) goes beside ``lsh``.
+A new candidate generator (another index, a persistent store) goes beside ``banding``.
 """
 
 from __future__ import annotations

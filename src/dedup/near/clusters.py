@@ -29,10 +29,12 @@ from dedup.errors import ArgumentValueError
 from dedup.near.match import KINDS, Matches, match_texts
 from dedup.records import CleanedDocument, Kind, Paragraph, ParagraphRef, Removal, Repeat
 
+__all__ = ["Cluster", "Member", "ParagraphLike", "find_duplicates", "format_clusters", "mark_duplicates"]
+
 ParagraphLike = Paragraph | tuple[str, int, str]
 """A paragraph, or a ``(doc_id, position, text)`` triple."""
 
-REMOVAL_RULES: dict[Kind, tuple[Repeat, str]] = {
+_REMOVAL_RULES: dict[Kind, tuple[Repeat, str]] = {
     "exact": ("exact", "exact_duplicate"),
     "near": ("near", "near_duplicate"),
     "contained": ("contained", "contained_in"),
@@ -79,10 +81,10 @@ class Cluster:
         return {"kept": self.kept.to_dict(), "removed": [m.to_dict() for m in self.removed]}
 
 
-def document_ranks(doc_ids: Sequence[str], order: Order) -> NDArray[np.int64]:
+def _document_ranks(doc_ids: Sequence[str], order: Order) -> NDArray[np.int64]:
     """Rank of each document in the keep rule's order: sorted ids, or first appearance.
 
-    >>> document_ranks(["b", "a", "b"], "id").tolist(), document_ranks(["b", "a", "b"], "input").tolist()
+    >>> _document_ranks(["b", "a", "b"], "id").tolist(), _document_ranks(["b", "a", "b"], "input").tolist()
     ([1, 0, 1], [0, 1, 0])
     """
     distinct = sorted(set(doc_ids)) if order == "id" else list(dict.fromkeys(doc_ids))
@@ -119,21 +121,21 @@ def find_duplicates(
     dedup = dedup or DedupConfig()
     doc_ids = [t[0] for t in triples]
     texts = [t[2] for t in triples]
-    ranks = document_ranks(doc_ids, dedup.order)
+    ranks = _document_ranks(doc_ids, dedup.order)
     try:
         positions = np.fromiter((t[1] for t in triples), dtype=np.int64, count=len(triples))
     except OverflowError:
         raise ArgumentValueError("find_duplicates: paragraph positions must fit in a signed 64-bit int") from None
-    check_distinct(doc_ids, ranks, positions)
+    _check_distinct(doc_ids, ranks, positions)
     matches = match_texts(texts, ranks, positions, dedup, minhash)
     refs = [ParagraphRef(d, int(i)) for d, i in zip(doc_ids, positions.tolist(), strict=True)]
-    return clusters_of(matches, refs, texts, ranks, positions)
+    return _clusters_of(matches, refs, texts, ranks, positions)
 
 
-def check_distinct(doc_ids: Sequence[str], ranks: NDArray[np.int64], positions: NDArray[np.int64]) -> None:
+def _check_distinct(doc_ids: Sequence[str], ranks: NDArray[np.int64], positions: NDArray[np.int64]) -> None:
     """Raise ArgumentValueError naming the first two paragraphs at the same position of the same document.
 
-    >>> check_distinct(["a", "b", "a"], np.array([0, 1, 0]), np.array([4, 4, 4]))
+    >>> _check_distinct(["a", "b", "a"], np.array([0, 1, 0]), np.array([4, 4, 4]))
     Traceback (most recent call last):
     ...
     dedup.errors.ArgumentValueError: find_duplicates: paragraphs[0] and paragraphs[2] are both at position 4 of doc 'a'
@@ -149,7 +151,7 @@ def check_distinct(doc_ids: Sequence[str], ranks: NDArray[np.int64], positions: 
         )
 
 
-def clusters_of(
+def _clusters_of(
     matches: Matches,
     refs: Sequence[ParagraphRef],
     texts: Sequence[str],
@@ -186,22 +188,22 @@ def format_clusters(clusters: Sequence[Cluster], *, width: int = 100) -> str:
         raise type_error("format_clusters", f"clusters[{bad}]", "a Cluster", clusters[bad])
     check_int("format_clusters", "width", width)
     removed = sum(len(c.removed) for c in clusters)
-    lines = [f"{plural(len(clusters), 'cluster')}, {plural(removed, 'paragraph')} removed"]
+    lines = [f"{_plural(len(clusters), 'cluster')}, {_plural(removed, 'paragraph')} removed"]
     for number, cluster in enumerate(clusters, 1):
         lines.append("")
-        lines.append(f"[{number}] {member_line(cluster.kept, width)}")
-        lines.extend(" " * (len(str(number)) + 3) + member_line(m, width) for m in cluster.removed)
+        lines.append(f"[{number}] {_member_line(cluster.kept, width)}")
+        lines.extend(" " * (len(str(number)) + 3) + _member_line(m, width) for m in cluster.removed)
     return "\n".join(lines)
 
 
-def member_line(member: Member, width: int) -> str:
+def _member_line(member: Member, width: int) -> str:
     """``kind similarity doc #position: text`` with the text shortened to fit ``width``."""
     label = f"{'kept':<15}" if member.kind == "kept" else f"{member.kind:<9} {member.similarity:.3f}"
     head = f"{label} {member.ref.doc_id} #{member.ref.index}: "
     return head + textwrap.shorten(member.text, max(width - len(head), 20), placeholder=" …")
 
 
-def plural(count: int, noun: str) -> str:
+def _plural(count: int, noun: str) -> str:
     """``"1 cluster"``, ``"2 clusters"``."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
@@ -238,7 +240,7 @@ def mark_duplicates(
     for i in np.flatnonzero(matches.duplicate_of >= 0).tolist():
         d, j = where[i]
         kd, kj = where[int(matches.duplicate_of[i])]
-        stage, rule = REMOVAL_RULES[KINDS[matches.kind[i]]]
+        stage, rule = _REMOVAL_RULES[KINDS[matches.kind[i]]]
         partner = docs[kd].paragraphs[kj].ref
         removal = Removal(stage, rule, duplicate_of=partner, similarity=float(matches.similarity[i]))
         paragraphs[d][j] = paragraphs[d][j].remove(removal)

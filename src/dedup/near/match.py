@@ -4,11 +4,11 @@ The method, over the whole corpus at once:
 
 1. **Shingles and signatures.** Every paragraph's word n-gram shingles (:mod:`dedup.hashing.shingle`) and
    their MinHash signature (:mod:`dedup.hashing.minhash`), batch by batch of whole documents.
-2. **Candidates.** LSH banding tuned for ``DedupConfig.lsh_threshold`` (:func:`dedup.near.lsh.candidate_pairs`)
+2. **Candidates.** LSH banding tuned for ``DedupConfig.lsh_threshold`` (:mod:`dedup.near.banding`)
    finds similar pairs anywhere in the corpus. A short paragraph inside a much longer one has a
    Jaccard similarity too low for banding: within each document the containment screen
-   (:func:`dedup.near.lsh.screen_pairs`) finds it, and across documents a prefix join
-   (:func:`dedup.near.lsh.containment_pairs`) finds every pair whose smaller paragraph may be contained
+   (:func:`dedup.near.screen.screen_pairs`) finds it, and across documents a prefix join
+   (:func:`dedup.near.prefix.containment_pairs`) finds every pair whose smaller paragraph may be contained
    in the larger, whatever their size ratio.
 3. **Verification.** The exact Jaccard similarity and containment of the shingle sets. A pair is a
    duplicate when its Jaccard similarity reaches ``threshold`` or the smaller set's containment in the
@@ -49,20 +49,22 @@ from numpy.typing import ArrayLike, NDArray
 
 from dedup.config import DedupConfig, MinHashConfig
 from dedup.errors import ArgumentValueError
-from dedup.hashing.minhash import signatures_from_hashes
-from dedup.hashing.shingle import pair_similarity, shingle_hashes
-from dedup.near import _kernels as _match_kernels
-from dedup.near import lsh
+from dedup.hashing import ShingleSets, permutations, shingle_hashes
+from dedup.near import _kernels
+from dedup.near.banding import band_keys, choose_banding, index_bits_for, pairs_from_keys
+from dedup.near.pairs import Pairs
+from dedup.near.prefix import containment_pairs
+from dedup.near.screen import screen_pairs
 from dedup.records import Kind
 
-"""What a cluster member is to its representative: the representative itself, or how it repeats it."""
+__all__ = ["KINDS", "Matches", "match_texts"]
 
 KINDS: tuple[Kind, ...] = ("kept", "exact", "near", "contained")
 """The kinds by their codes in :attr:`Matches.kind`."""
 
 KEPT, EXACT, NEAR, CONTAINED = 0, 1, 2, 3
 
-BATCH_ROWS = 1 << 16
+_BATCH_ROWS = 1 << 16
 """Paragraphs whose signatures are computed at once (batches end at document boundaries)."""
 
 
@@ -118,77 +120,73 @@ def match_texts(
     order = np.lexsort((pos, doc))
     ordered = [texts[i] for i in order.tolist()]
     doc = doc[order]
-    offsets, hashes = shingle_hashes(
-        ordered, ngram=minhash.ngram, hashfunc=minhash.hashfunc, unsegmented=minhash.unsegmented
-    )
-    sizes = np.diff(offsets)
-    left, right = candidates(offsets, hashes, doc, sizes, dedup, minhash)
-    jaccard, contained = pair_similarity(offsets, hashes, left, right)
-    ok = is_duplicate(jaccard, contained, sizes[left], dedup)
-    labels = _match_kernels.components(len(ordered), left[ok], right[ok])
-    clustered = in_clusters(np.arange(len(ordered), dtype=np.int64), labels)
+    sets = shingle_hashes(ordered, ngram=minhash.ngram, hashfunc=minhash.hashfunc, unsegmented=minhash.unsegmented)
+    sizes = sets.sizes()
+    cand = _candidates(sets, doc, dedup, minhash)
+    jaccard, contained = sets.similarity(*cand)
+    ok = _is_duplicate(jaccard, contained, sizes[cand.left], dedup)
+    labels = _kernels.components(len(ordered), Pairs(cand.left[ok], cand.right[ok]))
+    clustered = _in_clusters(np.arange(len(ordered), dtype=np.int64), labels)
     text_hash = np.zeros(len(ordered), dtype=np.int64)  # only needed to tell exact copies from near ones
     text_hash[clustered] = np.fromiter((hash(ordered[i]) for i in clustered.tolist()), np.int64, clustered.size)
-    extends = ok & (jaccard < dedup.threshold) & (sizes[left] < sizes[right])
-    rep, kind, sim = keep_rule(labels, doc, sizes, (left[extends], right[extends]), offsets, hashes, text_hash, dedup)
+    extends = ok & (jaccard < dedup.threshold) & (sizes[cand.left] < sizes[cand.right])
+    rep, kind, sim = _keep_rule(labels, doc, Pairs(cand.left[extends], cand.right[extends]), sets, text_hash, dedup)
     rep[rep >= 0] = order[rep[rep >= 0]]  # partners as input positions
     back = np.empty_like(order)
     back[order] = np.arange(order.size)
-    return Matches(rep[back], kind[back], sim[back], sizes[back], int(left.size), int(np.count_nonzero(ok)))
+    return Matches(rep[back], kind[back], sim[back], sizes[back], int(cand.left.size), int(np.count_nonzero(ok)))
 
 
-def candidates(
-    offsets: NDArray[np.int64],
-    hashes: NDArray[np.uint64],
-    doc: NDArray[np.int64],
-    sizes: NDArray[np.int64],
-    dedup: DedupConfig,
-    minhash: MinHashConfig,
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Candidate pairs ``(left, right)``, oriented so ``left`` has no more shingles than ``right``.
+def _candidates(sets: ShingleSets, doc: NDArray[np.int64], dedup: DedupConfig, minhash: MinHashConfig) -> Pairs:
+    """Candidate pairs, oriented so ``left`` has no more shingles than ``right``.
 
     Paragraphs are sorted by document; signatures are made batch by batch of whole documents, keyed
     for LSH into one array, and screened for containment within each document, then dropped. Across
     documents, containment candidates come from the prefix join on the shingle sets.
     """
+    sizes = sets.sizes()
     eligible = np.flatnonzero(sizes >= dedup.min_shingles)
-    banding = lsh.choose_banding(dedup.lsh_threshold, minhash.num_perm)
-    index_bits = lsh.index_bits_for(eligible.size)
+    banding = choose_banding(dedup.lsh_threshold, minhash.num_perm)
+    index_bits = index_bits_for(eligible.size)
     keys = np.empty((banding.bands, eligible.size), dtype=np.uint64)
+    perms = permutations(minhash.num_perm, minhash.seed)
     screened: list[NDArray[np.uint64]] = []
-    for lo, hi in document_batches(doc):
+    for lo, hi in _document_batches(doc):
         rows = eligible[np.searchsorted(eligible, lo) : np.searchsorted(eligible, hi)]
         first = int(np.searchsorted(eligible, lo))
-        sigs = signatures_from_hashes(
-            offsets[lo : hi + 1] - offsets[lo], hashes[offsets[lo] : offsets[hi]], num_perm=minhash.num_perm,
-            seed=minhash.seed,
-        )  # fmt: skip
+        sigs = sets.subset(lo, hi).signatures(perms)
         local = rows - lo
-        lsh.band_keys(sigs, banding, local, index_bits=index_bits, first=first, out=keys[:, first : first + rows.size])
-        starts = np.searchsorted(doc[rows], np.unique(doc[rows]))
-        a, b = lsh.screen_pairs(
-            sigs, local, np.append(starts, rows.size).astype(np.int64), sizes[lo:hi], threshold=dedup.threshold,
-            containment=dedup.containment, min_contained=dedup.min_contained_shingles,
-        )  # fmt: skip
-        screened.append(lsh.pack_pairs(a + lo, b + lo))
-    left, right = lsh.pairs_from_keys(keys, index_bits, eligible)
+        band_keys(sigs, banding, local, index_bits=index_bits, first=first, out=keys[:, first : first + rows.size])
+        screened.append(_screened(sigs, local, doc[rows], sizes[lo:hi], dedup).of(np.arange(lo, hi)).pack())
+    banded = pairs_from_keys(keys, index_bits, eligible)
     del keys
-    packed = lsh.pack_pairs(left, right)
+    packed = banded.pack()
     if not dedup.across_documents:
-        packed = packed[doc[left] == doc[right]]
+        packed = packed[doc[banded.left] == doc[banded.right]]
     else:
         rows = np.flatnonzero(sizes >= max(dedup.min_shingles, dedup.min_contained_shingles))
-        screened.append(lsh.pack_pairs(*lsh.containment_pairs(offsets, hashes, rows, doc, dedup.containment)))
-    left, right = lsh.unpack_pairs(np.unique(np.concatenate([packed, *screened])))
+        screened.append(containment_pairs(sets, rows, doc, dedup.containment).pack())
+    left, right = Pairs.unpack(np.unique(np.concatenate([packed, *screened])))
     swap = (sizes[left] > sizes[right]) | ((sizes[left] == sizes[right]) & (left > right))
-    left, right = np.where(swap, right, left), np.where(swap, left, right)
-    return left, right
+    return Pairs(np.where(swap, right, left), np.where(swap, left, right))
 
 
-def document_batches(doc: NDArray[np.int64], rows: int = BATCH_ROWS) -> list[tuple[int, int]]:
+def _screened(
+    sigs: NDArray[np.uint32], local: NDArray[np.int64], doc: NDArray[np.int64], sizes: NDArray[np.int64],
+    dedup: DedupConfig,
+) -> Pairs:
+    """The containment screen's pairs among rows ``local`` of one batch's ``sigs``, grouped by ``doc``."""
+    starts = np.searchsorted(doc, np.unique(doc))
+    return screen_pairs(
+        sigs, local, np.append(starts, local.size).astype(np.int64), sizes, threshold=dedup.threshold,
+        containment=dedup.containment, min_contained=dedup.min_contained_shingles,
+    )  # fmt: skip
+
+
+def _document_batches(doc: NDArray[np.int64], rows: int = _BATCH_ROWS) -> list[tuple[int, int]]:
     """Ranges ``(lo, hi)`` of about ``rows`` paragraphs (sorted by document) that end at a document's end.
 
-    >>> document_batches(np.array([0, 0, 1, 1, 1, 2]), rows=2)
+    >>> _document_batches(np.array([0, 0, 1, 1, 1, 2]), rows=2)
     [(0, 2), (2, 5), (5, 6)]
     """
     n = doc.size
@@ -200,13 +198,11 @@ def document_batches(doc: NDArray[np.int64], rows: int = BATCH_ROWS) -> list[tup
     return list(itertools.pairwise(bounds))
 
 
-def keep_rule(
+def _keep_rule(
     labels: NDArray[np.int64],
     doc: NDArray[np.int64],
-    sizes: NDArray[np.int64],
-    extends: tuple[NDArray[np.int64], NDArray[np.int64]],
-    offsets: NDArray[np.int64],
-    hashes: NDArray[np.uint64],
+    extends: Pairs,
+    sets: ShingleSets,
     text_hash: NDArray[np.int64],
     dedup: DedupConfig,
 ) -> tuple[NDArray[np.int64], NDArray[np.int8], NDArray[np.float64]]:
@@ -224,33 +220,34 @@ def keep_rule(
         kept), its kind code and its similarity (NaN when kept).
     """
     n = labels.size
+    sizes = sets.sizes()
     rep = np.full(n, -1, dtype=np.int64)
-    kind = np.zeros(n, dtype=np.int8)
+    kind = np.full(n, KEPT, dtype=np.int8)
     sim = np.full(n, np.nan)
-    active = in_clusters(np.arange(n, dtype=np.int64), labels)
+    active = _in_clusters(np.arange(n, dtype=np.int64), labels)
     is_active = np.zeros(n, dtype=np.bool_)
     while active.size:
         is_active[active] = True
         extended = np.zeros(n, dtype=np.bool_)
-        extended[extends[0][is_active[extends[0]] & is_active[extends[1]]]] = True
+        extended[extends.left[is_active[extends.left] & is_active[extends.right]]] = True
         a = active[np.lexsort((active, -sizes[active], doc[active], extended[active], labels[active]))]
         first = np.r_[True, labels[a][1:] != labels[a][:-1]]
         rep_of = a[first][np.cumsum(first) - 1]
         member, head = a[~first], rep_of[~first]
-        jaccard, contained = pair_similarity(offsets, hashes, member, head)
+        jaccard, contained = sets.similarity(member, head)
         near = jaccard >= dedup.threshold
-        covered = is_duplicate(jaccard, contained, sizes[member], dedup)
+        covered = _is_duplicate(jaccard, contained, sizes[member], dedup)
         exact = covered & (jaccard == 1.0) & (text_hash[member] == text_hash[head])
         done, target = member[covered], head[covered]
         rep[done] = target
         kind[done] = np.where(exact[covered], EXACT, np.where(near[covered], NEAR, CONTAINED))
         sim[done] = np.where(exact[covered], 1.0, np.where(near[covered], jaccard[covered], contained[covered]))
         is_active[active] = False
-        active = in_clusters(member[~covered], labels)
+        active = _in_clusters(member[~covered], labels)
     return rep, kind, sim
 
 
-def is_duplicate(
+def _is_duplicate(
     jaccard: NDArray[np.float64], contained: NDArray[np.float64], smaller: NDArray[np.int64], dedup: DedupConfig
 ) -> NDArray[np.bool_]:
     """Whether verified pairs are duplicates: near (Jaccard) or contained (with enough shingles)."""
@@ -259,7 +256,7 @@ def is_duplicate(
     )
 
 
-def in_clusters(nodes: NDArray[np.int64], labels: NDArray[np.int64]) -> NDArray[np.int64]:
+def _in_clusters(nodes: NDArray[np.int64], labels: NDArray[np.int64]) -> NDArray[np.int64]:
     """The ``nodes`` whose label is shared by at least one other of ``nodes``."""
     _, inverse, counts = np.unique(labels[nodes], return_inverse=True, return_counts=True)
     return nodes[counts[inverse] > 1]

@@ -1,0 +1,57 @@
+"""Pairs of rows (paragraphs, signature rows, sets) as two index arrays, the way the finder passes them.
+
+A named tuple, so kernels take it as one argument and ``left, right = pairs`` works.
+
+>>> pairs = Pairs(np.array([5, 1]), np.array([2, 3]))
+>>> Pairs.unpack(pairs.pack())
+Pairs(left=array([2, 1]), right=array([5, 3]))
+>>> Pairs.collect(lambda out: out.left.size or 3)
+Pairs(left=array([0, 0, 0]), right=array([0, 0, 0]))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["Pairs"]
+
+
+class Pairs(NamedTuple):
+    """Pair ``p`` is ``(left[p], right[p])``."""
+
+    left: NDArray[np.int64]
+    right: NDArray[np.int64]
+
+    @classmethod
+    def empty(cls, count: int = 0) -> Pairs:
+        """Room for ``count`` pairs (unset values); with 0, the empty outputs a two-pass kernel counts with."""
+        return cls(np.zeros(count, dtype=np.int64), np.zeros(count, dtype=np.int64))
+
+    @classmethod
+    def collect(cls, kernel: Callable[[Pairs], int]) -> Pairs:
+        """Run a two-pass kernel (see :mod:`dedup.near._kernels`): count with empty pairs, then fill room for
+        that many."""
+        pairs = cls.empty(kernel(cls.empty()))
+        kernel(pairs)
+        return pairs
+
+    def pack(self) -> NDArray[np.uint64]:
+        """The pairs as one uint64 each, smaller number in the high half (so sorting sorts pairs)."""
+        lo = np.minimum(self.left, self.right).astype(np.uint64)
+        hi = np.maximum(self.left, self.right).astype(np.uint64)
+        return np.asarray((lo << np.uint64(32)) | hi, dtype=np.uint64)
+
+    @classmethod
+    def unpack(cls, packed: NDArray[np.uint64]) -> Pairs:
+        """Inverse of :meth:`pack` (pairs come back in the order given, smaller number left)."""
+        left = (packed >> np.uint64(32)).astype(np.int64)
+        right = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        return cls(left, right)
+
+    def of(self, rows: NDArray[np.int64]) -> Pairs:
+        """The pairs with each number ``i`` replaced by ``rows[i]``."""
+        return Pairs(rows[self.left], rows[self.right])
