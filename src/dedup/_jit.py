@@ -3,7 +3,8 @@
 numba picks a cache folder when a kernel is decorated: ``NUMBA_CACHE_DIR`` if set, else the module's
 ``__pycache__``, else a user-wide folder (``~/.cache/numba``); it raises ``RuntimeError`` when none of
 them is writable, which made ``import dedup`` fail for a read-only install with a read-only (or no) home.
-Every kernel module sits in this folder, so one probe here answers for all of them: where caching
+Every kernel module (one ``_kernels.py`` per subpackage) is installed with this one, so one probe here
+answers for all of them: where caching
 fails, :func:`jit` compiles in memory (each process pays the compile time again) and the import
 gives one :class:`~dedup.errors.KernelCacheWarning` that says why and how to fix it.
 

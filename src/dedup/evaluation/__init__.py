@@ -6,6 +6,7 @@ import it, and two modules run as commands:
 - :mod:`~dedup.evaluation.corpus`: a seeded synthetic corpus of paragraphs, and the peers' shingling.
 - :mod:`~dedup.evaluation.near`: the near-duplicate finder's precision and recall per edit kind
   (``python -m dedup.evaluation.near``).
+- :mod:`~dedup.evaluation.edits`: the edits that make its duplicates and hard negatives.
 - :mod:`~dedup.evaluation.boilerplate`: the stripper's word 4-gram F1 against hand-cleaned gold pages
   (``python -m dedup.evaluation.boilerplate PAIRS_DIR``).
 - :mod:`~dedup.evaluation.baselines`: jusText on plain-text lines (a development dependency).

@@ -40,11 +40,9 @@ from __future__ import annotations
 import argparse
 import itertools
 import random
-import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +51,7 @@ import numpy as np
 from dedup import Document, clean_documents
 from dedup.config import Config, DedupConfig, MinHashConfig, StripConfig
 from dedup.evaluation.corpus import make_corpus, python_shingles
+from dedup.evaluation.edits import edit
 from dedup.hashing.shingle import pair_similarity, shingle_hashes
 from dedup.near.match import match_texts
 
@@ -64,9 +63,6 @@ DUPLICATES = (
 NEGATIVES = ("rewrite", "same_frame", "splice")
 KINDS = DUPLICATES + NEGATIVES
 DOC_SIZE = 20
-SENTENCE = re.compile(r"(?<=[.!?”])\s+(?=\S)")
-ATTRIBUTIONS = (" (VNA)", " (TASS)", ", the agency reported.", " – Nhân Dân")
-DATELINES = ("HANOI (VNA) – ", "MOSCOW, Sept 29 – ", "THE HANOI TIMES — ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,123 +102,6 @@ def distinct(texts: list[str]) -> list[str]:
         if sets[i] and len(sets[i] & sets[j]) >= len(sets[i]) / 3 and (len(sets[j]), -j) > (len(sets[i]), -i)
     }
     return [t for i, t in enumerate(texts) if i not in drop]
-
-
-def words_edit(text: str, rng: random.Random, per: int, change: Callable[[list[str], int], None]) -> str:
-    """Apply ``change(words, i)`` at one random word per ``per`` words (at least once)."""
-    words = text.split(" ")
-    for _ in range(max(1, len(words) // per)):
-        change(words, rng.randrange(len(words)))
-    return " ".join(words)
-
-
-def typo(text: str, rng: random.Random) -> str:
-    def change(words: list[str], i: int) -> None:
-        w = words[i]
-        if len(w) < 4:
-            return
-        k = rng.randrange(1, len(w) - 1)
-        words[i] = rng.choice(
-            [
-                w[:k] + w[k + 1 :],
-                w[:k] + w[k] + w[k:],
-                w[: k - 1] + w[k] + w[k - 1] + w[k + 1 :],
-                w[:k] + "e" + w[k + 1 :],
-            ]
-        )
-
-    return words_edit(text, rng, 30, change)
-
-
-def word_swap(text: str, rng: random.Random) -> str:
-    def change(words: list[str], i: int) -> None:
-        j = min(i + 1, len(words) - 1)
-        words[i], words[j] = words[j], words[i]
-
-    return words_edit(text, rng, 25, change)
-
-
-def quotes_dashes(text: str, rng: random.Random) -> str:
-    swaps = [("’", "'"), ("'", "’"), ("“", '"'), ("”", '"'), ('"', "“"), (" – ", " - "), (" - ", " — "), ("-", "–")]
-    for old, new in rng.sample(swaps, 4):
-        text = text.replace(old, new)
-    if ", " in text and rng.random() < 0.5:
-        return text.replace(", ", " ", 1)
-    words = text.split(" ")
-    k = rng.randrange(len(words))
-    words[k] += ","
-    return " ".join(words)
-
-
-def attribution(text: str, rng: random.Random) -> str:
-    if rng.random() < 0.5:
-        return text.rstrip(".") + rng.choice(ATTRIBUTIONS)
-    return rng.choice(DATELINES) + text
-
-
-def sentences(text: str) -> list[str]:
-    return SENTENCE.split(text)
-
-
-def insert_sentence(text: str, rng: random.Random, other: str) -> str:
-    parts = sentences(text)
-    parts.insert(rng.randrange(len(parts) + 1), rng.choice(sentences(other)))
-    return " ".join(parts)
-
-
-def delete_sentence(text: str, rng: random.Random) -> str:
-    parts = sentences(text)
-    if len(parts) < 2:
-        return truncation(text, rng)
-    del parts[rng.randrange(len(parts))]
-    return " ".join(parts)
-
-
-def truncation(text: str, rng: random.Random) -> str:
-    words = text.split(" ")
-    return " ".join(words[: max(1, round(len(words) * rng.uniform(0.55, 0.95)))])
-
-
-def rewrite(text: str, rng: random.Random) -> str:
-    words = text.split(" ")
-    for i in rng.sample(range(len(words)), len(words) // 3):
-        words[i] = rng.choice(words)
-    return " ".join(words)
-
-
-def same_frame(text: str, rng: random.Random, other: str) -> str:
-    """The same sentence frame with other details: every name and number replaced (names taken
-    from ``other``), and other words too until about one word in ten has changed."""
-    names = [w for w in other.split(" ") if w[:1].isupper()] or ["Moscow"]
-    fillers = other.split(" ")
-    words = text.split(" ")
-    changed = 0
-    for i, w in enumerate(words):
-        if w[:1].isdigit():
-            words[i], changed = str(rng.randint(2, 2000)), changed + 1
-        elif w[:1].isupper() and i:
-            words[i], changed = rng.choice(names), changed + 1
-    for i in rng.sample(range(len(words)), max(0, len(words) // 10 - changed)):
-        words[i] = rng.choice(fillers)
-    return " ".join(words)
-
-
-def splice(text: str, rng: random.Random, other: str) -> str:
-    a, b = text.split(" "), other.split(" ")
-    return " ".join(a[: len(a) // 2] + b[len(b) // 2 :])
-
-
-def edit(kind: str, text: str, rng: random.Random, other: str) -> str:
-    """The copy of ``text`` made by edit ``kind`` (``other`` is another source, for splicing)."""
-    if kind == "exact":
-        return text
-    if kind in ("insert_sentence", "same_frame", "splice"):
-        return {"insert_sentence": insert_sentence, "same_frame": same_frame, "splice": splice}[kind](text, rng, other)
-    single: dict[str, Callable[[str, random.Random], str]] = {
-        "typo": typo, "word_swap": word_swap, "quotes_dashes": quotes_dashes, "attribution": attribution,
-        "delete_sentence": delete_sentence, "truncation": truncation, "rewrite": rewrite,
-    }  # fmt: skip
-    return single[kind](text, rng)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,12 +146,8 @@ def place(pairs: list[Pair], count: int, rng: random.Random) -> list[tuple[int, 
     return [slot for _, slot in sorted(slots)]
 
 
-def score(data: Eval, dedup: DedupConfig) -> dict[str, dict[str, float]]:
-    """Per kind and placement: pairs, in-target share, recall (in target and all), precision or merged."""
-    corpus, pairs = data.corpus, data.pairs
-    texts = [t for _, _, t in corpus]
-    docs = np.array([int(d[3:]) for d, _, _ in corpus])
-    matches = match_texts(texts, docs, np.array([p for _, p, _ in corpus]), dedup, MinHashConfig())
+def _in_target(texts: list[str], pairs: list[Pair], dedup: DedupConfig) -> np.ndarray:
+    """Whether each pair meets the finder's thresholds on its exact shingle sets (with the minimum sizes)."""
     offsets, hashes = shingle_hashes(texts)
     sizes = np.diff(offsets)
     src = np.array([p.source for p in pairs])
@@ -280,62 +155,106 @@ def score(data: Eval, dedup: DedupConfig) -> dict[str, dict[str, float]]:
     small = np.where(sizes[src] <= sizes[cpy], src, cpy)
     large = np.where(sizes[src] <= sizes[cpy], cpy, src)
     jaccard, contained = pair_similarity(offsets, hashes, small, large)
-    target = (np.minimum(sizes[src], sizes[cpy]) >= dedup.min_shingles) & (
-        (jaccard >= dedup.threshold)
-        | ((contained >= dedup.containment) & (sizes[small] >= dedup.min_contained_shingles))
-    )
-    rep = np.where(matches.duplicate_of >= 0, matches.duplicate_of, np.arange(len(texts)))
-    together = rep[src] == rep[cpy]
-    family = np.arange(len(texts))
+    big_enough = np.minimum(sizes[src], sizes[cpy]) >= dedup.min_shingles
+    contains = (contained >= dedup.containment) & (sizes[small] >= dedup.min_contained_shingles)
+    return np.asarray(big_enough & ((jaccard >= dedup.threshold) | contains), dtype=bool)
+
+
+def _families(data: Eval, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's family (the source it copies by a duplicate edit, transitively) and its edit kind."""
+    family = np.arange(count)
     for copy, original in data.related:
         family[copy] = family[original]
-    kind_of = np.full(len(texts), "", dtype=object)
-    for p in pairs:
+    kind_of = np.full(count, "", dtype=object)
+    for p in data.pairs:
         kind_of[p.copy] = p.kind
         if p.kind in DUPLICATES:
             family[p.copy] = family[p.source]
+    return family, kind_of
+
+
+def _right(pairs: list[Pair], family: np.ndarray, removed: np.ndarray, partner: np.ndarray) -> np.ndarray:
+    """Whether each removal's kept partner is of its family, or of the family that lent it a sentence."""
+    lent = {frozenset((int(family[p.copy]), int(family[p.donor]))) for p in pairs if p.donor >= 0}
+    pairs_of = zip(family[removed].tolist(), family[partner].tolist(), strict=True)
+    borrowed = np.array([frozenset(ab) in lent for ab in pairs_of], dtype=bool)
+    return np.asarray((family[removed] == family[partner]) | borrowed, dtype=bool)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What the finder did, per generated pair (``target``, ``together``) and per removal (the rest)."""
+
+    target: np.ndarray
+    together: np.ndarray
+    removed: np.ndarray
+    partner: np.ndarray
+    right: np.ndarray
+    verified: np.ndarray
+
+
+def score(data: Eval, dedup: DedupConfig) -> dict[str, dict[str, float]]:
+    """Per kind and placement: pairs, in-target share, recall (in target and all), precision or merged."""
+    corpus, pairs = data.corpus, data.pairs
+    texts = [t for _, _, t in corpus]
+    docs = np.array([int(d[3:]) for d, _, _ in corpus])
+    matches = match_texts(texts, docs, np.array([p for _, p, _ in corpus]), dedup, MinHashConfig())
+    rep = np.where(matches.duplicate_of >= 0, matches.duplicate_of, np.arange(len(texts)))
+    family, kind_of = _families(data, len(texts))
     removed = np.flatnonzero(matches.duplicate_of >= 0)
     partner = matches.duplicate_of[removed]
-    lent = {frozenset((int(family[p.copy]), int(family[p.donor]))) for p in pairs if p.donor >= 0}
-    right = (family[removed] == family[partner]) | np.array(
-        [frozenset((a, b)) in lent for a, b in zip(family[removed].tolist(), family[partner].tolist(), strict=True)],
-        dtype=bool,
+    outcome = _Outcome(
+        target=_in_target(texts, pairs, dedup),
+        together=rep[[p.source for p in pairs]] == rep[[p.copy for p in pairs]],
+        removed=removed,
+        partner=partner,
+        right=_right(pairs, family, removed, partner),
+        verified=independent_check(texts, removed, partner, dedup),
     )
-    verified = independent_check(texts, removed, partner, dedup)
     rows: dict[str, dict[str, float]] = {}
     for kind in KINDS:
         for where, flag in (("within", True), ("across", False)):
+            involved = (kind_of[removed] == kind) | (kind_of[partner] == kind)
+            involved &= (docs[removed] == docs[partner]) == flag
             sel = np.array([p.kind == kind and p.within == flag for p in pairs])
-            involved = (kind_of[removed] == kind) | (kind_of[matches.duplicate_of[removed]] == kind)
-            involved &= (docs[removed] == docs[matches.duplicate_of[removed]]) == flag
-            row = {
-                "pairs": float(sel.sum()),
-                "in_target": float(target[sel].mean()),
-                "recall_target": float(together[sel & target].mean()) if (sel & target).any() else float("nan"),
-                "recall_all": float(together[sel].mean()),
-            }
-            if kind in DUPLICATES:
-                row["precision"] = float(right[involved].mean()) if involved.any() else float("nan")
-            else:
-                row["merged"] = float(together[sel].mean())
-            rows[f"{kind}/{where}"] = row
-    dup = np.array([p.kind in DUPLICATES for p in pairs])
-    rows["ALL duplicates"] = {
-        "pairs": float(dup.sum()),
-        "in_target": float(target[dup].mean()),
-        "recall_target": float(together[dup & target].mean()),
-        "recall_all": float(together[dup].mean()),
-        "precision": float(right.mean()) if right.size else float("nan"),
+            rows[f"{kind}/{where}"] = _kind_row(kind, sel, involved, outcome)
+    return rows | _total_rows(np.array([p.kind in DUPLICATES for p in pairs]), outcome)
+
+
+def _kind_row(kind: str, sel: np.ndarray, involved: np.ndarray, o: _Outcome) -> dict[str, float]:
+    """The row of one kind and placement: ``sel`` picks its pairs, ``involved`` the removals it is part of."""
+    row = {
+        "pairs": float(sel.sum()),
+        "in_target": float(o.target[sel].mean()),
+        "recall_target": float(o.together[sel & o.target].mean()) if (sel & o.target).any() else float("nan"),
+        "recall_all": float(o.together[sel].mean()),
     }
-    rows["ALL removals, similarity"] = {"pairs": float(removed.size), "precision": float(verified.mean())}
-    rows["ALL negatives"] = {
-        "pairs": float((~dup).sum()),
-        "in_target": float(target[~dup].mean()),
-        "recall_target": float("nan"),
-        "recall_all": float("nan"),
-        "merged": float(together[~dup].mean()),
+    if kind in DUPLICATES:
+        row["precision"] = float(o.right[involved].mean()) if involved.any() else float("nan")
+    else:
+        row["merged"] = float(o.together[sel].mean())
+    return row
+
+
+def _total_rows(dup: np.ndarray, o: _Outcome) -> dict[str, dict[str, float]]:
+    """The summary rows: all duplicate pairs, every removal re-checked, all hard negatives."""
+    return {
+        "ALL duplicates": {
+            "pairs": float(dup.sum()),
+            "in_target": float(o.target[dup].mean()),
+            "recall_target": float(o.together[dup & o.target].mean()),
+            "recall_all": float(o.together[dup].mean()),
+            "precision": float(o.right.mean()) if o.right.size else float("nan"),
+        },
+        "ALL removals, similarity": {"pairs": float(o.removed.size), "precision": float(o.verified.mean())},
+        "ALL negatives": {
+            "pairs": float((~dup).sum()),
+            "in_target": float(o.target[~dup].mean()),
+            "recall_target": float("nan"),
+            "recall_all": float("nan"),
+            "merged": float(o.together[~dup].mean()),
+        },
     }
-    return rows
 
 
 def independent_check(texts: list[str], removed: np.ndarray, partner: np.ndarray, dedup: DedupConfig) -> np.ndarray:
