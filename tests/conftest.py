@@ -1,7 +1,8 @@
 """Shared test helpers: the fixtures folder, an in-process CLI runner, and the ``slow`` switch.
 
 Tests marked ``slow`` (subprocess kills, full disks, huge inputs) run under CI (``CI`` set, as
-``.ci/run`` is run) or with ``--slow``; a plain local ``pytest`` skips them and says so.
+``.ci/run`` is run) or with ``--slow``; a plain local ``pytest`` skips them and says so, and runs the
+property tests with a quarter of their examples (``budget.py``).
 """
 
 from __future__ import annotations
@@ -15,11 +16,17 @@ from pathlib import Path
 
 import pytest
 
+import budget
 from dedup.cli import main
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--slow", action="store_true", help="run the tests marked slow too (CI always does)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--slow"):
+        budget.FULL = True  # the property tests try as hard as under CI
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -22,19 +22,20 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import dedup
+from budget import examples
 from dedup.config import CleanConfig, Config, DedupConfig, MinHashConfig, StripConfig
 from dedup.errors import DedupError
 from dedup.text.normalize import MAX_REPAIR_PASSES
 from dedup.text.segment import BLANK, LINE_BREAK
 
 FUZZ = settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
 """For the cheap entry points (a few milliseconds a call)."""
 
-PIPELINE = settings(FUZZ, max_examples=15)
+PIPELINE = settings(FUZZ, max_examples=examples(15))
 """For the pipeline and the finder: every call pays about 0.15 s for the near-duplicate step's set-up."""
 
 SPECIAL = [
@@ -293,7 +294,7 @@ ENTRY_POINTS: list[tuple[str, Callable[[Any], Any]]] = [
 
 
 @pytest.mark.parametrize(("name", "call"), ENTRY_POINTS, ids=[name for name, _ in ENTRY_POINTS])
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(value=WRONG)
 def test_wrong_types_raise_dedup_errors(name: str, call: Callable[[Any], Any], value: object) -> None:
     """A wrong value either works (an int where a number is wanted) or raises a DedupError, nothing else."""

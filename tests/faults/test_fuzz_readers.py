@@ -15,6 +15,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from budget import examples
 from dedup.cli import main
 from dedup.errors import BinaryInputError
 from dedup.io.jsonl import read_jsonl
@@ -35,7 +36,7 @@ any_bytes = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(any_bytes)
 def test_decode_gives_writable_text_or_says_binary(data: bytes) -> None:
     try:
@@ -59,7 +60,7 @@ records = st.fixed_dictionaries(
 lines = st.lists(records | st.binary(max_size=80).filter(lambda b: b"\n" not in b), max_size=12)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(lines)
 def test_every_jsonl_line_gives_one_result_that_names_it(raw_lines: list[bytes]) -> None:
     stream = io.BytesIO(b"\n".join(raw_lines) + b"\n")
@@ -83,7 +84,7 @@ names = st.lists((name_bytes | st.sampled_from(SPECIAL_NAMES)).filter(lambda b: 
                  min_size=1, max_size=6, unique=True)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(names, st.sampled_from(["tree", "jsonl"]))
 def test_hostile_file_names_stay_inside_the_output(tmp_path: Path, capsys, file_names: list[bytes], kind) -> None:
     root = tmp_path / "case"

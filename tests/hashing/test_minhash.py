@@ -11,6 +11,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from budget import examples
 from dedup.config import MinHashConfig
 from dedup.hashing.minhash import (
     EMPTY,
@@ -34,7 +35,7 @@ def test_permutations_are_datasketch_affine32(num_perm: int, seed: int) -> None:
     assert np.array_equal(b, expected[1])
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(TEXTS, min_size=1, max_size=4), st.integers(1, 4), st.sampled_from([(16, 1), (128, 7), (3, 0)]))
 def test_sha1_mode_is_bit_exact_with_datasketch(texts: list[str], ngram: int, perm_seed: tuple[int, int]) -> None:
     num_perm, seed = perm_seed
@@ -58,7 +59,7 @@ def test_sha1_mode_bit_exact_on_prose() -> None:
     assert np.array_equal(ours, np.stack([m.hashvalues for m in theirs]))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(TEXTS, max_size=5),
     st.integers(1, 3),
@@ -75,7 +76,7 @@ def test_signatures_match_reference_and_csr(texts: list[str], ngram: int, hashfu
         assert np.array_equal(row, ref_signature(ref_hash_set(text, ngram, hashfunc, unsegmented), a, b))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(TEXTS, max_size=5), st.integers(1, 3), st.sampled_from(["fast", "sha1"]))
 def test_pretokenised_equals_texts(texts: list[str], ngram: int, hashfunc: str) -> None:
     from_texts = signatures(texts, num_perm=16, ngram=ngram, hashfunc=hashfunc)  # type: ignore[arg-type]
@@ -83,7 +84,7 @@ def test_pretokenised_equals_texts(texts: list[str], ngram: int, hashfunc: str) 
     assert np.array_equal(from_texts, from_tokens)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.lists(st.text(max_size=6), max_size=8), max_size=4), st.integers(1, 3))
 def test_pretokenised_sha1_is_datasketch(docs: list[list[str]], ngram: int) -> None:
     ours = signatures_from_tokens(docs, num_perm=8, ngram=ngram, seed=3, hashfunc="sha1")

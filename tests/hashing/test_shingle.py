@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from budget import examples
 from dedup.hashing import _kernels, batching
 from dedup.hashing.shingle import pair_similarity, shingle_hashes
 from reference_hashing import TEXTS, ref_hash_set, ref_shingle_bytes
@@ -18,7 +19,7 @@ def as_sets(offsets: np.ndarray, hashes: np.ndarray) -> list[list[int]]:
     return [hashes[offsets[i] : offsets[i + 1]].tolist() for i in range(offsets.size - 1)]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     st.lists(TEXTS, max_size=6),
     st.integers(1, 4),
@@ -89,7 +90,7 @@ def test_bad_ngram() -> None:
         shingle_hashes(["a"], ngram=0)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(st.lists(st.text("abcde ", max_size=30), min_size=2, max_size=8), st.data())
 def test_pair_similarity_matches_sets(texts: list[str], data: st.DataObject) -> None:
     offsets, hashes = shingle_hashes(texts, ngram=2)
@@ -119,7 +120,7 @@ def test_sha1_matches_hashlib(length: int) -> None:
     assert int(got) == int.from_bytes(hashlib.sha1(data[3:].tobytes()).digest()[:8], "little")
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(TEXTS, max_size=10))
 def test_byte_offsets(texts: list[str]) -> None:
     data = np.frombuffer("".join(texts).encode("utf-8", "surrogatepass"), dtype=np.uint8)

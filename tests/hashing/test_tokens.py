@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
+from budget import examples
 from dedup.hashing.tokens import BLOCK_SHIFT, char_class, tokenize, unicode_table
 from reference_hashing import TEXTS, ref_tokens
 
@@ -59,7 +60,7 @@ def test_bad_unsegmented() -> None:
         tokenize("x", unsegmented="words")  # type: ignore[arg-type]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(TEXTS)
 def test_tokenize_matches_reference(text: str) -> None:
     for mode in ("chars", "runs"):

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from budget import examples
 from dedup.near.banding import Banding, candidate_pairs, choose_banding, error_areas
 from reference_near import components_of
 
@@ -95,7 +96,7 @@ SIGS = st.integers(1, 40).flatmap(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(SIGS, st.sampled_from([Banding(3, 2), Banding(2, 3), Banding(6, 1)]))
 def test_candidate_pairs_match_reference(rows: list[list[int]], banding: Banding) -> None:
     sigs = np.array(rows, dtype=np.uint32)

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from budget import examples
 from dedup import Document, clean_documents
 from dedup.config import Config, DedupConfig, MinHashConfig, StripConfig
 from dedup.evaluation import near
@@ -135,7 +136,7 @@ def same(a: list[Decision], b: list[Decision]) -> bool:
     return all(x[:2] == y[:2] and (x[0] == -1 or x[2] == y[2]) for x, y in zip(a, b, strict=True))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.integers(0, 10**9), st.integers(1, 4), st.booleans())
 def test_finder_matches_brute_force(seed: int, docs: int, across: bool) -> None:
     corpus = make_corpus(seed, docs)
@@ -166,7 +167,7 @@ def test_finder_matches_brute_force(seed: int, docs: int, across: bool) -> None:
     assert same(got, ref.keep([(a, b) for a, b in edges if (a, b) in allowed or (b, a) in allowed]))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(st.sampled_from([2, 4, 8]), st.integers(12, 30), st.integers(0, 10**9), st.booleans())
 def test_contained_paragraph_found_across_documents_at_any_size_ratio(
     ratio: int, words: int, seed: int, edited: bool
@@ -196,7 +197,7 @@ def outcome(clusters: list[Cluster]) -> set[tuple[ParagraphRef, str, float, Para
     return {(m.ref, m.kind, m.similarity, c.kept.ref) for c in clusters for m in c.removed}
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(st.integers(0, 10**9), st.integers(2, 4), st.randoms(use_true_random=False))
 def test_keep_rule_does_not_depend_on_input_order(seed: int, docs: int, rng: random.Random) -> None:
     corpus = make_corpus(seed, docs)
@@ -371,7 +372,7 @@ def edge(n: int) -> st.SearchStrategy[tuple[int, int]]:
     return st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.integers(1, 30).flatmap(lambda n: st.tuples(st.just(n), st.lists(edge(n), max_size=40))))
 def test_components_match_reference(case: tuple[int, list[tuple[int, int]]]) -> None:
     n, edges = case

@@ -9,13 +9,14 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from budget import examples
 from dedup.hashing.shingle import ShingleSets
 from dedup.near.prefix import containment_pairs, prefix_lengths
 
 SETS = st.lists(st.sets(st.integers(0, 60), max_size=40), min_size=1, max_size=25)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(SETS, st.sampled_from([0.5, 0.8, 0.9, 1.0]), st.integers(1, 4), st.integers(0, 10**6))
 def test_containment_pairs_are_exact(sets: list[set[int]], containment: float, groups: int, seed: int) -> None:
     """Every pair in different groups whose smaller set is contained in the larger is found (the prefix
@@ -43,7 +44,7 @@ def test_containment_pairs_skip_very_common_shingles() -> None:
     assert containment_pairs(ShingleSets(offsets, hashes), rows, group, 0.9, max_postings=9)[0].size == 0
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.integers(1, 500), st.floats(0.05, 1.0))
 def test_prefix_lengths_leave_one_shingle_a_container_holds(size: int, containment: float) -> None:
     overlap = math.ceil(containment * size - 1e-9)

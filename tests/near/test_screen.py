@@ -9,6 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from budget import examples
 from dedup.hashing.minhash import signatures_from_hashes
 from dedup.near.screen import SCREEN_GRID, screen_pairs, violation_bound, violation_bounds
 
@@ -33,7 +34,7 @@ def reference_rate(s: int, big: int, t: float, c: float, cmin: int) -> float:
     return max(rates)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.lists(st.integers(1, 5), min_size=1, max_size=5), st.integers(0, 10**6))
 def test_screen_pairs_match_reference(group_sizes: list[int], seed: int) -> None:
     rng = np.random.default_rng(seed)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from budget import examples
 from dedup.strip.decision import LineDecision
 from dedup.strip.features import SENTENCE_END_RE, language
 from dedup.strip.heuristics import ALT_MAX_WORDS, PROSE_WORDS, TAIL_BODY_SHARE, drop_repeated_alt, opens_tail
@@ -55,7 +56,7 @@ decision = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.tuples(decision, st.booleans()), max_size=25), st.integers(1, 4))
 def test_repeated_alt_decides_as_the_plain_reference(page, min_repeats):
     decisions, captions = [d for d, _ in page], [c for _, c in page]
@@ -64,7 +65,7 @@ def test_repeated_alt_decides_as_the_plain_reference(page, min_repeats):
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.integers(0, 80), max_size=30))
 def test_tail_openers_are_judged_as_the_plain_reference(words):
     assert opens_tail(words).tolist() == [reference_opens_tail(words, i) for i in range(len(words))]

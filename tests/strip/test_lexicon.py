@@ -64,6 +64,7 @@ def test_features_carry_the_lexicon_and_its_neighbours():
     assert col["next_lexicon"].tolist() == [1.0, 1.0, 0.0]
 
 
+@pytest.mark.slow  # four interpreters that import dedup
 def test_scores_do_not_depend_on_the_string_hash_seed() -> None:
     """Tokens are a set, iterated in an order the hash seed picks; the sum must not care."""
     import os

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from budget import examples
 from dedup.config import StripConfig
 from dedup.records import Paragraph, Removal
 from dedup.strip.classifier import LineModelFormatError, line_model_from_json, load_line_model
@@ -197,7 +198,7 @@ def test_config_rejects_bad_values(field, value):
 LINE = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=80)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.lists(LINE.map(str.strip).filter(bool), max_size=30))
 def test_same_paragraphs_in_the_same_order(texts):
     ps = [Paragraph("d", i, i + 1, t) for i, t in enumerate(texts)]

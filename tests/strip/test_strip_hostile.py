@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dedup
+from budget import examples
 from dedup.config import StripConfig
 from dedup.strip.decision import LineDecision
 from dedup.strip.rules import Cut, load_rules, match_line
@@ -94,7 +95,7 @@ POOL = [*HEADLINES, "News", "Contact us", "Share", "Comment (0)", "Same tag", "P
         "A caption of the meeting (Photo: VNA)", "404: Page Not Found", "12 comments"]  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(st.sampled_from(POOL), min_size=1, max_size=8))
 def test_only_rules_empty_a_page(lines):
     """When nothing is kept, either no line was the classifier's to remove or the page is an error page."""

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from budget import examples
 from dedup.config import CleanConfig
 from dedup.text.normalize import (
     INVISIBLE,
@@ -71,14 +72,14 @@ TEXT = st.text(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(TEXT)
 def test_normalize_is_idempotent(text: str) -> None:
     once = normalize(text)
     assert normalize(once) == once
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(TEXT)
 def test_output_is_canonical(text: str) -> None:
     out = normalize(text)
@@ -92,7 +93,7 @@ def test_output_is_canonical(text: str) -> None:
 ASCII_NO_AMP = st.text(alphabet=st.sampled_from([chr(c) for c in range(0x20, 0x7F) if chr(c) != "&"] + ["\t"]))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(ASCII_NO_AMP)
 def test_ftfy_shortcut_changes_nothing(text: str) -> None:
     """Text the shortcut skips is text ftfy would leave exactly as it is."""
@@ -110,7 +111,7 @@ def visible(text: str) -> str:
     return SPACE_RUN.sub("", text)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(TEXT.filter(lambda t: "\n" not in t))
 def test_no_visible_character_lost_unless_reported(text: str) -> None:
     """The cleaner drops only white space, except in the steps its record names."""
@@ -131,7 +132,7 @@ MOJIBAKE_PARTS = ["cafÃ©", " ", "\n", "<b>", "&amp;", "Ã¢â‚¬â„¢", "p
                   "â€œquotedâ€\x9d"]  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.sampled_from(MOJIBAKE_PARTS), max_size=30).map("".join), st.integers(1, 40))
 def test_long_text_repair_is_ftfys(text: str, segment: int) -> None:
     """_repair_long fixes segment by segment as ftfy.fix_text does (short segments stand in for 1M characters)."""

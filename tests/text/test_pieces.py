@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dedup.text.pieces
+from budget import examples
 from dedup.config import CleanConfig
 from dedup.strip.features import (
     CAPITALISED_RE,
@@ -45,7 +46,7 @@ def whole(fn, *args):
         return fn(*args)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(LINE)
 def test_counts_in_pieces_are_exact(text):
     with pytest.MonkeyPatch.context() as mp:
@@ -60,7 +61,7 @@ def test_counts_in_pieces_are_exact(text):
     assert lowered == WORD_RE.findall(text.lower())
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(LINE)
 def test_line_measures_in_pieces_are_the_same(text):
     stops, lexicon = _stopwords(), load_lexicon()
@@ -74,7 +75,7 @@ def test_line_measures_in_pieces_are_the_same(text):
     assert got[2] == expected[2]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(LINE, max_size=6))
 def test_the_language_of_lines_is_that_of_their_join(lines):
     assert language_of(lines) == language(" ".join(lines))
@@ -113,7 +114,7 @@ MESSY_PARTS = [*"ab.,;:!?'\")%", " ", "  ", "\t", "\u00a0", "\u3000", "\u00ad", 
 MESSY = st.lists(st.sampled_from(MESSY_PARTS), max_size=60).map("".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(MESSY)
 def test_the_cleaner_in_pieces_gives_the_same_paragraph(text):
     expected = whole(normalize_paragraph, text)

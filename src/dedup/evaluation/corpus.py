@@ -57,15 +57,14 @@ class Corpus:
 def invent_words(rng: np.random.Generator, count: int) -> list[str]:
     """``count`` distinct invented words, shortest first (the Zipf ranks give short words high frequency)."""
     words: set[str] = set()
+    cyrillic, latin, accented = (CYRILLIC, CYRILLIC_VOWELS), (CONSONANTS, VOWELS), (CONSONANTS, VOWELS + ACCENTED)
+    integers = rng.integers  # draws as rng.choice(list) does, without making an array of the list each time
     while len(words) < count:
         script = rng.random()
-        if script < 0.02:
-            cons, vows = CYRILLIC, CYRILLIC_VOWELS
-        else:
-            cons, vows = CONSONANTS, VOWELS + (ACCENTED if script < 0.06 else [])
+        cons, vows = cyrillic if script < 0.02 else (accented if script < 0.06 else latin)
         syllables = 1 + min(rng.geometric(0.4), 5)
-        word = "".join(str(rng.choice(cons)) + str(rng.choice(vows)) for _ in range(syllables))
-        words.add(word[: max(1, int(rng.integers(len(word) - 1, len(word) + 1)))])
+        word = "".join(cons[integers(0, len(cons))] + vows[integers(0, len(vows))] for _ in range(syllables))
+        words.add(word[: max(1, int(integers(len(word) - 1, len(word) + 1)))])
     ordered = sorted(words)
     noise = rng.normal(0.0, 2.0, len(ordered))
     return [ordered[i] for i in np.argsort([len(w) + x for w, x in zip(ordered, noise, strict=True)], kind="stable")]
