@@ -101,12 +101,15 @@ def _prepare_item(item: Document | Skip | FileItem, config: Config, max_bytes: i
 
 
 def _watch_parent(parent: int) -> None:
-    """Worker start-up: leave Ctrl-C to the parent, and exit as soon as the parent is gone.
+    """Worker start-up: leave Ctrl-C to the parent, die quietly on SIGTERM, exit when the parent is gone.
 
-    A worker whose parent was killed (SIGKILL, an out-of-memory kill) would otherwise block for
-    good in a queue put, holding its memory.
+    A forked worker inherits the CLI's SIGTERM handler, which raises an exception: the parent ending
+    its workers (:func:`_stop_workers`) would then print a traceback from each. A worker whose parent
+    was killed (SIGKILL, an out-of-memory kill) would otherwise block for good in a queue put,
+    holding its memory.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -122,7 +125,25 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     for process in workers.values():
         with contextlib.suppress(Exception):
             process.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
+    pool.shutdown(wait=False)  # not cancel_futures: see _ordered_results
+
+
+def _map_chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
+    """A worker's job: ``fn`` over one chunk of items."""
+    return [fn(item) for item in chunk]
+
+
+def _ordered_results(pool: ProcessPoolExecutor, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+    """``fn`` over ``items`` in the pool, chunk by chunk, results in input order.
+
+    What ``pool.map`` does, except that closing this generator early cancels nothing: on Python 3.11 the
+    pool's manager thread, failing the pending futures of a pool whose workers were ended, raises
+    ``InvalidStateError`` on a cancelled one, prints its traceback and dies before it has cleaned up.
+    """
+    chunks = [items[i : i + CHUNK_DOCUMENTS] for i in range(0, len(items), CHUNK_DOCUMENTS)]
+    futures = [pool.submit(_map_chunk, fn, chunk) for chunk in chunks]
+    for future in futures:
+        yield from future.result()
 
 
 @contextlib.contextmanager
@@ -140,7 +161,7 @@ def _run_parallel(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Genera
         return
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_watch_parent, initargs=(os.getpid(),))
     try:
-        yield pool.map(fn, items, chunksize=CHUNK_DOCUMENTS)
+        yield _ordered_results(pool, fn, items)
     except BaseException:
         _stop_workers(pool)
         raise

@@ -79,8 +79,12 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find worker processes")
-@pytest.mark.parametrize(("sig", "seed"), [(signal.SIGINT, 1), (signal.SIGTERM, 2), (signal.SIGKILL, 3),
-                                           (signal.SIGKILL, 4)], ids=["INT", "TERM", "KILL-3", "KILL-4"])
+@pytest.mark.parametrize(  # several TERMs: one in four used to land where the pool's manager thread crashed
+    ("sig", "seed"),
+    [(signal.SIGINT, 1), (signal.SIGINT, 7), (signal.SIGTERM, 2), (signal.SIGTERM, 5), (signal.SIGTERM, 6),
+     (signal.SIGTERM, 8), (signal.SIGKILL, 3), (signal.SIGKILL, 4)],
+    ids=["INT-1", "INT-7", "TERM-2", "TERM-5", "TERM-6", "TERM-8", "KILL-3", "KILL-4"],
+)
 def test_killed_run_leaves_no_workers_and_a_rerun_finishes(reference, tmp_path: Path, sig: int, seed: int) -> None:
     src, expected = reference
     out = tmp_path / "out"
