@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from budget import examples
 from dedup.config import CleanConfig
 from dedup.text.normalize import (
+    FTFY_SEGMENT,
     INVISIBLE,
     SPACE_RUN,
     _ftfy_config,
@@ -97,13 +98,21 @@ ASCII_NO_AMP = st.text(alphabet=st.sampled_from([chr(c) for c in range(0x20, 0x7
 @given(ASCII_NO_AMP)
 def test_ftfy_shortcut_changes_nothing(text: str) -> None:
     """Text the shortcut skips is text ftfy would leave exactly as it is."""
-    assert not _needs_repair(text)
+    assert not _needs_repair(text, CleanConfig())
     assert ftfy.fix_text(text, _ftfy_config(CleanConfig())) == text
+
+
+def test_long_text_is_skipped_only_if_plain_ascii() -> None:
+    """ftfy fixes text over FTFY_SEGMENT characters in segments, which the gate does not reason about."""
+    long_text = "café " * (FTFY_SEGMENT // 5 + 1)
+    assert not _needs_repair(long_text[:FTFY_SEGMENT], CleanConfig())
+    assert _needs_repair(long_text, CleanConfig())
+    assert not _needs_repair("plain " * (FTFY_SEGMENT // 6 + 1), CleanConfig())
 
 
 def test_shortcut_does_not_skip_what_ftfy_fixes() -> None:
     for text in ["Tom &amp; Jerry", "caf\u00c3\u00a9", "bell\x07", "ﬁ"]:
-        assert _needs_repair(text)
+        assert _needs_repair(text, CleanConfig())
         assert ftfy.fix_text(text, _ftfy_config(CleanConfig())) != text
 
 

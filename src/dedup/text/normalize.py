@@ -10,8 +10,9 @@ every one that changed something (that record is what the report shows):
    ends. Not recorded: white space carries no content.
 3. ``repair``: ftfy fixes mojibake, HTML entities, control characters, ligatures and
    full-width letters, on the text as steps 1-2 and 5 left it (and they repeat while ftfy finds more).
-   ftfy runs at 8-25 MB/s, so it is skipped for text made only of printable ASCII other than
-   ``&``: ftfy cannot change such text (``tests/text/test_normalize.py`` proves it).
+   ftfy runs at 8-25 MB/s, so it is skipped for text that it provably cannot change: no character
+   one of its fixers acts on, already NFC, and nothing its mojibake detector can flag
+   (:mod:`dedup.text._gate` says how; ``tests/text/test_gate.py`` proves it).
 4. ``nfc``: Unicode normal form C.
 5. ``punctuation_spacing``: no space before ``, . ; : ! ?`` ("Firstly , the" -> "Firstly, the"),
    both before step 3 and after step 4 (see :func:`normalize_paragraph`).
@@ -32,11 +33,15 @@ import regex
 from dedup._check import check_config, check_type
 from dedup.config import CleanConfig
 from dedup.records import Edit
+from dedup.text._gate import needs_repair
 from dedup.text.pieces import spans_at
 from dedup.text.segment import segment
 
 PLAIN_ASCII = regex.compile(r"[\t\x20-\x25\x27-\x7e]*+")
-"""Text that ftfy leaves as it is: printable ASCII and tabs, without ``&`` (HTML entities)."""
+"""Text that ftfy leaves as it is: printable ASCII and tabs, without ``&`` (HTML entities).
+
+The gate for text that ftfy fixes in segments (over :data:`FTFY_SEGMENT` characters): unlike
+:func:`dedup.text._gate.needs_repair`, it holds for every segment of such text as it does for the whole."""
 
 INVISIBLE = regex.compile(r"[\x00\u00ad\u200b\u2060\ufeff]+")
 """NUL, soft hyphen, zero-width space, word joiner, byte-order mark: invisible, never content."""
@@ -80,15 +85,22 @@ def _ftfy_config(config: CleanConfig) -> ftfy.TextFixerConfig:
     return ftfy.TextFixerConfig(uncurl_quotes=config.uncurl_quotes, fix_line_breaks=False, normalization="NFC")
 
 
-def _needs_repair(text: str) -> bool:
-    """Whether ftfy might change ``text``: anything but printable ASCII without ``&`` might.
+def _needs_repair(text: str, config: CleanConfig) -> bool:
+    """Whether ftfy might change ``text``; see :func:`dedup.text._gate.needs_repair`.
 
-    >>> _needs_repair("Plain words, numbers 1-2 and (brackets).")
+    Text over :data:`FTFY_SEGMENT` characters, which ftfy fixes in segments, is skipped only if it is
+    printable ASCII without ``&``.
+
+    >>> _needs_repair("Plain words, numbers 1-2 and (brackets).", CleanConfig())
     False
-    >>> _needs_repair("Tom &amp; Jerry"), _needs_repair("café")
+    >>> _needs_repair("Tom &amp; Jerry", CleanConfig()), _needs_repair("cafÃ©", CleanConfig())
     (True, True)
+    >>> _needs_repair("café", CleanConfig()), _needs_repair("“quoted”", CleanConfig(uncurl_quotes=True))
+    (False, True)
     """
-    return PLAIN_ASCII.fullmatch(text) is None
+    if len(text) > FTFY_SEGMENT:
+        return PLAIN_ASCII.fullmatch(text) is None
+    return needs_repair(text, config.uncurl_quotes)
 
 
 def _repair(text: str, config: CleanConfig) -> tuple[str, Edit | None]:
@@ -97,7 +109,7 @@ def _repair(text: str, config: CleanConfig) -> tuple[str, Edit | None]:
     >>> _repair("NÃºmero", CleanConfig())
     ('Número', Edit(step='repair', detail='encode latin-1, decode utf-8', removed=''))
     """
-    if not _needs_repair(text):
+    if not _needs_repair(text, config):
         return text, None
     settings = _ftfy_config(config)
     if len(text) > FTFY_SEGMENT:
