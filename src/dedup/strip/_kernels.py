@@ -69,7 +69,7 @@ class GruStack(NamedTuple):
 
 @jit(nogil=True)
 def gru_stack_states(gates_in: np.ndarray, stack: GruStack, out: np.ndarray) -> None:
-    """Run every direction of ``stack``: write direction ``d``'s state after line ``t`` into ``out[stack.member[d], t]``.
+    """Run every direction of ``stack``: direction ``d``'s state after line ``t`` goes to ``out[stack.member[d], t]``.
 
     ``gates_in[d]`` holds direction ``d``'s input contributions ``w_ih @ x + b_ih`` (shape
     ``(directions, lines, 3 * hidden)``); its states go to columns ``stack.column[d]`` to

@@ -161,7 +161,8 @@ class Ensemble:
 
     def __post_init__(self) -> None:
         first = self.members[0]
-        if any(m.embed_w.shape != first.embed_w.shape or m.forward.hidden != first.forward.hidden for m in self.members):
+        sizes = {(m.embed_w.shape, m.forward.hidden) for m in self.members}
+        if len(sizes) > 1:
             raise ValueError("the taggers of an ensemble must all have the same sizes")
         grus = [g for m in self.members for g in (m.forward, m.backward)]
         stack = GruStack(np.stack([np.ascontiguousarray(g.w_hh.T) for g in grus]).astype(np.float32),
