@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from dedup._blas import one_blas_thread
 from dedup._resources import read_json
 from dedup.errors import DataFileError
 from dedup.strip.features import FEATURE_NAMES
@@ -63,9 +64,10 @@ class LineModel:
 
     def logits(self, x: FloatArray) -> FloatArray:
         """The model's log-odds that each row of ``x`` (one page's lines, in order) is an article line."""
-        if self.ensemble is None:
-            return np.asarray(np.mean([m.logits(x) for m in self.members], axis=0), dtype=np.float32)
-        return np.asarray(np.mean(self.ensemble.logits(x), axis=0), dtype=np.float32)
+        with one_blas_thread():  # same bits, a third of the CPU (see dedup._blas)
+            if self.ensemble is None:
+                return np.asarray(np.mean([m.logits(x) for m in self.members], axis=0), dtype=np.float32)
+            return np.asarray(np.mean(self.ensemble.logits(x), axis=0), dtype=np.float32)
 
     def predict(self, x: FloatArray) -> FloatArray:
         """The probability that each row of ``x`` (one page's lines, in order) is an article line."""
