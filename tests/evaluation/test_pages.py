@@ -55,5 +55,5 @@ def test_written_as_one_folder_per_site(tmp_path: Path) -> None:
 def test_a_folder_of_sources(tmp_path: Path) -> None:
     for i, path in enumerate(source_paths()[:2]):
         (tmp_path / f"{i}.input.txt").write_text(path.read_text())
-    pages = make_pages(30_000, seed=0, sources=tmp_path)
+    pages = make_pages(30_000, seed=0, sources=[tmp_path])
     assert sum(len(t.encode("utf-8")) for _, t in pages) >= 30_000

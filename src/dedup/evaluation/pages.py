@@ -18,7 +18,7 @@ its words replaced by words drawn from the sources (so the frequencies stay thos
 and its sentences rotated, which puts it well below any near-duplicate threshold of the original
 (word 3-gram Jaccard about 0.4) while short lines (titles, captions, menus) stay as they were.
 
-The sources are the ``*.input.txt`` pages of a folder (such as ``/work/shared/eval/cleaneval_final``)
+The sources are the ``*.input.txt`` pages of some folders (such as ``/work/shared/eval/cleaneval_final``)
 or, by default, the seed articles in ``fixtures/seeds`` and the page cases of ``tests/cases/strip``.
 The same seed, sources and size give the same bytes.
 
@@ -99,14 +99,15 @@ class _State:
     uses: list[int]
 
 
-def source_paths(folder: Path | None = None) -> list[Path]:
-    """The source pages: ``*.input.txt`` of ``folder`` (else its ``*.txt``), or the bundled ones, sorted."""
-    if folder is not None:
-        paths = sorted(folder.glob("*.input.txt")) or sorted(folder.glob("*.txt"))
-        if not paths:
+def source_paths(folders: Sequence[Path] = ()) -> list[Path]:
+    """The source pages: ``*.input.txt`` (else ``*.txt``) of each folder in turn, or the bundled ones; sorted."""
+    paths: list[Path] = []
+    for folder in folders:
+        found = sorted(folder.glob("*.input.txt")) or sorted(folder.glob("*.txt"))
+        if not found:
             raise FileNotFoundError(f"{folder}: no *.input.txt or *.txt pages there")
-        return paths
-    return [p for f in FALLBACK for p in sorted(f.glob("*.txt"))]
+        paths += found
+    return paths or [p for f in FALLBACK for p in sorted(f.glob("*.txt"))]
 
 
 def _load(paths: Sequence[Path]) -> _Sources:
@@ -184,13 +185,13 @@ def _break(text: str, rng: random.Random) -> str:
     return text
 
 
-def make_pages(target_bytes: int, *, seed: int = 0, sources: Path | None = None) -> list[Page]:
+def make_pages(target_bytes: int, *, seed: int = 0, sources: Sequence[Path] = ()) -> list[Page]:
     """Pages until their UTF-8 size reaches ``target_bytes``, in order: ``site000/000000.txt``, ...
 
     Args:
         target_bytes: stop once the pages hold at least this many bytes.
         seed: the random seed; the same seed, sources and size give the same pages.
-        sources: a folder of ``*.input.txt`` pages to build from (default: the bundled pages).
+        sources: folders of ``*.input.txt`` pages to build from (default: the bundled pages).
     """
     src = _load(source_paths(sources))
     state = _State(random.Random(seed), [], [], [], [0] * len(src.pages))
@@ -221,12 +222,14 @@ def write_pages(folder: Path, pages: Sequence[Page]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m dedup.evaluation.pages OUT_DIR --mb 10 [--seed 0] [--sources DIR]``."""
+    """``python -m dedup.evaluation.pages OUT_DIR --mb 10 [--seed 0] [--sources DIR ...]``."""
     parser = argparse.ArgumentParser(prog="python -m dedup.evaluation.pages", description=__doc__.split("\n")[0])
     parser.add_argument("out", type=Path, help="folder to write the pages into (one sub-folder per site)")
     parser.add_argument("--mb", type=float, default=10.0, help="target size in MB (10^6 bytes)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--sources", type=Path, default=None, help="folder of *.input.txt source pages")
+    parser.add_argument(
+        "--sources", type=Path, action="append", default=[], help="a folder of *.input.txt source pages (repeatable)"
+    )
     args = parser.parse_args(argv)
     pages = make_pages(int(args.mb * 1e6), seed=args.seed, sources=args.sources)
     nbytes = write_pages(args.out, pages)
