@@ -26,6 +26,7 @@ Run: ``.venv/bin/python -m pytest benchmarks/bench_pipeline.py --benchmark-enabl
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import os
 import subprocess
@@ -51,6 +52,8 @@ class Run:
     wall: float
     cpu: float
     rss_mb: float
+    kept: float = 0.0
+    """Share of the input's non-empty lines in the output (filled in after the run)."""
 
 
 Command = Callable[[Path, Path], list[str]]
@@ -154,7 +157,7 @@ def table(sources: list[str]) -> list[str]:
     out = [
         f"pipeline (sources: {', '.join(sources) or 'bundled seeds'}; load average {os.getloadavg()[0]:.1f})",
         f"{'MB':>5} {'contender':<32} {'wall s':>7} {'MB/s':>6} {'CPU s':>7} {'CPU s/MB':>8} {'RSS MB':>7} "
-        f"{'wall vs -j2':>11} {'CPU vs -j1':>10}",
+        f"{'wall vs -j2':>11} {'CPU vs -j1':>10} {'lines kept':>10}",
     ]
     for (mb, name), r in MEASURED.items():
         j1, j2 = MEASURED.get((mb, REFERENCE)), MEASURED.get((mb, "dedup clean --jobs 2"))
@@ -210,6 +213,7 @@ def test_pipeline(benchmark, tmp_path: Path, check_folder: Path, corpus, results
     benchmark.extra_info["MB"] = round(nbytes / 1e6, 2)
     benchmark.pedantic(once, rounds=1, iterations=1)
     if benchmark.stats:  # None under --benchmark-disable, where the test is a smoke test
-        MEASURED[(nbytes / 1e6, contender)] = runs[-1]
+        kept = lines_of(tmp_path / "out0")[1] / lines_of(folder)[1]
+        MEASURED[(nbytes / 1e6, contender)] = dataclasses.replace(runs[-1], kept=kept)
         benchmark.extra_info.update(cpu_s=round(runs[-1].cpu, 2), rss_mb=round(runs[-1].rss_mb))
         results.record(benchmark.group, contender, runs[-1].wall, nbytes)
