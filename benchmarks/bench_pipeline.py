@@ -165,7 +165,7 @@ def table(sources: list[str]) -> list[str]:
         cpu_ratio = f"{r.cpu / j1.cpu:.2f}" if j1 else "-"
         out.append(
             f"{mb:>5.1f} {name:<32} {r.wall:>7.1f} {mb / r.wall:>6.2f} {r.cpu:>7.1f} {r.cpu / mb:>8.2f} "
-            f"{r.rss_mb:>7.0f} {wall_ratio:>11} {cpu_ratio:>10}"
+            f"{r.rss_mb:>7.0f} {wall_ratio:>11} {cpu_ratio:>10} {r.kept:>10.0%}"
         )
     return out
 
