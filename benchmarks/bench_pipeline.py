@@ -6,7 +6,9 @@ seconds (user + system of the process and the workers it waited for, from ``os.w
 RSS (of its largest process, not the sum over workers; ``benchmarks/measure.py`` says why it starts
 each command):
 
-- ``dedup clean IN -o OUT --jobs 1`` and ``--jobs 2``: the real CLI;
+- ``dedup clean IN -o OUT --jobs 1`` and ``--jobs 2``: the real CLI; and both again with
+  ``OPENBLAS_NUM_THREADS=1`` (the stripper's numpy matrix products otherwise run OpenBLAS threads
+  that spin on the other core: more CPU seconds for the same wall time);
 - **hand-written**: ftfy, jusText on the lines, datasketch MinHashLSH over paragraphs
   (``benchmarks/peers.py handwritten``);
 - **datatrove**: its ftfy formatter, C4 quality filter and MinHash document dedup
@@ -59,9 +61,13 @@ class Run:
 Command = Callable[[Path, Path], list[str]]
 
 
-def dedup_clean(jobs: int) -> Command:
+def dedup_clean(jobs: int, blas_threads: int | None = None) -> Command:
+    """The CLI; with ``blas_threads``, OpenBLAS limited to that many threads per process."""
+    env = ["env", f"OPENBLAS_NUM_THREADS={blas_threads}"] if blas_threads else []
+
     def command(in_dir: Path, out_dir: Path) -> list[str]:
         return [
+            *env,
             sys.executable,
             "-m",
             "dedup",
@@ -94,6 +100,8 @@ def datatrove_missing() -> str | None:
 CONTENDERS: dict[str, Command] = {
     "dedup clean --jobs 1": dedup_clean(1),
     "dedup clean --jobs 2": dedup_clean(2),
+    "dedup -j1, OPENBLAS_NUM_THREADS=1": dedup_clean(1, blas_threads=1),
+    "dedup -j2, OPENBLAS_NUM_THREADS=1": dedup_clean(2, blas_threads=1),
     "hand-written (ftfy+jusText+LSH)": peer("handwritten"),
     "datatrove (ftfy+C4+MinHash)": peer("datatrove"),
 }
@@ -156,7 +164,7 @@ def table(sources: list[str]) -> list[str]:
     """The side-by-side table of the pipeline runs (CPU ratios against ``dedup clean --jobs 1``)."""
     out = [
         f"pipeline (sources: {', '.join(sources) or 'bundled seeds'}; load average {os.getloadavg()[0]:.1f})",
-        f"{'MB':>5} {'contender':<32} {'wall s':>7} {'MB/s':>6} {'CPU s':>7} {'CPU s/MB':>8} {'RSS MB':>7} "
+        f"{'MB':>5} {'contender':<34} {'wall s':>7} {'MB/s':>6} {'CPU s':>7} {'CPU s/MB':>8} {'RSS MB':>7} "
         f"{'wall vs -j2':>11} {'CPU vs -j1':>10} {'lines kept':>10}",
     ]
     for (mb, name), r in MEASURED.items():
@@ -164,7 +172,7 @@ def table(sources: list[str]) -> list[str]:
         wall_ratio = f"{r.wall / j2.wall:.2f}" if j2 else "-"
         cpu_ratio = f"{r.cpu / j1.cpu:.2f}" if j1 else "-"
         out.append(
-            f"{mb:>5.1f} {name:<32} {r.wall:>7.1f} {mb / r.wall:>6.2f} {r.cpu:>7.1f} {r.cpu / mb:>8.2f} "
+            f"{mb:>5.1f} {name:<34} {r.wall:>7.1f} {mb / r.wall:>6.2f} {r.cpu:>7.1f} {r.cpu / mb:>8.2f} "
             f"{r.rss_mb:>7.0f} {wall_ratio:>11} {cpu_ratio:>10} {r.kept:>10.0%}"
         )
     return out
