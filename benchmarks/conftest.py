@@ -49,6 +49,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="bench_strip.py: strip every *.input.txt (else *.txt) page in DIR instead of the repeated seeds",
     )
+    parser.addoption(
+        "--pipeline-mb",
+        metavar="MB[,MB...]",
+        default="10",
+        help="bench_pipeline.py: sizes of the page folders in MB (default 10; 10,100 adds the 100 MB one)",
+    )
+    parser.addoption(
+        "--pipeline-sources",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="bench_pipeline.py: build the pages from the *.input.txt pages of DIR (repeatable; default the seeds)",
+    )
 
 
 @pytest.fixture(scope="session")

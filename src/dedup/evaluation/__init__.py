@@ -10,6 +10,10 @@ import it, and two modules run as commands:
 - :mod:`~dedup.evaluation.boilerplate`: the stripper's word 4-gram F1 against hand-cleaned gold pages
   (``python -m dedup.evaluation.boilerplate PAIRS_DIR``).
 - :mod:`~dedup.evaluation.baselines`: jusText on plain-text lines (a development dependency).
+- :mod:`~dedup.evaluation.pages`: a seeded folder of scraped-looking pages built from real ones, for the
+  end-to-end benchmark (``python -m dedup.evaluation.pages OUT_DIR --mb 10``).
+- :mod:`~dedup.evaluation.profile`: the pipeline's steps one after another, CPU seconds each
+  (``python -m dedup.evaluation.profile IN_DIR``).
 """
 
 from __future__ import annotations
