@@ -33,6 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TypeVar
 
@@ -57,6 +58,10 @@ FileItem = tuple[Path, str, str | None]
 T = TypeVar("T")
 R = TypeVar("R")
 
+StepTimer = Callable[[str], AbstractContextManager[object]]
+"""Called with a step's name (``segment``, ``normalize``, ``strip``, ``templates``, ``exact``, ``near``)
+around that step; :mod:`dedup.evaluation.profile` times the steps with one."""
+
 CHUNK_DOCUMENTS = 16
 """Documents sent to a worker process at a time: large enough to amortise pickling."""
 
@@ -72,21 +77,30 @@ def _as_document(item: DocumentLike) -> Document:
     return Document(id=doc_id, text=text)
 
 
-def _paragraphs_of(doc: Document, config: Config) -> list[Paragraph]:
+def _untimed(step: str) -> AbstractContextManager[object]:
+    """The :data:`StepTimer` of a plain run: times nothing."""
+    return contextlib.nullcontext()
+
+
+def _paragraphs_of(doc: Document, config: Config, timer: StepTimer) -> list[Paragraph]:
     """Segment ``doc`` and put every paragraph in canonical form; paragraphs left empty are dropped."""
+    with timer("segment"):
+        blocks = segment(doc.text, config.clean.unwrap)
     out: list[Paragraph] = []
-    for block in segment(doc.text, config.clean.unwrap):
-        text, edits = normalize_paragraph(block.text, config.clean)
-        if text:
-            out.append(Paragraph(doc.id, len(out), block.line, text, edits))
+    with timer("normalize"):
+        for block in blocks:
+            text, edits = normalize_paragraph(block.text, config.clean)
+            if text:
+                out.append(Paragraph(doc.id, len(out), block.line, text, edits))
     return out
 
 
-def _prepare(doc: Document, config: Config) -> CleanedDocument:
-    """The per-document steps: segment, clean, strip."""
-    paragraphs = _paragraphs_of(doc, config)
+def prepare_document(doc: Document, config: Config, timer: StepTimer = _untimed) -> CleanedDocument:
+    """The per-document steps: segment, clean, strip (each inside ``timer(step)``)."""
+    paragraphs = _paragraphs_of(doc, config, timer)
     if config.strip.enabled:
-        paragraphs = strip_paragraphs(paragraphs, config.strip)
+        with timer("strip"):
+            paragraphs = strip_paragraphs(paragraphs, config.strip)
     return CleanedDocument(doc.id, tuple(paragraphs), source=doc.source, notes=doc.notes, site=doc.site)
 
 
@@ -97,7 +111,7 @@ def _prepare_item(item: Document | Skip | FileItem, config: Config, max_bytes: i
         path, doc_id, site = item
         doc = read_file(path, doc_id, max_bytes=max_bytes, follow_links=False)
         item = doc if isinstance(doc, Skip) else dataclasses.replace(doc, site=site)
-    return item if isinstance(item, Skip) else _prepare(item, config)
+    return item if isinstance(item, Skip) else prepare_document(item, config)
 
 
 def _watch_parent(parent: int) -> None:
@@ -168,15 +182,21 @@ def _run_parallel(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Genera
     pool.shutdown(wait=True)
 
 
-def _corpus_steps(docs: Sequence[CleanedDocument], config: Config) -> list[CleanedDocument]:
-    """The steps that look across paragraphs and documents: site templates, exact repeats, near-duplicates."""
+def corpus_steps(
+    docs: Sequence[CleanedDocument], config: Config, timer: StepTimer = _untimed
+) -> list[CleanedDocument]:
+    """The steps that look across paragraphs and documents: site templates, exact repeats, near-duplicates
+    (each inside ``timer(step)``)."""
     out = list(docs)
     if config.strip.enabled:
-        marked = mark_templates([d.paragraphs for d in out], [d.site for d in out], config.strip)
-        out = [dataclasses.replace(d, paragraphs=tuple(ps)) for d, ps in zip(out, marked, strict=True)]
+        with timer("templates"):
+            marked = mark_templates([d.paragraphs for d in out], [d.site for d in out], config.strip)
+            out = [dataclasses.replace(d, paragraphs=tuple(ps)) for d, ps in zip(out, marked, strict=True)]
     if config.dedup.enabled:
-        out = [dataclasses.replace(d, paragraphs=tuple(mark_exact_repeats(d.paragraphs))) for d in out]
-        out = mark_duplicates(out, config.dedup, config.minhash)
+        with timer("exact"):
+            out = [dataclasses.replace(d, paragraphs=tuple(mark_exact_repeats(d.paragraphs))) for d in out]
+        with timer("near"):
+            out = mark_duplicates(out, config.dedup, config.minhash)
     return out
 
 
@@ -184,7 +204,7 @@ def finish(results: Iterable[CleanedDocument | Skip], config: Config) -> list[Cl
     """Run the corpus steps on the documents among ``results``, keeping skips in their places."""
     results = list(results)
     docs = [r for r in results if isinstance(r, CleanedDocument)]
-    done = iter(_corpus_steps(docs, config))
+    done = iter(corpus_steps(docs, config))
     return [r if isinstance(r, Skip) else next(done) for r in results]
 
 
@@ -235,10 +255,10 @@ def clean_documents(
     config = config or Config()
     docs = [_as_document(d) for d in documents]
     _check_unique_ids(docs)
-    fn = functools.partial(_prepare, config=config)
+    fn = functools.partial(prepare_document, config=config)
     with _run_parallel(fn, docs, jobs) as stream:
         prepared = list(stream)
-    return _corpus_steps(prepared, config)
+    return corpus_steps(prepared, config)
 
 
 def _check_unique_ids(docs: Sequence[Document]) -> None:

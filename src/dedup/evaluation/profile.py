@@ -1,6 +1,6 @@
 """Where ``dedup clean`` spends its time: the pipeline's steps run one after another, each timed.
 
-The steps are those of :mod:`dedup.pipeline`, called in the same order on the same data, in one
+The steps are :mod:`dedup.pipeline`'s own (it times each inside the ``timer`` it is given), in one
 process (``--jobs 1``): read the files of a folder (ids and sites as ``dedup clean`` gives them),
 segment, normalize (ftfy's repair and the canonical cleaner), strip (rules and line classifier),
 site templates, exact repeats, near-duplicates, then render and write the texts and reports. Each
@@ -18,17 +18,14 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from dedup.config import Config
 from dedup.io import Skip, iter_files, printable, read_file, write_atomic
-from dedup.near import mark_duplicates, mark_exact_repeats
-from dedup.records import CleanedDocument, Document, Paragraph
-from dedup.strip import mark_templates, strip_paragraphs
-from dedup.text.normalize import normalize_paragraph
-from dedup.text.segment import Block, segment
+from dedup.pipeline import corpus_steps, prepare_document
+from dedup.records import CleanedDocument, Document
 
 STAGES = ("read", "segment", "normalize", "strip", "templates", "exact", "near", "write")
 
@@ -77,43 +74,11 @@ def read_folder(folder: Path) -> list[Document]:
     return docs
 
 
-def _normalize(doc_id: str, blocks: list[Block], config: Config) -> list[Paragraph]:
-    """What the pipeline's ``_paragraphs_of`` does after segmenting: canonical paragraphs, empty ones dropped."""
-    out: list[Paragraph] = []
-    for block in blocks:
-        text, edits = normalize_paragraph(block.text, config.clean)
-        if text:
-            out.append(Paragraph(doc_id, len(out), block.line, text, edits))
-    return out
-
-
-def _each(docs: list[CleanedDocument], fn: Callable[[tuple[Paragraph, ...]], list[Paragraph]]) -> list[CleanedDocument]:
-    return [dataclasses.replace(d, paragraphs=tuple(fn(d.paragraphs))) for d in docs]
-
-
 def staged_clean(docs: Sequence[Document], config: Config, profile: Profile) -> list[CleanedDocument]:
-    """The pipeline's steps over ``docs``, one stage at a time, timed into ``profile``."""
-    with profile.stage("segment"):
-        blocks = [list(segment(d.text, config.clean.unwrap)) for d in docs]
-    with profile.stage("normalize"):
-        paragraphs = [_normalize(d.id, b, config) for d, b in zip(docs, blocks, strict=True)]
-    with profile.stage("strip"):
-        if config.strip.enabled:
-            paragraphs = [strip_paragraphs(ps, config.strip) for ps in paragraphs]
-    out = [
-        CleanedDocument(d.id, tuple(ps), source=d.source, notes=d.notes, site=d.site)
-        for d, ps in zip(docs, paragraphs, strict=True)
-    ]
-    with profile.stage("templates"):
-        if config.strip.enabled:
-            marked = mark_templates([d.paragraphs for d in out], [d.site for d in out], config.strip)
-            out = [dataclasses.replace(d, paragraphs=tuple(ps)) for d, ps in zip(out, marked, strict=True)]
-    if config.dedup.enabled:
-        with profile.stage("exact"):
-            out = _each(out, mark_exact_repeats)
-        with profile.stage("near"):
-            out = mark_duplicates(out, config.dedup, config.minhash)
-    return out
+    """The pipeline's own steps over ``docs`` (:func:`dedup.pipeline.prepare_document`, then
+    :func:`dedup.pipeline.corpus_steps`), each step timed into ``profile``."""
+    prepared = [prepare_document(d, config, profile.stage) for d in docs]
+    return corpus_steps(prepared, config, profile.stage)
 
 
 def profile_folder(folder: Path, out_dir: Path, config: Config | None = None) -> tuple[Profile, list[CleanedDocument]]:
