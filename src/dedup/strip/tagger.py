@@ -154,10 +154,12 @@ class Ensemble:
     Attributes:
         members: the taggers; all of the same sizes.
         stack: their recurrent weights, forward then backward for each member in turn.
+        shared: for each member, whether it standardises as the first one does.
     """
 
     members: tuple[Tagger, ...]
     stack: GruStack = field(init=False, repr=False)
+    shared: tuple[bool, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         first = self.members[0]
@@ -171,6 +173,11 @@ class Ensemble:
                          np.arange(len(grus), dtype=np.int64) // 2,
                          (np.arange(len(grus), dtype=np.int64) % 2) * first.forward.hidden)  # fmt: skip
         object.__setattr__(self, "stack", stack)
+        shared = tuple(
+            m.mean is first.mean or (np.array_equal(m.mean, first.mean) and np.array_equal(m.scale, first.scale))
+            for m in self.members
+        )
+        object.__setattr__(self, "shared", shared)
 
     def logits(self, x: FloatArray) -> FloatArray:
         """Each member's log-odds for each line (row of ``x``): shape ``(members, lines)``."""
@@ -180,9 +187,7 @@ class Ensemble:
         gates = np.empty((2 * len(self.members), len(x), 3 * hidden), dtype=np.float32)
         z = first.standardise(x)
         for i, member in enumerate(self.members):
-            shared = member.mean is first.mean or (np.array_equal(member.mean, first.mean)
-                                                   and np.array_equal(member.scale, first.scale))  # fmt: skip
-            embedded = member.embed(z if shared else member.standardise(x))
+            embedded = member.embed(z if self.shared[i] else member.standardise(x))
             states[i, :, 2 * hidden :] = embedded
             for side, gru in enumerate((member.forward, member.backward)):
                 np.matmul(embedded, gru.w_ih.T, out=gates[2 * i + side])
