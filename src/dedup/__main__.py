@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
-from dedup.cli import program
+import sys
 
-program()
+from dedup.cli import main
+
+sys.exit(main())

@@ -23,7 +23,7 @@ import traceback
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, Any
 
 from dedup.config import CleanConfig, Config, DedupConfig, StripConfig
 from dedup.errors import DedupError, OutputWriteError, UsageError
@@ -261,18 +261,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with _terminate_as_exception():
         return run_command(args)
-
-
-def program() -> NoReturn:
-    """The ``dedup`` program (console script and ``python -m dedup``): :func:`main`, then exit with its code.
-
-    Once :func:`main` has returned, every output is complete; a SIGTERM that lands while the interpreter
-    shuts down (joining the pool's threads) then ends the process with that same code instead of
-    killing it by the signal, which would report a finished run as a terminated one.
-    """
-    code = main()
-    signal.signal(signal.SIGTERM, lambda signum, frame: os._exit(code))
-    sys.exit(code)
 
 
 def run_command(args: argparse.Namespace) -> int:
