@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
+from dedup.cli import program
 
-from dedup.cli import main
-
-sys.exit(main())
+program()

@@ -257,10 +257,28 @@ def _check_args(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``dedup`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    with _terminate_as_exception():
-        return run_command(args)
+    return _main(argv, exiting=False)
+
+
+def program() -> None:
+    """The ``dedup`` console script and ``python -m dedup``: :func:`main`, then exit with its code.
+
+    Once the run is over every output is complete, so SIGINT and SIGTERM are ignored until the process
+    exits: the interpreter's shutdown (about 0.4 s with numba loaded) resets Python's signal handlers to
+    the default, and a signal landing there killed the process without its exit code.
+    """
+    sys.exit(_main(None, exiting=True))
+
+
+def _main(argv: Sequence[str] | None, *, exiting: bool) -> int:
+    args = build_parser().parse_args(argv)
+    with _terminate_as_exception(ignore_after=exiting):
+        try:
+            return run_command(args)
+        except KeyboardInterrupt:  # landed after run_command returned, before the signals were ignored
+            return EXIT_INTERRUPTED
+        except Terminated:
+            return EXIT_TERMINATED
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -294,8 +312,11 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _terminate_as_exception() -> Iterator[None]:
-    """While running, SIGTERM raises :class:`Terminated` in the main thread (and is restored after)."""
+def _terminate_as_exception(*, ignore_after: bool = False) -> Iterator[None]:
+    """While running, SIGTERM raises :class:`Terminated` in the main thread (and is restored after).
+
+    ``ignore_after`` ignores SIGINT and SIGTERM instead, for a process that exits next.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -307,4 +328,8 @@ def _terminate_as_exception() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if ignore_after:  # SIG_IGN, not a blocked mask: a mask is per thread, and BLAS and numba keep threads
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        else:
+            signal.signal(signal.SIGTERM, previous)
