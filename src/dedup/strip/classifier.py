@@ -155,15 +155,19 @@ def smooth(probs: Sequence[float] | npt.NDArray[np.floating[Any]], switch_cost: 
     n = len(p)
     if n == 0:
         return []
-    back = np.zeros((n, 2), dtype=np.int8)
-    total = np.array([cost_drop[0], cost_keep[0]])
+    keep_cost, drop_cost = cost_keep.tolist(), cost_drop.tolist()  # Python floats: the same doubles, no array per line
+    came_from_keep = bytearray(n)  # per line: the best path to "drop" / "keep" here comes from the other state
+    came_from_drop = bytearray(n)
+    drop, keep = drop_cost[0], keep_cost[0]
     for i in range(1, n):
-        stay, switch = total, total[::-1] + switch_cost
-        back[i] = np.where(stay <= switch, [0, 1], [1, 0])
-        total = np.minimum(stay, switch) + np.array([cost_drop[i], cost_keep[i]])
-    state = int(np.argmin(total))
+        to_drop = keep + switch_cost
+        to_keep = drop + switch_cost
+        came_from_keep[i] = drop > to_drop
+        came_from_drop[i] = keep > to_keep
+        drop, keep = min(drop, to_drop) + drop_cost[i], min(keep, to_keep) + keep_cost[i]
+    state = keep < drop  # the first of equals, as argmin
     labels = [False] * n
     for i in range(n - 1, -1, -1):
-        labels[i] = bool(state)
-        state = int(back[i, state])
+        labels[i] = state
+        state = (not came_from_drop[i]) if state else bool(came_from_keep[i])
     return labels
