@@ -14,7 +14,6 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -124,11 +123,11 @@ class Paragraph:
 
     def remove(self, removal: Removal) -> Paragraph:
         """A copy of this paragraph marked as removed for ``removal``."""
-        return dataclasses.replace(self, removed=removal)
+        return Paragraph(self.doc_id, self.index, self.line, self.text, self.edits, removal)
 
     def edit(self, text: str, edit: Edit) -> Paragraph:
         """A copy with ``text`` replaced and ``edit`` appended to its record."""
-        return dataclasses.replace(self, text=text, edits=(*self.edits, edit))
+        return Paragraph(self.doc_id, self.index, self.line, text, (*self.edits, edit), self.removed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,13 +15,15 @@ it slipped through.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
+import regex
+
 from dedup.config import StripConfig
 from dedup.records import Paragraph, Removal
-from dedup.text import WORD_RE, count
 
 
 def _template_key(text: str) -> str:
@@ -54,16 +56,23 @@ def mark_templates(
         raise ValueError(f"mark_templates got {len(docs)} documents but {len(sites)} sites")
     pages: dict[str, int] = Counter(s for s in sites if s is not None)
     seen: dict[str, Counter[str]] = defaultdict(Counter)
+    keys: list[list[str | None]] = []  # per document and paragraph: its template key, None when not short
+    more_words = _more_words(config.template_max_words)
     for doc, site in zip(docs, sites, strict=True):
         if site is not None and pages[site] >= config.template_min_docs:
-            seen[site].update({_template_key(p.text) for p in doc if _is_short(p, config)})
+            doc_keys = [None if more_words.match(p.text) else _template_key(p.text) for p in doc]
+            seen[site].update(set(doc_keys) - {None})
+        else:
+            doc_keys = []
+        keys.append(doc_keys)
     out: list[list[Paragraph]] = []
-    for doc, site in zip(docs, sites, strict=True):
+    for doc, site, doc_keys in zip(docs, sites, keys, strict=True):
         lines = list(doc)
         if site in seen:
             need = max(config.template_min_docs, math.ceil(config.template_share * pages[site]))
-            for i, p in enumerate(lines):
-                found = seen[site][_template_key(p.text)] if p.kept and _is_short(p, config) else 0
+            counts = seen[site]
+            for i, (p, key) in enumerate(zip(lines, doc_keys, strict=True)):
+                found = counts[key] if key is not None and p.kept else 0
                 if found >= need:
                     detail = f"in {found} of {pages[site]} pages of site {site!r}"
                     lines[i] = p.remove(Removal(stage="template", rule="template", detail=detail))
@@ -71,6 +80,16 @@ def mark_templates(
     return out
 
 
-def _is_short(p: Paragraph, config: StripConfig) -> bool:
-    """Whether ``p`` is short enough to be a template line (at most ``template_max_words`` words)."""
-    return count(WORD_RE, p.text) <= config.template_max_words
+@functools.lru_cache(maxsize=8)
+def _more_words(max_words: int) -> regex.Pattern[str]:
+    """A pattern that matches at the start of a text with more than ``max_words`` words.
+
+    Words are runs of word characters, as :data:`dedup.text.WORD_RE` finds them.
+
+    Possessive runs, so that no word is split in two, and only the first ``max_words + 1`` words are read
+    (a long article paragraph costs no more than a short one).
+
+    >>> [bool(_more_words(2).match(t)) for t in ("one, two", "one two three", "--")]
+    [False, True, False]
+    """
+    return regex.compile(rf"(?:\W*+\w++){{{max_words + 1}}}")
