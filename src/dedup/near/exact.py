@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dedup.records import Paragraph, ParagraphRef, Removal
+from dedup.records import Paragraph, Removal
 
 
 def mark_exact_repeats(paragraphs: Sequence[Paragraph]) -> list[Paragraph]:
@@ -22,12 +22,12 @@ def mark_exact_repeats(paragraphs: Sequence[Paragraph]) -> list[Paragraph]:
     Paragraphs already removed by an earlier stage are left as they are and never count as the
     first copy. O(n) with one dict.
     """
-    first: dict[str, ParagraphRef] = {}
+    first: dict[str, Paragraph] = {}
     out: list[Paragraph] = []
     for p in paragraphs:
         if p.kept:
-            original = first.setdefault(p.text, p.ref)
-            if original != p.ref:
-                p = p.remove(Removal("exact", "exact_repeat", duplicate_of=original, similarity=1.0))
+            original = first.setdefault(p.text, p)
+            if original is not p and (original.index, original.doc_id) != (p.index, p.doc_id):
+                p = p.remove(Removal("exact", "exact_repeat", duplicate_of=original.ref, similarity=1.0))
         out.append(p)
     return out
