@@ -147,3 +147,15 @@ def test_long_text_repair_is_ftfys(text: str, segment: int) -> None:
     """_repair_long fixes segment by segment as ftfy.fix_text does (short segments stand in for 1M characters)."""
     config = _ftfy_config(CleanConfig())._replace(max_decode_length=segment)
     assert _repair_long(text, config) == ftfy.fix_text(text, config)
+
+
+def test_the_listed_other_spaces_are_regex_s_over_every_code_point() -> None:
+    """TIDY_WORK lists OTHER_SPACE's characters for stdlib re: the list must be exactly regex's class."""
+    import re
+
+    import regex
+
+    from dedup.text.normalize import OTHER_SPACE, OTHER_SPACES
+
+    every = "".join(map(chr, range(0x110000)))
+    assert regex.findall(OTHER_SPACE, every) == re.findall(f"[{OTHER_SPACES}]", every)

@@ -25,6 +25,7 @@ every one that changed something (that record is what the report shows):
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import ftfy
@@ -55,7 +56,15 @@ SPACE_RUN = regex.compile(r"[\p{Zs}\t\n\r\v\f\x85\u2028\u2029]+")
 OTHER_SPACE = regex.compile(r"[[\p{Zs}\t\n\r\v\f\x85\u2028\u2029]--[ ]]", regex.V1)
 """White space other than the ASCII space: with double spaces, where :data:`SPACE_RUN` has work to do."""
 
-SPACE_THEN_PUNCT = regex.compile(r" [,.;:!?]")
+OTHER_SPACES = "\t\n\v\f\r\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""The characters of :data:`OTHER_SPACE`, listed for stdlib ``re`` (``tests/text`` checks the list against
+``regex``'s Unicode tables over every code point)."""
+
+TIDY_WORK = re.compile(f"[\x00\u00ad\u200b\u2060\ufeff\ud800-\udfff{OTHER_SPACES}]|  ")
+"""Where :func:`_tidy` has more to do than strip the ends: an invisible character, a surrogate, white space
+but the single ASCII space. Stdlib ``re``: it finds no match in a paragraph ten times sooner than ``regex``."""
+
+SPACE_THEN_PUNCT = re.compile(r" [,.;:!?]")
 """Where :data:`SPACE_BEFORE_PUNCT` may have work to do (after white space became single spaces)."""
 
 SPACE_BEFORE_PUNCT = regex.compile(
@@ -189,6 +198,8 @@ def _tidy(text: str, edits: list[Edit]) -> str:
     >>> _tidy(" a\u200b b\u00a0\u00a0c \\udc80", edits), [e.step for e in edits]
     ('a b c �', ['invisible', 'surrogates'])
     """
+    if TIDY_WORK.search(text) is None:
+        return text.strip(" ")
     text, count = _subn_long(INVISIBLE, "", text)
     if count:
         edits.append(Edit("invisible", f"{count} invisible character run(s) removed"))
