@@ -61,7 +61,7 @@ def mark_templates(
     for doc, site in zip(docs, sites, strict=True):
         if site is not None and pages[site] >= config.template_min_docs:
             doc_keys = [None if more_words.match(p.text) else _template_key(p.text) for p in doc]
-            seen[site].update(set(doc_keys) - {None})
+            seen[site].update({k for k in doc_keys if k is not None})
         else:
             doc_keys = []
         keys.append(doc_keys)
