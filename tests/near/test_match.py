@@ -384,3 +384,13 @@ def test_components_match_reference(case: tuple[int, list[tuple[int, int]]]) -> 
         groups.setdefault(label, set()).add(i)
     assert sorted(sorted(g) for g in groups.values()) == components_of(n, set(edges))
     assert all(label == min(g) for label, g in groups.items())
+
+
+def test_distinct_is_numpy_unique() -> None:
+    from dedup.near.pairs import distinct
+
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 2, 17, 5000):
+        values = rng.integers(0, 50, size).astype(np.uint64)
+        assert np.array_equal(distinct(values), np.unique(values))
+        assert distinct(values).dtype == np.uint64

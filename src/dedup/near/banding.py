@@ -36,7 +36,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from dedup.errors import ArgumentValueError
 from dedup.near import _kernels
-from dedup.near.pairs import Pairs
+from dedup.near.pairs import Pairs, distinct
 
 __all__ = [
     "MAX_FULL_BUCKET",
@@ -244,7 +244,7 @@ def pairs_from_keys(
     """Distinct candidate pairs of row numbers ``picked[...]`` from band keys; sorts ``keys`` in place."""
     keys.sort(axis=1)
     packed = [_band_pairs(band, index_bits, max_bucket).of(picked).pack() for band in keys]
-    return Pairs.unpack(np.unique(np.concatenate(packed)) if packed else np.empty(0, dtype=np.uint64))
+    return Pairs.unpack(distinct(np.concatenate(packed)) if packed else np.empty(0, dtype=np.uint64))
 
 
 def _band_pairs(keys: NDArray[np.uint64], index_bits: int, max_bucket: int) -> Pairs:

@@ -52,7 +52,7 @@ from dedup.errors import ArgumentValueError
 from dedup.hashing import ShingleSets, permutations, shingle_hashes
 from dedup.near import _kernels
 from dedup.near.banding import band_keys, choose_banding, index_bits_for, pairs_from_keys
-from dedup.near.pairs import Pairs
+from dedup.near.pairs import Pairs, distinct
 from dedup.near.prefix import containment_pairs
 from dedup.near.screen import screen_pairs
 from dedup.records import Kind
@@ -166,7 +166,7 @@ def _candidates(sets: ShingleSets, doc: NDArray[np.int64], dedup: DedupConfig, m
     else:
         rows = np.flatnonzero(sizes >= max(dedup.min_shingles, dedup.min_contained_shingles))
         screened.append(containment_pairs(sets, rows, doc, dedup.containment).pack())
-    left, right = Pairs.unpack(np.unique(np.concatenate([packed, *screened])))
+    left, right = Pairs.unpack(distinct(np.concatenate([packed, *screened])))
     swap = (sizes[left] > sizes[right]) | ((sizes[left] == sizes[right]) & (left > right))
     return Pairs(np.where(swap, right, left), np.where(swap, left, right))
 

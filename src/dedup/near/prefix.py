@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from dedup.hashing.shingle import ShingleSets
 from dedup.near import _kernels
 from dedup.near.banding import index_bits_for
-from dedup.near.pairs import Pairs
+from dedup.near.pairs import Pairs, distinct
 
 __all__ = ["MAX_POSTINGS", "containment_pairs", "prefix_lengths"]
 
@@ -90,7 +90,7 @@ def containment_pairs(
     keys.sort()
     group = np.asarray(group, dtype=np.int64)[rows]
     pairs = Pairs.collect(lambda out: _kernels.token_pairs(keys, layout, sizes, group, max_postings, out))
-    return Pairs.unpack(np.unique(pairs.of(rows).pack()))
+    return Pairs.unpack(distinct(pairs.of(rows).pack()))
 
 
 def _prefix_keys(
