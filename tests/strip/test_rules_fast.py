@@ -56,7 +56,8 @@ def rule_pieces() -> list[str]:
         pieces.update(regex.findall(r"[\p{L}\p{N}'’ .,:/-]{1,40}|[^\p{L}\p{N}\s()|?:\[\]]", plain))
         pieces.update(regex.findall(r"[\p{L}\p{N}']+", plain))
     extra = ["|", " | ", "•", "·", "»", "(", ")", "[", "]", ":", " ", "  ", "\n", "29/09/2025", "02:00", "2025-09-30",
-             "https://example.com/a", "www.example.vn", "404", "İ", "ı", "ſ", "K", "ß", "ẞ", "COOKİE", "©", "...", "."]  # fmt: skip
+             "https://example.com/a", "www.example.vn", "404", "©", "...", "."]  # fmt: skip
+    extra += ["İ", "ı", "ſ", "K", "ß", "ẞ", "COOKİE"]  # characters whose casefold is not regex's case-insensitive match
     return sorted(pieces | set(extra))
 
 
@@ -136,8 +137,10 @@ def test_lines_over_the_limit_match_nothing():
 
 
 def test_no_rules_and_no_lines():
-    assert match_lines([], load_rules()) == [] and trim_lines([], load_rules()) == []
-    assert match_lines(["Comment (0)"], ()) == [None] and trim_lines(["x (Photo: VNA)"], ()) == [()]
+    assert match_lines([], load_rules()) == []
+    assert trim_lines([], load_rules()) == []
+    assert match_lines(["Comment (0)"], ()) == [None]
+    assert trim_lines(["x (Photo: VNA)"], ()) == [()]
 
 
 def test_rule_sets_with_groups_backreferences_and_syntax_the_reader_does_not_know():
