@@ -186,3 +186,11 @@ def test_a_final_newline_is_allowed_by_the_end_anchor():
     texts = ["-" * 20 + "\n", "-" * 21, "No data\n", "Advertisement\n\n"]
     assert [r and r.name for r in match_lines(texts, load_rules())] == ["separator", None, "no_data", None]
     same_as_reference(texts)
+
+
+def test_a_joined_run_names_the_first_rule_that_matches():
+    rules = parse_rules("[a line]\nfoo|bar\n[b line]\nfoo.*\n[c tail]\n(?:ba)+r?\n[d line]\n[^x]{0,3}\n")
+    assert [len(step.rules) for step in rule_set(rules).steps] == [4]
+    texts = ["foo", "foobar", "baba", "bar", "Bar", "xyz", "ab", ""]
+    assert [r and r.name for r in match_lines(texts, rules)] == ["a", "b", "c", "a", "a", None, "d", "d"]
+    same_as_reference(texts, rules)
