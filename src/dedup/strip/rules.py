@@ -13,11 +13,17 @@ its start or end should be cut while the rest is kept.
 True
 >>> trim("A meeting in Hanoi (Photo: TASS)", rules)
 (Cut(rule='photo_credit', removed='(Photo: TASS)', text='A meeting in Hanoi'),)
+
+:func:`match_line` and :func:`trim` try each rule in turn. For a whole page, :func:`match_lines` and
+:func:`trim_lines` give the same answers faster: a rule is tried on a line only when the line has what
+every match of the rule has (:mod:`~dedup.strip.shapes`), so most lines try few rules.
 """
 
 from __future__ import annotations
 
 import functools
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, cast, get_args
 
@@ -25,16 +31,21 @@ import regex
 
 from dedup._resources import read_text
 from dedup.errors import DataFileError
+from dedup.strip.shapes import ANY, Shape, fold_exceptions, pattern_shape
 
 RuleKind = Literal["line", "tail", "last", "page", "trim_start", "trim_end"]
 """Where a rule applies; see ``data/chrome.txt`` for the meaning of each kind."""
 
 LINE_KINDS: frozenset[str] = frozenset({"line", "tail", "last", "page"})
+TRIM_KINDS: frozenset[str] = frozenset({"trim_start", "trim_end"})
 MAX_RULE_CHARS = 5_000
 """Whole-line rules are tried on lines up to this many characters only. Chrome is short (of 325,000
 evaluation lines, the longest a rule matched had 606 characters), and on a long line that almost
 fits (a menu of 100,000 items, "a.a.a...") the backtracking of ``menu_list`` and ``site_header``
 takes time quadratic in its length: 40 s for a 1 MB line."""
+RULE_FLAGS = regex.IGNORECASE | regex.VERSION0
+"""The flags every rule is compiled with."""
+_COMPILED_FLAGS = regex.compile("", RULE_FLAGS).flags
 SECTION_RE = regex.compile(r"^\[(?P<name>[a-z_]+)\s+(?P<kind>[a-z_]+)\]$")
 
 
@@ -104,7 +115,7 @@ def _compile_rule(name: str, kind: RuleKind, patterns: list[str]) -> ChromeRule:
     body = "|".join(f"(?:{p})" for p in patterns)
     anchored = {"trim_start": f"^(?:{body})", "trim_end": f"(?:{body})$"}.get(kind, f"^(?:{body})$")
     try:
-        pattern = regex.compile(anchored, regex.IGNORECASE | regex.VERSION0)
+        pattern = regex.compile(anchored, RULE_FLAGS)
     except regex.error as exc:
         raise ChromeRulesError(f"rule {name!r}: bad pattern: {exc}") from exc
     return ChromeRule(name, kind, pattern)
@@ -147,14 +158,177 @@ def trim(text: str, rules: tuple[ChromeRule, ...]) -> tuple[Cut, ...]:
     """
     cuts: list[Cut] = []
     for rule in rules:
-        if rule.kind not in ("trim_start", "trim_end"):
-            continue
-        found = rule.pattern.search(text)
-        if found is None or found.end() == found.start():
-            continue
-        rest = (text[: found.start()] + text[found.end() :]).strip()
-        if len(rest.split(maxsplit=2)) < 3:  # three words or more, without listing a huge line's words
-            continue
-        cuts.append(Cut(rule.name, found.group().strip(), rest))
-        text = rest
+        if rule.kind in TRIM_KINDS and (cut := _cut(text, rule)) is not None:
+            cuts.append(cut)
+            text = cut.text
     return tuple(cuts)
+
+
+def _cut(text: str, rule: ChromeRule) -> Cut | None:
+    """The cut ``rule`` makes in ``text``, if any: a span it finds, when three words or more are left."""
+    found = rule.pattern.search(text)
+    if found is None or found.end() == found.start():
+        return None
+    rest = (text[: found.start()] + text[found.end() :]).strip()
+    if len(rest.split(maxsplit=2)) < 3:  # three words or more, without listing a huge line's words
+        return None
+    return Cut(rule.name, found.group().strip(), rest)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One try of a line against whole-line rules: one rule, or a run of rules joined in one pattern.
+
+    Attributes:
+        pattern: the rule's pattern, or ``(p0)|(p1)|...`` of the run's (the group that took part names the rule).
+        rules: the rule, or the run's rules in order.
+        least: the fewest characters a line it matches has.
+        most: the most characters a line it matches has (``inf``: no bound).
+        needs: for a rule whose attempts cost (a ``wide`` shape), strings one of which a line it matches holds.
+    """
+
+    pattern: regex.Pattern[str]
+    rules: tuple[ChromeRule, ...]
+    least: int
+    most: float
+    needs: frozenset[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Rules made ready for whole pages: the whole-line and the trim rules, in order, with their shapes.
+
+    Attributes:
+        lines: the whole-line rules (kinds line, tail, last, page), each with the :class:`Shape` of its matches.
+        steps: the whole-line rules as the :class:`Step` s a line goes through, in order.
+        trims: the trim rules (trim_start, trim_end), each with its shape.
+        unfolded: characters whose casefold the shapes cannot trust; a page with one is not screened.
+    """
+
+    lines: tuple[tuple[ChromeRule, Shape], ...]
+    steps: tuple[Step, ...]
+    trims: tuple[tuple[ChromeRule, Shape], ...]
+    unfolded: frozenset[str]
+
+
+@functools.cache
+def rule_set(rules: tuple[ChromeRule, ...]) -> RuleSet:
+    """The :class:`RuleSet` of ``rules``, made once per tuple of rules.
+
+    >>> ready = rule_set(load_rules())
+    >>> [rule.name for rule, _ in ready.trims]
+    ['metadata_prefix', 'photo_credit']
+    >>> [len(step.rules) for step in ready.steps][:4]
+    [1, 2, 1, 4]
+    """
+    shaped = [(rule, pattern_shape(rule.pattern.pattern, rule.pattern.flags)) for rule in rules]
+    lines = tuple((r, s) for r, s in shaped if r.kind in LINE_KINDS)
+    return RuleSet(lines, _steps(lines), tuple((r, s) for r, s in shaped if r.kind in TRIM_KINDS),
+                   fold_exceptions(s for _, s in shaped))  # fmt: skip
+
+
+def _steps(pairs: tuple[tuple[ChromeRule, Shape], ...]) -> tuple[Step, ...]:
+    """The steps of whole-line rules: a screened rule alone, runs of the others joined where they can be."""
+    steps: list[Step] = []
+    run: list[tuple[ChromeRule, Shape]] = []
+    for rule, shape in pairs:
+        if _joinable(rule, shape):
+            run.append((rule, shape))
+            continue
+        steps.extend(_joined(run))
+        run = []
+        steps.append(_step(rule, shape))
+    steps.extend(_joined(run))
+    return tuple(steps)
+
+
+def _screened(shape: Shape) -> bool:
+    """Whether lines are screened for a rule of this shape: its attempts cost, and its matches need strings."""
+    return shape.wide and shape.needs is not None
+
+
+def _joinable(rule: ChromeRule, shape: Shape) -> bool:
+    """Whether a rule may join a run: not screened, no groups of its own (the wrapper group that takes part
+    names the rule), the usual flags, and a source the shape reader understood (no inline flags)."""
+    return not _screened(shape) and rule.pattern.groups == 0 and rule.pattern.flags == _COMPILED_FLAGS and (
+        shape is not ANY)  # fmt: skip
+
+
+def _most(shape: Shape) -> float:
+    """The most characters a line a rule of this shape matches may have (``$`` may stand before a final newline)."""
+    return shape.max_len + 1 if shape.whole and shape.max_len is not None else math.inf
+
+
+def _step(rule: ChromeRule, shape: Shape) -> Step:
+    return Step(rule.pattern, (rule,), shape.min_len, _most(shape), shape.needs if _screened(shape) else None)
+
+
+def _joined(run: list[tuple[ChromeRule, Shape]]) -> list[Step]:
+    """A run of rules as one step: an alternation tries its branches in order at the same position, so the
+    first rule that matches wins, as in :func:`match_line`."""
+    if len(run) < 2:
+        return [_step(rule, shape) for rule, shape in run]
+    joined = regex.compile("|".join(f"({rule.pattern.pattern})" for rule, _ in run), RULE_FLAGS)
+    least, most = min(s.min_len for _, s in run), max(_most(s) for _, s in run)
+    return [Step(joined, tuple(rule for rule, _ in run), least, most, None)]
+
+
+def match_lines(texts: Sequence[str], rules: tuple[ChromeRule, ...]) -> list[ChromeRule | None]:
+    """:func:`match_line` of every text of a page, each rule tried only where it may match.
+
+    >>> [r and r.name for r in match_lines(["Comment (0)", "The talks went well.", "Home | News | Sport"],
+    ...                                    load_rules())]
+    ['comment_counter', None, 'menu_list']
+    """
+    ready = rule_set(rules)
+    if any(c in text for text in texts for c in ready.unfolded):
+        return [match_line(t, rules) for t in texts]
+    folded = [t.casefold() for t in texts]
+    page = "\n".join(folded)
+    steps: list[_PageStep] = []
+    for step in ready.steps:
+        present = None if step.needs is None else tuple(n for n in step.needs if n in page)
+        if present != ():
+            steps.append((step.pattern, step.rules, step.least, step.most, present))
+    return [_first_match(t, f, steps) if len(t) <= MAX_RULE_CHARS else None for t, f in zip(texts, folded, strict=True)]
+
+
+_PageStep = tuple[regex.Pattern[str], tuple[ChromeRule, ...], int, float, tuple[str, ...] | None]
+"""A :class:`Step` on one page: its needed strings narrowed to those the page holds (``None``: not screened)."""
+
+
+def _first_match(text: str, folded: str, steps: list[_PageStep]) -> ChromeRule | None:
+    """The first rule that ``text`` (``folded``: its casefold) matches, going through ``steps``."""
+    n = len(text)
+    for pattern, rules, least, most, present in steps:
+        if least <= n <= most and (present is None or any(s in folded for s in present)):
+            found = pattern.match(text)
+            if found is not None:
+                return rules[0] if len(rules) == 1 else rules[cast(int, found.lastindex) - 1]
+    return None
+
+
+def trim_lines(texts: Sequence[str], rules: tuple[ChromeRule, ...]) -> list[tuple[Cut, ...]]:
+    """:func:`trim` of every text of a page, each rule tried only where it may find a span.
+
+    >>> trim_lines(["The talks went well.", "A meeting in Hanoi (Photo: TASS)"], load_rules())[1][0].text
+    'A meeting in Hanoi'
+    """
+    ready = rule_set(rules)
+    if any(c in text for text in texts for c in ready.unfolded):
+        return [trim(t, rules) for t in texts]
+    folded = [t.casefold() for t in texts]
+    page = "\n".join(folded)
+    screens = [(rule, shape.min_len, None if not _screened(shape) else tuple(n for n in shape.needs or () if n in page))
+               for rule, shape in ready.trims]  # fmt: skip
+    out: list[tuple[Cut, ...]] = []
+    for text, f in zip(texts, folded, strict=True):
+        cuts: list[Cut] = []
+        for rule, least, present in screens:
+            # after a cut, the text may hold a needed string the page did not: the rest are tried unscreened
+            may = cuts or (least <= len(text) and (present is None or any(s in f for s in present)))
+            if may and (cut := _cut(text, rule)) is not None:
+                cuts.append(cut)
+                text = cut.text
+        out.append(tuple(cuts))
+    return out

@@ -52,7 +52,7 @@ from dedup.strip.heuristics import (
     page_bias,
     rescue,
 )
-from dedup.strip.rules import ChromeRule, Cut, load_rules, match_line, trim
+from dedup.strip.rules import ChromeRule, Cut, load_rules, match_lines, trim_lines
 from dedup.text import WORD_RE, count
 
 LAST_LINES = 3
@@ -74,19 +74,15 @@ def decide_lines(
         features: ``line_features`` of the trimmed lines, when the caller already has them.
     """
     rules = load_rules() if config.rules else ()
-    cuts = [trim(t, rules) for t in lines]
+    cuts = trim_lines(lines, rules)
     texts = [c[-1].text if c else t for t, c in zip(lines, cuts, strict=True)]
     scores: list[float | None] = [None] * len(lines)
     decisions = [LineDecision(True, t, c) for t, c in zip(texts, cuts, strict=True)]
-    matches = [match_line(t, rules) for t in lines]
+    matches = match_lines(lines, rules)
     if config.classifier and lines:
         model = load_line_model() if model is None else model
-        if features is None:  # an untouched line reuses its match; a trimmed one is matched again
-            ruled = [
-                match_line(t, rules) is not None if c else m is not None
-                for m, c, t in zip(matches, cuts, texts, strict=True)
-            ]
-            features = line_features(texts, rules, ruled=ruled)
+        if features is None:
+            features = line_features(texts, rules, ruled=_ruled(texts, cuts, matches, rules))
         probs = model.predict(features)
         keep = _classifier_keeps(probs, texts, [m is not None for m in matches], config)
         scores = [float(p) for p in probs]
@@ -101,6 +97,23 @@ def decide_lines(
         if rules:  # a page that says it has no article stays empty unless what came back is an article sentence
             decisions = drop_error_page(lines, decisions, scores, matches)
     return decisions
+
+
+def _ruled(
+    texts: Sequence[str], cuts: Sequence[tuple[Cut, ...]], matches: Sequence[ChromeRule | None],
+    rules: tuple[ChromeRule, ...],
+) -> list[bool]:  # fmt: skip
+    """Whether each trimmed line matches a whole-line rule (an untouched line reuses its match).
+
+    >>> rules = load_rules()
+    >>> _ruled(["Comment (0)", "Home"], [(), (Cut("x", "Hi", "Home"),)], [rules[0], None], rules)
+    [True, False]
+    """
+    trimmed = [i for i, c in enumerate(cuts) if c]
+    ruled = [m is not None for m in matches]
+    for i, m in zip(trimmed, match_lines([texts[i] for i in trimmed], rules), strict=True):
+        ruled[i] = m is not None
+    return ruled
 
 
 def _classifier_keeps(
@@ -167,7 +180,8 @@ def apply_rules(
     """Overrule the classifier where a chrome pattern matched (``matches``); cut the tail; empty an error page."""
     out = list(decisions)
     n = len(lines)
-    after_body = opens_tail([count(WORD_RE, t) for t in lines])
+    tails = any(rule is not None and rule.kind == "tail" for rule in matches)  # only a tail opener asks
+    after_body = opens_tail([count(WORD_RE, t) for t in lines]) if tails else np.zeros(n, dtype=np.bool_)
     tail_from: int | None = None
     for i, rule in enumerate(matches):
         if rule is None or (rule.kind == "last" and i < n - LAST_LINES):
