@@ -1,4 +1,4 @@
-"""Numba kernels of the line tagger: GRU recurrences over one page's lines.
+"""Numba kernels of the stripper: GRU recurrences over one page's lines, and the lines' measures.
 
 The recurrence is sequential, so numpy would step it from Python, one call per line and
 direction; here the whole loop is compiled (``cache=True``: only the first run after an install
@@ -9,6 +9,10 @@ pays the compile time). The equations and the gate order (reset, update, new) ar
 ensemble in one call, with the same float32 operations on every element in the same order (so
 the same bits), but with the recurrent product's inner loop over the gates, which the compiler
 turns into vector instructions, instead of over the state.
+
+:func:`measure_lines` measures every line of a page in one pass over its code points, for
+:mod:`dedup.strip.measure` (which documents the scheme), with exact hashed token look-ups
+(:func:`find_token`) and :func:`exact_sum`, ``math.fsum`` compiled.
 """
 
 from __future__ import annotations
@@ -99,3 +103,295 @@ def gru_stack_states(gates_in: np.ndarray, stack: GruStack, out: np.ndarray) -> 
                 out[m, t, col + j] = n + z * (h[j] - n)
             for j in range(hidden):
                 h[j] = out[m, t, col + j]
+
+
+# Line measures (dedup.strip.measure). The class flags of dedup.strip.chars are defined here: a kernel file
+# reads no other file's constants (numba caches a kernel keyed on its own file only).
+WORD, LETTER, CAPITAL, NUMBER, PUNCT, SPACE, DECIMAL, MARK = 1, 2, 4, 8, 16, 32, 64, 128
+CLOSER, QUOTE, SEPARATOR, SLASH, BULLET, PY_UPPER, PY_LOWER, PY_BLOCK = 256, 512, 1024, 2048, 4096, 8192, 16384, 32768
+NO_LOWER = np.uint32(0xFFFFFFFF)
+"""``CharTable.lower`` of a code point whose ``str.lower`` is not one code point, or depends on its neighbours."""
+# The columns of LineCounts.counts.
+(N_CHARS, N_WORDS, N_WORD_CHARS, N_STOPS, N_LETTERS, N_CAPITALISED, N_DIGITS, N_UPPER, N_PUNCT, N_MARKS,
+ N_SEPARATORS, ENDS_SENTENCE, ENDS_COLON, ENDS_QUESTION, ALL_CAPS, IS_BULLET, HAS_QUOTE, STARTS_LOWER,
+ NEEDS_REFERENCE) = range(19)  # fmt: skip
+HASH_SEED, HASH_PRIME, S33 = np.uint64(0xCBF29CE484222325), np.uint64(0x100000001B3), np.uint64(33)
+MIX_1, MIX_2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
+
+
+class CharTable(NamedTuple):
+    """Per code point (0 to 0x10FFFF): ``classes``, its flags; ``lower``, its ``str.lower`` (or ``NO_LOWER``)."""
+
+    classes: NDArray[np.uint16]
+    lower: NDArray[np.uint32]
+
+
+class TokenTable(NamedTuple):
+    """A set of tokens (strings as code points) with a value each, for exact look-ups by hash.
+
+    Token ``k`` is ``cps[offsets[k]:offsets[k + 1]]``, with hash ``hashes[k]`` (:func:`_hash`) and value
+    ``values[k]``; ``slots`` (a power of two long, at most half full) holds token numbers or -1 at ``h %
+    len(slots)`` or the next free slot after it. No token is longer than ``max_len`` code points.
+    """
+
+    slots: NDArray[np.int64]
+    hashes: NDArray[np.uint64]
+    offsets: NDArray[np.int64]
+    cps: NDArray[np.uint32]
+    values: NDArray[np.float64]
+    max_len: int
+
+
+class Page(NamedTuple):
+    """A page's code points; line ``i`` is ``cps[starts[i]:ends[i]]``."""
+
+    cps: NDArray[np.uint32]
+    starts: NDArray[np.int64]
+    ends: NDArray[np.int64]
+
+
+class Scratch(NamedTuple):
+    """Buffers of :func:`measure_lines`: the current and previous word, a token, the line each lexicon token
+    last counted for (``seen``), the lexicon's bias and then a line's token weights (``hits``), and
+    :func:`exact_sum`'s partials."""
+
+    word: NDArray[np.uint32]
+    prev: NDArray[np.uint32]
+    token: NDArray[np.uint32]
+    seen: NDArray[np.int64]
+    hits: NDArray[np.float64]
+    partials: NDArray[np.float64]
+
+
+@jit(nogil=True)
+def _hash(cps: np.ndarray, n: int) -> np.uint64:
+    """A 64-bit hash of ``cps[:n]`` (FNV-1a over code points, then murmur3's finaliser). ``O(n)``."""
+    h = HASH_SEED
+    for i in range(n):
+        h = (h ^ np.uint64(cps[i])) * HASH_PRIME
+    h ^= h >> S33
+    h *= MIX_1
+    h ^= h >> S33
+    h *= MIX_2
+    return h ^ (h >> S33)
+
+
+@jit(nogil=True)
+def fill_token_table(table: TokenTable) -> None:
+    """Hash every token of ``table`` into ``hashes`` and ``slots`` (all -1 before). ``O(code points)`` expected."""
+    mask = np.uint64(table.slots.size - 1)
+    for k in range(table.offsets.size - 1):
+        a, b = table.offsets[k], table.offsets[k + 1]
+        h = _hash(table.cps[a:b], b - a)
+        table.hashes[k] = h
+        slot = h & mask
+        while table.slots[slot] >= 0:
+            slot = (slot + np.uint64(1)) & mask
+        table.slots[slot] = k
+
+
+@jit(nogil=True)
+def find_token(table: TokenTable, cps: np.ndarray, n: int) -> int:
+    """The number of the token ``cps[:n]`` in ``table``, or -1 when it is none. ``O(n)`` expected.
+
+    A hash match is confirmed code point by code point: a collision costs a comparison, never a wrong answer."""
+    if n > table.max_len:
+        return -1
+    mask = np.uint64(table.slots.size - 1)
+    h = _hash(cps, n)
+    slot = h & mask
+    while True:
+        k = table.slots[slot]
+        if k < 0:
+            return -1
+        a = table.offsets[k]
+        if table.hashes[k] == h and table.offsets[k + 1] - a == n:
+            same = True
+            for i in range(n):
+                if table.cps[a + i] != cps[i]:
+                    same = False
+                    break
+            if same:
+                return k
+        slot = (slot + np.uint64(1)) & mask
+
+
+@jit(nogil=True)
+def exact_sum(values: np.ndarray, n: int, partials: np.ndarray) -> float:
+    """``math.fsum(values[:n])``: the correctly rounded sum, the same in any order; NaN when it is not finite.
+
+    Shewchuk's exact partials: each value is added into non-overlapping partial sums (at most about 40
+    for float64), which are then added from the largest down, stopping at the first inexact step, with
+    the correction that makes a tie round to even across partials. NaN: a value was not finite or an
+    intermediate sum overflowed (``math.fsum`` returns inf or NaN or raises: ask it). ``partials`` holds
+    ``n`` values. ``O(n * partials)``.
+    """
+    m = 0
+    for k in range(n):
+        x = values[k]
+        i = 0
+        for j in range(m):
+            y = partials[j]
+            if abs(x) < abs(y):
+                x, y = y, x
+            hi = x + y
+            lo = y - (hi - x)
+            if lo != 0.0:
+                partials[i] = lo
+                i += 1
+            x = hi
+        m = i
+        if x != 0.0:
+            if not math.isfinite(x):
+                return math.nan
+            partials[m] = x
+            m += 1
+    if m == 0:
+        return 0.0
+    m -= 1
+    hi, lo = partials[m], 0.0
+    while m > 0:
+        x = hi
+        m -= 1
+        y = partials[m]
+        hi = x + y
+        lo = y - (hi - x)
+        if lo != 0.0:
+            break
+    if m > 0 and ((lo < 0.0 and partials[m - 1] < 0.0) or (lo > 0.0 and partials[m - 1] > 0.0)):
+        y = lo * 2.0
+        x = hi + y
+        if y == x - hi:
+            hi = x
+    return hi
+
+
+@jit(nogil=True)
+def _shape_counts(cps: np.ndarray, chars: CharTable, s: int, e: int, row: np.ndarray) -> None:
+    """The counts of line ``cps[s:e]`` that its characters' classes give, into ``row``. ``O(e - s)``."""
+    row[N_CHARS] = e - s
+    prev = 0  # the previous character's flags; none before the line: no lookbehind sees the line before
+    blocked = cased = False
+    classes = chars.classes
+    for i in range(s, e):
+        f = classes[cps[i]]
+        row[NEEDS_REFERENCE] |= chars.lower[cps[i]] == NO_LOWER
+        row[N_WORD_CHARS] += f & WORD != 0
+        row[N_WORDS] += (f & WORD != 0) and (prev & WORD == 0)
+        row[N_LETTERS] += f & LETTER != 0
+        row[N_UPPER] += f & CAPITAL != 0
+        row[N_CAPITALISED] += (f & CAPITAL != 0) and (prev & WORD == 0)
+        row[N_DIGITS] += f & NUMBER != 0
+        row[N_PUNCT] += f & PUNCT != 0
+        row[N_MARKS] += (f & MARK != 0) and (i + 1 == e or classes[cps[i + 1]] & SPACE != 0)
+        row[N_SEPARATORS] += f & SEPARATOR != 0
+        if f & SLASH and prev & SPACE:  # a run of / and > between white space is one separator
+            j = i
+            while j < e and classes[cps[j]] & SLASH:
+                j += 1
+            row[N_SEPARATORS] += j < e and classes[cps[j]] & SPACE != 0
+        row[HAS_QUOTE] |= f & QUOTE != 0
+        blocked |= f & PY_BLOCK != 0
+        cased |= f & PY_UPPER != 0
+        prev = f
+    if e > s:
+        first, last = classes[cps[s]], cps[e - 1]
+        row[ENDS_COLON], row[ENDS_QUESTION] = last == 58, last == 63  # ":", "?"
+        row[ALL_CAPS] = first & PY_UPPER != 0 if e - s == 1 else (cased and not blocked)
+        row[IS_BULLET] = e - s > 1 and first & BULLET != 0 and classes[cps[s + 1]] & SPACE != 0
+        row[STARTS_LOWER] = first & PY_LOWER != 0
+        row[ENDS_SENTENCE] = _ends_sentence(cps, classes, s, e) or (last == 10 and _ends_sentence(cps, classes, s, e - 1))
+
+
+@jit(nogil=True)
+def _ends_sentence(cps: np.ndarray, classes: np.ndarray, s: int, e: int) -> bool:
+    """Whether ``cps[s:e]`` ends with a sentence mark and then only closing quotes or brackets. ``O(e - s)``."""
+    j = e - 1
+    while j >= s and classes[cps[j]] & CLOSER:
+        j -= 1
+    return j >= s and classes[cps[j]] & MARK != 0
+
+
+@jit(nogil=True)
+def _stop_count(page: Page, line: int, chars: CharTable, stops: TokenTable, buf: np.ndarray) -> int:
+    """How many words of the lower-cased line ``line`` are tokens of ``stops``. ``O(line length)`` expected."""
+    n = 0
+    i, e = page.starts[line], page.ends[line]
+    while i < e:
+        length = 0
+        while i < e and chars.classes[chars.lower[page.cps[i]]] & WORD:  # a word of the lower-cased line
+            if length < buf.size:
+                buf[length] = chars.lower[page.cps[i]]
+            length, i = length + 1, i + 1
+        n += 0 < length <= buf.size and find_token(stops, buf, length) >= 0
+        i += length == 0
+    return n
+
+
+@jit(nogil=True)
+def _token_number(lexicon: TokenTable, scratch: Scratch, head: np.ndarray, head_len: int, glue: int, tail: int) -> int:
+    """The number in ``lexicon`` of ``head[:head_len] + glue + scratch.word[:tail]`` (no glue when -1), or -1."""
+    size = head_len + (glue >= 0) + tail
+    if size > lexicon.max_len:
+        return -1
+    token = scratch.token
+    token[:head_len] = head[:head_len]
+    if glue >= 0:
+        token[head_len] = glue
+    token[size - tail : size] = scratch.word[:tail]
+    return find_token(lexicon, token, size)
+
+
+@jit(nogil=True)
+def _add_hit(lexicon: TokenTable, scratch: Scratch, k: int, line: int, n_hits: int) -> int:
+    """Add token ``k``'s weight to ``scratch.hits[:n_hits]`` once per line (``k`` -1: none); the new count."""
+    if k < 0 or scratch.seen[k] == line:
+        return n_hits
+    scratch.seen[k] = line
+    scratch.hits[n_hits] = lexicon.values[k]
+    return n_hits + 1
+
+
+@jit(nogil=True)
+def _lexicon_score(page: Page, line: int, chars: CharTable, lexicon: TokenTable, scratch: Scratch) -> float:
+    """``Lexicon.score`` of line ``line`` (words lower-cased, digits as "0", ``^first``, ``last$``, bigrams).
+
+    ``O(line length)`` expected, and ``O(tokens * partials)`` for the sum."""
+    word, prev, cap = scratch.word, scratch.prev, lexicon.max_len
+    n_hits, prev_len = 1, -1
+    i, e = page.starts[line], page.ends[line]
+    while i < e:
+        length = 0
+        while i < e and chars.classes[page.cps[i]] & WORD:
+            low = chars.lower[page.cps[i]]
+            if length < cap:
+                word[length] = 48 if chars.classes[low] & DECIMAL else low  # "0"
+            length, i = length + 1, i + 1
+        if length == 0:
+            i += 1
+            continue
+        n_hits = _add_hit(lexicon, scratch, _token_number(lexicon, scratch, word, 0, -1, length), line, n_hits)
+        before = _token_number(lexicon, scratch, prev, prev_len, 32, length) if prev_len >= 0 else (  # "a b"
+            _token_number(lexicon, scratch, word, 0, 94, length))  # "^first"
+        n_hits = _add_hit(lexicon, scratch, before, line, n_hits)
+        prev_len = length
+        prev[: min(length, cap)] = word[: min(length, cap)]
+    if prev_len >= 0:  # "last$"
+        n_hits = _add_hit(lexicon, scratch, _token_number(lexicon, scratch, prev, prev_len, 36, 0), line, n_hits)
+    return exact_sum(scratch.hits, n_hits, scratch.partials)
+
+
+@jit(nogil=True)
+def measure_lines(page: Page, chars: CharTable, stops: TokenTable, lexicon: TokenTable, scratch: Scratch,
+                  counts: np.ndarray, scores: np.ndarray) -> None:  # fmt: skip
+    """Write line ``i``'s counts (:func:`_shape_counts`, stopwords) to ``counts[i]`` (zero before) and its
+    lexicon score to ``scores[i]``. ``scratch.seen`` is -1 before, ``hits[0]`` the bias; ``word``, ``prev``
+    and ``token`` hold the longest token of ``lexicon`` and ``stops``, ``hits`` and ``partials`` a line's
+    distinct tokens and 2 more. A line with a code point whose lower case is not one code point gets
+    ``NEEDS_REFERENCE`` instead of its stopwords and score. ``O(code points)`` expected."""
+    for line in range(page.starts.size):
+        s, e = page.starts[line], page.ends[line]
+        _shape_counts(page.cps, chars, s, e, counts[line])
+        if counts[line, NEEDS_REFERENCE] == 0:
+            counts[line, N_STOPS] = _stop_count(page, line, chars, stops, scratch.token)
+            scores[line] = _lexicon_score(page, line, chars, lexicon, scratch)
