@@ -12,7 +12,7 @@ turns into vector instructions, instead of over the state.
 
 :func:`measure_lines` measures every line of a page in one pass over its code points, for
 :mod:`dedup.strip.measure` (which documents the scheme), with exact hashed token look-ups
-(:func:`find_token`) and :func:`exact_sum`, ``math.fsum`` compiled.
+(:func:`_find`) and :func:`exact_sum`, ``math.fsum`` compiled.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dedup._jit import jit
+from dedup.strip.arrays import CharTable, Page, Scratch, TokenTable
 
 
 @jit(nogil=True)
@@ -114,65 +115,24 @@ NO_LOWER = np.uint32(0xFFFFFFFF)
 # The columns of LineCounts.counts.
 (N_CHARS, N_WORDS, N_WORD_CHARS, N_STOPS, N_LETTERS, N_CAPITALISED, N_DIGITS, N_UPPER, N_PUNCT, N_MARKS,
  N_SEPARATORS, ENDS_SENTENCE, ENDS_COLON, ENDS_QUESTION, ALL_CAPS, IS_BULLET, HAS_QUOTE, STARTS_LOWER,
- NEEDS_REFERENCE) = range(19)  # fmt: skip
+ URL_HINT, DATE_HINT, MONTH_HINT, NEEDS_REFERENCE) = range(22)  # fmt: skip
+HINTS = (32, 45, 46, 47, 58, 64)
+"""The characters that :func:`_hints` looks around: space, ``-``, ``.``, ``/``, ``:``, ``@``."""
 HASH_SEED, HASH_PRIME, S33 = np.uint64(0xCBF29CE484222325), np.uint64(0x100000001B3), np.uint64(33)
 MIX_1, MIX_2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
 
 
-class CharTable(NamedTuple):
-    """Per code point (0 to 0x10FFFF): ``classes``, its flags; ``lower``, its ``str.lower`` (or ``NO_LOWER``)."""
-
-    classes: NDArray[np.uint16]
-    lower: NDArray[np.uint32]
-
-
-class TokenTable(NamedTuple):
-    """A set of tokens (strings as code points) with a value each, for exact look-ups by hash.
-
-    Token ``k`` is ``cps[offsets[k]:offsets[k + 1]]``, with hash ``hashes[k]`` (:func:`_hash`) and value
-    ``values[k]``; ``slots`` (a power of two long, at most half full) holds token numbers or -1 at ``h %
-    len(slots)`` or the next free slot after it. No token is longer than ``max_len`` code points.
-    """
-
-    slots: NDArray[np.int64]
-    hashes: NDArray[np.uint64]
-    offsets: NDArray[np.int64]
-    cps: NDArray[np.uint32]
-    values: NDArray[np.float64]
-    max_len: int
-
-
-class Page(NamedTuple):
-    """A page's code points; line ``i`` is ``cps[starts[i]:ends[i]]``."""
-
-    cps: NDArray[np.uint32]
-    starts: NDArray[np.int64]
-    ends: NDArray[np.int64]
-
-
-class Scratch(NamedTuple):
-    """Buffers of :func:`measure_lines`: the current and previous word, a token, the line each lexicon token
-    last counted for (``seen``), the lexicon's bias and then a line's token weights (``hits``), and
-    :func:`exact_sum`'s partials."""
-
-    word: NDArray[np.uint32]
-    prev: NDArray[np.uint32]
-    token: NDArray[np.uint32]
-    seen: NDArray[np.int64]
-    hits: NDArray[np.float64]
-    partials: NDArray[np.float64]
+@jit(nogil=True)
+def _step(h: np.uint64, cp: np.uint64) -> np.uint64:
+    """The hash state ``h`` after one more code point (FNV-1a over code points)."""
+    return (h ^ np.uint64(cp)) * HASH_PRIME
 
 
 @jit(nogil=True)
-def _hash(cps: np.ndarray, n: int) -> np.uint64:
-    """A 64-bit hash of ``cps[:n]`` (FNV-1a over code points, then murmur3's finaliser). ``O(n)``."""
-    h = HASH_SEED
-    for i in range(n):
-        h = (h ^ np.uint64(cps[i])) * HASH_PRIME
-    h ^= h >> S33
-    h *= MIX_1
-    h ^= h >> S33
-    h *= MIX_2
+def _mix(h: np.uint64) -> np.uint64:
+    """A token's hash from its final state (murmur3's finaliser: every bit of the state counts in a slot)."""
+    h = (h ^ (h >> S33)) * MIX_1
+    h = (h ^ (h >> S33)) * MIX_2
     return h ^ (h >> S33)
 
 
@@ -181,9 +141,10 @@ def fill_token_table(table: TokenTable) -> None:
     """Hash every token of ``table`` into ``hashes`` and ``slots`` (all -1 before). ``O(code points)`` expected."""
     mask = np.uint64(table.slots.size - 1)
     for k in range(table.offsets.size - 1):
-        a, b = table.offsets[k], table.offsets[k + 1]
-        h = _hash(table.cps[a:b], b - a)
-        table.hashes[k] = h
+        h = HASH_SEED
+        for i in range(table.offsets[k], table.offsets[k + 1]):
+            h = _step(h, table.cps[i])
+        table.hashes[k] = h = _mix(h)
         slot = h & mask
         while table.slots[slot] >= 0:
             slot = (slot + np.uint64(1)) & mask
@@ -191,29 +152,28 @@ def fill_token_table(table: TokenTable) -> None:
 
 
 @jit(nogil=True)
-def find_token(table: TokenTable, cps: np.ndarray, n: int) -> int:
-    """The number of the token ``cps[:n]`` in ``table``, or -1 when it is none. ``O(n)`` expected.
+def _find(table: TokenTable, h: np.uint64, head: np.ndarray, head_len: int, glue: int, tail: np.ndarray,
+          tail_len: int) -> int:  # fmt: skip
+    """The number in ``table`` of the token ``head[:head_len] + glue + tail[:tail_len]`` (no glue when -1),
+    whose hash is ``h``, or -1 when it is none. ``O(token)`` expected.
 
     A hash match is confirmed code point by code point: a collision costs a comparison, never a wrong answer."""
-    if n > table.max_len:
-        return -1
+    n = head_len + (glue >= 0) + tail_len
     mask = np.uint64(table.slots.size - 1)
-    h = _hash(cps, n)
     slot = h & mask
-    while True:
+    while table.slots[slot] >= 0:
         k = table.slots[slot]
-        if k < 0:
-            return -1
         a = table.offsets[k]
         if table.hashes[k] == h and table.offsets[k + 1] - a == n:
-            same = True
-            for i in range(n):
-                if table.cps[a + i] != cps[i]:
-                    same = False
-                    break
+            same = glue < 0 or table.cps[a + head_len] == glue
+            for i in range(head_len):
+                same &= table.cps[a + i] == head[i]
+            for i in range(tail_len):
+                same &= table.cps[a + n - tail_len + i] == tail[i]
             if same:
                 return k
         slot = (slot + np.uint64(1)) & mask
+    return -1
 
 
 @jit(nogil=True)
@@ -291,6 +251,8 @@ def _shape_counts(cps: np.ndarray, chars: CharTable, s: int, e: int, row: np.nda
                 j += 1
             row[N_SEPARATORS] += j < e and classes[cps[j]] & SPACE != 0
         row[HAS_QUOTE] |= f & QUOTE != 0
+        if cps[i] in HINTS:
+            _hints(cps, chars, i, s, e, row)
         blocked |= f & PY_BLOCK != 0
         cased |= f & PY_UPPER != 0
         prev = f
@@ -301,6 +263,21 @@ def _shape_counts(cps: np.ndarray, chars: CharTable, s: int, e: int, row: np.nda
         row[IS_BULLET] = e - s > 1 and first & BULLET != 0 and classes[cps[s + 1]] & SPACE != 0
         row[STARTS_LOWER] = first & PY_LOWER != 0
         row[ENDS_SENTENCE] = _ends_sentence(cps, classes, s, e) or (last == 10 and _ends_sentence(cps, classes, s, e - 1))
+
+
+@jit(nogil=True)
+def _hints(cps: np.ndarray, chars: CharTable, i: int, s: int, e: int, row: np.ndarray) -> None:
+    """Set the hints in ``row`` that the character at ``i`` (one of ``HINTS``) gives: what every match of
+    the URL patterns (``@``, ``:/``, ``.c``, ``.o``, ``.n``, ``.h``, ``www.``), of the numeric dates (digit,
+    one of ``/.-:``, digit) and of the month dates (a letter or ``.``, space, digit) holds. ``O(1)``."""
+    c, low = cps[i], chars.lower
+    after = cps[i + 1] if i + 1 < e else 0
+    before = cps[i - 1] if i > s else 0
+    www = i - s >= 3 and low[cps[i - 1]] == 119 and low[cps[i - 2]] == 119 and low[cps[i - 3]] == 119
+    row[URL_HINT] |= c == 64 or (c == 58 and after == 47) or (c == 46 and (low[after] in (99, 104, 110, 111) or www))
+    digits = chars.classes[before] & DECIMAL != 0 and chars.classes[after] & DECIMAL != 0
+    row[DATE_HINT] |= c != 32 and digits
+    row[MONTH_HINT] |= c == 32 and chars.classes[after] & DECIMAL != 0 and (chars.classes[before] & LETTER != 0 or before == 46)
 
 
 @jit(nogil=True)
@@ -315,40 +292,29 @@ def _ends_sentence(cps: np.ndarray, classes: np.ndarray, s: int, e: int) -> bool
 @jit(nogil=True)
 def _stop_count(page: Page, line: int, chars: CharTable, stops: TokenTable, buf: np.ndarray) -> int:
     """How many words of the lower-cased line ``line`` are tokens of ``stops``. ``O(line length)`` expected."""
-    n = 0
+    n, mask = 0, np.uint64(stops.slots.size - 1)
     i, e = page.starts[line], page.ends[line]
     while i < e:
-        length = 0
+        length, h = 0, HASH_SEED
         while i < e and chars.classes[chars.lower[page.cps[i]]] & WORD:  # a word of the lower-cased line
-            if length < buf.size:
-                buf[length] = chars.lower[page.cps[i]]
-            length, i = length + 1, i + 1
-        n += 0 < length <= buf.size and find_token(stops, buf, length) >= 0
+            low = chars.lower[page.cps[i]]
+            if length < stops.max_len:
+                buf[length] = low
+            length, i, h = length + 1, i + 1, _step(h, low)
+        h = _mix(h)
+        if 0 < length <= stops.max_len and stops.slots[h & mask] >= 0:  # an empty slot: surely no stopword
+            n += _find(stops, h, buf, 0, -1, buf, length) >= 0
         i += length == 0
     return n
 
 
 @jit(nogil=True)
-def _token_number(lexicon: TokenTable, scratch: Scratch, head: np.ndarray, head_len: int, glue: int, tail: int) -> int:
-    """The number in ``lexicon`` of ``head[:head_len] + glue + scratch.word[:tail]`` (no glue when -1), or -1."""
-    size = head_len + (glue >= 0) + tail
-    if size > lexicon.max_len:
-        return -1
-    token = scratch.token
-    token[:head_len] = head[:head_len]
-    if glue >= 0:
-        token[head_len] = glue
-    token[size - tail : size] = scratch.word[:tail]
-    return find_token(lexicon, token, size)
-
-
-@jit(nogil=True)
-def _add_hit(lexicon: TokenTable, scratch: Scratch, k: int, line: int, n_hits: int) -> int:
-    """Add token ``k``'s weight to ``scratch.hits[:n_hits]`` once per line (``k`` -1: none); the new count."""
-    if k < 0 or scratch.seen[k] == line:
+def _add_hit(seen: np.ndarray, hits: np.ndarray, values: np.ndarray, k: int, line: int, n_hits: int) -> int:
+    """Add the weight of token ``k`` to ``hits[:n_hits]`` once per line (``k`` -1: none); the new count."""
+    if k < 0 or seen[k] == line:
         return n_hits
-    scratch.seen[k] = line
-    scratch.hits[n_hits] = lexicon.values[k]
+    seen[k] = line
+    hits[n_hits] = values[k]
     return n_hits + 1
 
 
@@ -356,28 +322,34 @@ def _add_hit(lexicon: TokenTable, scratch: Scratch, k: int, line: int, n_hits: i
 def _lexicon_score(page: Page, line: int, chars: CharTable, lexicon: TokenTable, scratch: Scratch) -> float:
     """``Lexicon.score`` of line ``line`` (words lower-cased, digits as "0", ``^first``, ``last$``, bigrams).
 
-    ``O(line length)`` expected, and ``O(tokens * partials)`` for the sum."""
-    word, prev, cap = scratch.word, scratch.prev, lexicon.max_len
-    n_hits, prev_len = 1, -1
+    Each word's hash and that of its bigram (or ``^first``) are streamed as its characters are read;
+    a token whose slot is empty needs no look-up. ``O(line length)`` expected, ``O(tokens * partials)`` the sum."""
+    word, prev, cap, mask = scratch.word, scratch.prev, lexicon.max_len, np.uint64(lexicon.slots.size - 1)
+    slots, seen, hits, values = lexicon.slots, scratch.seen, scratch.hits, lexicon.values
+    n_hits, prev_len, prev_state = 1, -1, HASH_SEED
     i, e = page.starts[line], page.ends[line]
     while i < e:
-        length = 0
+        length, state = 0, HASH_SEED
+        pair = _step(prev_state, 32) if prev_len >= 0 else _step(HASH_SEED, 94)  # "a b", or "^first"
         while i < e and chars.classes[page.cps[i]] & WORD:
             low = chars.lower[page.cps[i]]
+            cp = 48 if chars.classes[low] & DECIMAL else low  # "0"
             if length < cap:
-                word[length] = 48 if chars.classes[low] & DECIMAL else low  # "0"
-            length, i = length + 1, i + 1
+                word[length] = cp
+            length, i, state, pair = length + 1, i + 1, _step(state, cp), _step(pair, cp)
         if length == 0:
             i += 1
             continue
-        n_hits = _add_hit(lexicon, scratch, _token_number(lexicon, scratch, word, 0, -1, length), line, n_hits)
-        before = _token_number(lexicon, scratch, prev, prev_len, 32, length) if prev_len >= 0 else (  # "a b"
-            _token_number(lexicon, scratch, word, 0, 94, length))  # "^first"
-        n_hits = _add_hit(lexicon, scratch, before, line, n_hits)
-        prev_len = length
-        prev[: min(length, cap)] = word[: min(length, cap)]
-    if prev_len >= 0:  # "last$"
-        n_hits = _add_hit(lexicon, scratch, _token_number(lexicon, scratch, prev, prev_len, 36, 0), line, n_hits)
+        h, head_len = _mix(state), max(prev_len, 0)
+        if length <= cap and slots[h & mask] >= 0:
+            n_hits = _add_hit(seen, hits, values, _find(lexicon, h, word, 0, -1, word, length), line, n_hits)
+        h, glue = _mix(pair), 32 if prev_len >= 0 else 94
+        if head_len + 1 + length <= cap and slots[h & mask] >= 0:
+            n_hits = _add_hit(seen, hits, values, _find(lexicon, h, prev, head_len, glue, word, length), line, n_hits)
+        word, prev, prev_len, prev_state = prev, word, length, state
+    h = _mix(_step(prev_state, 36))  # "last$"
+    if 0 <= prev_len < cap and slots[h & mask] >= 0:
+        n_hits = _add_hit(seen, hits, values, _find(lexicon, h, prev, prev_len, 36, prev, 0), line, n_hits)
     return exact_sum(scratch.hits, n_hits, scratch.partials)
 
 

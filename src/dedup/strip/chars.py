@@ -147,9 +147,10 @@ def _lower_case(text: str) -> npt.NDArray[np.uint32]:
 def token_table(tokens: Sequence[str], values: Iterable[float] | None = None) -> TokenTable:
     """A :class:`~dedup.strip._kernels.TokenTable` of distinct ``tokens``, with ``values`` (default 1.0).
 
-    A look-up (``find_token``) hashes a string's code points to 64 bits and then compares the
+    A look-up (``_kernels._find``) hashes a string's code points to 64 bits and then compares the
     candidate's code points, so a collision of hashes (about ``tokens / 2**64`` a look-up) only costs
-    that comparison. ``O(code points)``.
+    that comparison; the table is at most a quarter full, so most strings that are no token find an
+    empty slot at once. ``O(code points)``.
 
     >>> table = token_table(["the", "news"], [1.0, 2.0])
     >>> table.max_len, table.values.tolist(), int(np.count_nonzero(table.slots >= 0))
@@ -158,7 +159,7 @@ def token_table(tokens: Sequence[str], values: Iterable[float] | None = None) ->
     lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     weights = np.ones(len(tokens)) if values is None else np.fromiter(values, dtype=np.float64, count=len(tokens))
-    slots = np.full(1 << (2 * len(tokens)).bit_length(), -1, dtype=np.int64)
+    slots = np.full(1 << (4 * len(tokens)).bit_length(), -1, dtype=np.int64)
     max_len = int(lengths.max(initial=0))
     table = TokenTable(slots, np.empty(len(tokens), np.uint64), offsets, code_points("".join(tokens)), weights, max_len)
     fill_token_table(table)

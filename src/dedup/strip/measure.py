@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import regex
 
-from dedup.strip._kernels import N_STOPS, N_WORDS, NEEDS_REFERENCE, Page, Scratch, TokenTable, measure_lines
+from dedup.strip._kernels import N_CHARS, N_STOPS, N_WORDS, NEEDS_REFERENCE, Page, Scratch, TokenTable, measure_lines
 from dedup.strip.chars import char_table, code_points, token_table
 from dedup.strip.lexicon import Lexicon
 from dedup.text import is_long
@@ -88,8 +88,11 @@ def measure_page(lines: Sequence[str], stops: TokenTable, lexicon: Lexicon) -> P
     return PageMeasures(counts, scores, long | (counts[:, NEEDS_REFERENCE] > 0), text, starts)
 
 
-def lines_matching(pattern: regex.Pattern[str], page: PageMeasures) -> npt.NDArray[np.bool_]:
-    """Whether ``pattern.search`` finds a match in each line, from one scan of the joined page.
+def lines_matching(
+    pattern: regex.Pattern[str], page: PageMeasures, among: npt.NDArray[np.bool_] | None = None
+) -> npt.NDArray[np.bool_]:
+    """Whether ``pattern.search`` finds a match in each line (only the lines ``among``, when given),
+    from one scan of the joined lines.
 
     Only for a pattern none of whose matches can contain or look past ``SEPARATOR`` (see the module
     docstring); a line left out of ``page.text`` is empty there and must be searched on its own.
@@ -100,6 +103,13 @@ def lines_matching(pattern: regex.Pattern[str], page: PageMeasures) -> npt.NDArr
     [True, False, True]
     """
     found = np.zeros(len(page.starts), dtype=bool)
-    starts = [m.start() for m in pattern.finditer(page.text)]
-    found[np.searchsorted(page.starts, starts, side="right") - 1] = True
+    text, starts, lines = page.text, page.starts, None
+    if among is not None:
+        lines = np.flatnonzero(among)
+        ends = starts + page.counts[:, N_CHARS]
+        parts = [text[a:b] for a, b in zip(starts[lines].tolist(), ends[lines].tolist(), strict=True)]
+        text = SEPARATOR.join(parts)
+        starts = np.cumsum([len(p) + 1 for p in parts], dtype=np.int64) - [len(p) + 1 for p in parts]
+    hits = np.searchsorted(starts, [m.start() for m in pattern.finditer(text)], side="right") - 1
+    found[hits if lines is None else lines[hits]] = True
     return found
