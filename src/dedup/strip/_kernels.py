@@ -118,6 +118,9 @@ NO_LOWER = np.uint32(0xFFFFFFFF)
  URL_HINT, DATE_HINT, MONTH_HINT, NEEDS_REFERENCE) = range(22)  # fmt: skip
 HINTS = (32, 45, 46, 47, 58, 64)
 """The characters that :func:`_hints` looks around: space, ``-``, ``.``, ``/``, ``:``, ``@``."""
+MONTHS = tuple(ord(m[0]) * 65536 + ord(m[1]) * 256 + ord(m[2]) for m in "jan feb mar apr may jun jul aug sep oct nov dec".split())
+LONG_S = 0x17F
+""""ſ", the one character other than ASCII letters that a month's letters match ignoring case (``(?i)s``)."""
 HASH_SEED, HASH_PRIME, S33 = np.uint64(0xCBF29CE484222325), np.uint64(0x100000001B3), np.uint64(33)
 MIX_1, MIX_2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
 
@@ -229,55 +232,81 @@ def exact_sum(values: np.ndarray, n: int, partials: np.ndarray) -> float:
 @jit(nogil=True)
 def _shape_counts(cps: np.ndarray, chars: CharTable, s: int, e: int, row: np.ndarray) -> None:
     """The counts of line ``cps[s:e]`` that its characters' classes give, into ``row``. ``O(e - s)``."""
-    row[N_CHARS] = e - s
+    classes, lower = chars.classes, chars.lower
     prev = 0  # the previous character's flags; none before the line: no lookbehind sees the line before
-    blocked = cased = False
-    classes = chars.classes
+    words = word_chars = letters = upper = capitalised = digits = punct = marks = separators = 0
+    quote = blocked = cased = special = False
     for i in range(s, e):
         f = classes[cps[i]]
-        row[NEEDS_REFERENCE] |= chars.lower[cps[i]] == NO_LOWER
-        row[N_WORD_CHARS] += f & WORD != 0
-        row[N_WORDS] += (f & WORD != 0) and (prev & WORD == 0)
-        row[N_LETTERS] += f & LETTER != 0
-        row[N_UPPER] += f & CAPITAL != 0
-        row[N_CAPITALISED] += (f & CAPITAL != 0) and (prev & WORD == 0)
-        row[N_DIGITS] += f & NUMBER != 0
-        row[N_PUNCT] += f & PUNCT != 0
-        row[N_MARKS] += (f & MARK != 0) and (i + 1 == e or classes[cps[i + 1]] & SPACE != 0)
-        row[N_SEPARATORS] += f & SEPARATOR != 0
+        special |= lower[cps[i]] == NO_LOWER
+        starts_word = prev & WORD == 0
+        word_chars += f & WORD != 0
+        words += f & WORD != 0 and starts_word
+        letters += f & LETTER != 0
+        upper += f & CAPITAL != 0
+        capitalised += f & CAPITAL != 0 and starts_word
+        digits += f & NUMBER != 0
+        punct += f & PUNCT != 0
+        marks += f & MARK != 0 and (i + 1 == e or classes[cps[i + 1]] & SPACE != 0)
+        separators += f & SEPARATOR != 0
         if f & SLASH and prev & SPACE:  # a run of / and > between white space is one separator
             j = i
             while j < e and classes[cps[j]] & SLASH:
                 j += 1
-            row[N_SEPARATORS] += j < e and classes[cps[j]] & SPACE != 0
-        row[HAS_QUOTE] |= f & QUOTE != 0
-        if cps[i] in HINTS:
-            _hints(cps, chars, i, s, e, row)
+            separators += j < e and classes[cps[j]] & SPACE != 0
+        quote |= f & QUOTE != 0
         blocked |= f & PY_BLOCK != 0
         cased |= f & PY_UPPER != 0
+        if f & (PUNCT | SPACE) and (cps[i] != 32 or (i + 1 < e and classes[cps[i + 1]] & DECIMAL)) and cps[i] in HINTS:
+            _hints(cps, classes, lower, i, (s, e), row)  # a space only before a digit: the rest never hint
         prev = f
+    row[N_CHARS], row[N_WORDS], row[N_WORD_CHARS], row[N_LETTERS] = e - s, words, word_chars, letters
+    row[N_UPPER], row[N_CAPITALISED], row[N_DIGITS], row[N_PUNCT] = upper, capitalised, digits, punct
+    row[N_MARKS], row[N_SEPARATORS], row[HAS_QUOTE], row[NEEDS_REFERENCE] = marks, separators, quote, special
     if e > s:
         first, last = classes[cps[s]], cps[e - 1]
         row[ENDS_COLON], row[ENDS_QUESTION] = last == 58, last == 63  # ":", "?"
-        row[ALL_CAPS] = first & PY_UPPER != 0 if e - s == 1 else (cased and not blocked)
+        row[ALL_CAPS] = first & PY_UPPER != 0 if e - s == 1 else cased and not blocked
         row[IS_BULLET] = e - s > 1 and first & BULLET != 0 and classes[cps[s + 1]] & SPACE != 0
         row[STARTS_LOWER] = first & PY_LOWER != 0
         row[ENDS_SENTENCE] = _ends_sentence(cps, classes, s, e) or (last == 10 and _ends_sentence(cps, classes, s, e - 1))
 
 
 @jit(nogil=True)
-def _hints(cps: np.ndarray, chars: CharTable, i: int, s: int, e: int, row: np.ndarray) -> None:
+def _hints(cps: np.ndarray, classes: np.ndarray, low: np.ndarray, i: int, line: tuple[int, int], row: np.ndarray) -> None:
     """Set the hints in ``row`` that the character at ``i`` (one of ``HINTS``) gives: what every match of
     the URL patterns (``@``, ``:/``, ``.c``, ``.o``, ``.n``, ``.h``, ``www.``), of the numeric dates (digit,
-    one of ``/.-:``, digit) and of the month dates (a letter or ``.``, space, digit) holds. ``O(1)``."""
-    c, low = cps[i], chars.lower
+    one of ``/.-:``, digit) and of the month dates holds (a word that starts as a month, maybe ``.``, a
+    space, a digit: a match starts at a ``\\b`` and runs on word characters to the ``.`` or space).
+    ``O(1)``, or ``O(word)`` at a space before a digit."""
+    c, (s, e) = cps[i], line
     after = cps[i + 1] if i + 1 < e else 0
     before = cps[i - 1] if i > s else 0
     www = i - s >= 3 and low[cps[i - 1]] == 119 and low[cps[i - 2]] == 119 and low[cps[i - 3]] == 119
     row[URL_HINT] |= c == 64 or (c == 58 and after == 47) or (c == 46 and (low[after] in (99, 104, 110, 111) or www))
-    digits = chars.classes[before] & DECIMAL != 0 and chars.classes[after] & DECIMAL != 0
+    digits = classes[before] & DECIMAL != 0 and classes[after] & DECIMAL != 0
     row[DATE_HINT] |= c != 32 and digits
-    row[MONTH_HINT] |= c == 32 and chars.classes[after] & DECIMAL != 0 and (chars.classes[before] & LETTER != 0 or before == 46)
+    if c == 32 and classes[after] & DECIMAL and i - s >= 3:  # "Sept. 3": a word, maybe ".", " ", a digit
+        row[MONTH_HINT] |= _month_word(cps, classes, low, s, i - 1 - (before == 46))
+
+
+@jit(nogil=True)
+def _month_word(cps: np.ndarray, classes: np.ndarray, lower: np.ndarray, s: int, j: int) -> bool:
+    """Whether the word (run of ``\\w``) that ends at ``j`` starts with a month's three letters, in any case
+    (``LONG_S`` as ``s``, as ``regex`` matches it). ``O(word)``."""
+    w = j + 1
+    while w > s and classes[cps[w - 1]] & WORD:
+        w -= 1
+    if j + 1 - w < 3:
+        return False
+    key = 0
+    for q in range(w, w + 3):
+        low = 115 if cps[q] == LONG_S else lower[cps[q]]
+        key = key * 256 + (low if low < 128 else 0)
+    for month in MONTHS:
+        if key == month:
+            return True
+    return False
 
 
 @jit(nogil=True)

@@ -276,11 +276,7 @@ def _local_matrix(
 def _searched(page: PageMeasures, patterns: Sequence[regex.Pattern[str]], hint: int) -> npt.NDArray[np.bool_]:
     """Whether each line has a match of one of ``patterns``, searched in the lines with the ``hint``
     (column of ``page.counts``) that every match of them holds."""
-    hinted = page.counts[:, hint] > 0
-    found = np.zeros(len(hinted), dtype=bool)
-    if hinted.any():
-        found = np.logical_or.reduce([lines_matching(pattern, page, hinted) for pattern in patterns])
-    return found
+    return lines_matching(patterns, page, page.counts[:, hint] > 0)
 
 
 def _context_features(local: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

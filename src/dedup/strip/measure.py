@@ -89,27 +89,28 @@ def measure_page(lines: Sequence[str], stops: TokenTable, lexicon: Lexicon) -> P
 
 
 def lines_matching(
-    pattern: regex.Pattern[str], page: PageMeasures, among: npt.NDArray[np.bool_] | None = None
+    patterns: Sequence[regex.Pattern[str]], page: PageMeasures, among: npt.NDArray[np.bool_] | None = None
 ) -> npt.NDArray[np.bool_]:
-    """Whether ``pattern.search`` finds a match in each line (only the lines ``among``, when given),
-    from one scan of the joined lines.
+    """Whether ``pattern.search`` finds a match in each line for one of ``patterns``, from one scan of the
+    joined lines each (only of the lines ``among``, when given; the others are False).
 
-    Only for a pattern none of whose matches can contain or look past ``SEPARATOR`` (see the module
+    Only for patterns none of whose matches can contain or look past ``SEPARATOR`` (see the module
     docstring); a line left out of ``page.text`` is empty there and must be searched on its own.
 
-    >>> lexicon = Lexicon({})
-    >>> page = measure_page(["see www.example.org", "none", "a@b"], token_table([]), lexicon)
-    >>> lines_matching(regex.compile(r"www\\.|\\w@\\w"), page).tolist()
+    >>> page = measure_page(["see www.example.org", "none", "a@b"], token_table([]), Lexicon({}))
+    >>> lines_matching([regex.compile(r"www\\."), regex.compile(r"\\w@\\w")], page).tolist()
     [True, False, True]
     """
     found = np.zeros(len(page.starts), dtype=bool)
-    text, starts, lines = page.text, page.starts, None
+    text, starts, lines = page.text, page.starts, np.arange(len(page.starts))
     if among is not None:
         lines = np.flatnonzero(among)
-        ends = starts + page.counts[:, N_CHARS]
-        parts = [text[a:b] for a, b in zip(starts[lines].tolist(), ends[lines].tolist(), strict=True)]
+        ends = starts[lines] + page.counts[lines, N_CHARS]
+        parts = [text[a:b] for a, b in zip(starts[lines].tolist(), ends.tolist(), strict=True)]
         text = SEPARATOR.join(parts)
-        starts = np.cumsum([len(p) + 1 for p in parts], dtype=np.int64) - [len(p) + 1 for p in parts]
-    hits = np.searchsorted(starts, [m.start() for m in pattern.finditer(text)], side="right") - 1
-    found[hits if lines is None else lines[hits]] = True
+        sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)) + len(SEPARATOR)
+        starts = np.cumsum(sizes) - sizes
+    for pattern in patterns:
+        hits = np.searchsorted(starts, [m.start() for m in pattern.finditer(text)], side="right") - 1
+        found[lines[hits]] = True
     return found
