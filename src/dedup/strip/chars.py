@@ -65,8 +65,8 @@ UNICODE_CLASSES: tuple[tuple[int, str], ...] = (
 )  # fmt: skip
 """Each flag and the ``regex`` class it stands for."""
 LITERAL_SETS: tuple[tuple[int, str], ...] = (
-    (MARK, "[.!?…。！？]"), (CLOSER, "[\"'”’»)\\]]"), (QUOTE, "[\"“”«»„]"), (SEPARATOR, "[|•·»›«‹]"),
-    (SLASH, "[/>]"), (BULLET, "[-–—*•·►▪●]"),
+    (MARK, r"[.!?…。！？]"), (CLOSER, r"[\"'”’»)\]]"), (QUOTE, r"[\"“”«»„]"), (SEPARATOR, r"[|•·»›«‹]"),
+    (SLASH, r"[/>]"), (BULLET, r"[-–—*•·►▪●]"),
 )  # fmt: skip
 """Each flag and the character set of a feature pattern it stands for."""
 CODE_POINTS = 0x110000
