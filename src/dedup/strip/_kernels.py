@@ -118,7 +118,8 @@ NO_LOWER = np.uint32(0xFFFFFFFF)
  URL_HINT, DATE_HINT, MONTH_HINT, NEEDS_REFERENCE) = range(22)  # fmt: skip
 HINTS = (32, 45, 46, 47, 58, 64)
 """The characters that :func:`_hints` looks around: space, ``-``, ``.``, ``/``, ``:``, ``@``."""
-MONTHS = tuple(ord(m[0]) * 65536 + ord(m[1]) * 256 + ord(m[2]) for m in "jan feb mar apr may jun jul aug sep oct nov dec".split())
+MONTHS = tuple(ord(m[0]) * 65536 + ord(m[1]) * 256 + ord(m[2]) for m in
+               ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))  # fmt: skip
 LONG_S = 0x17F
 """"ſ", the one character other than ASCII letters that a month's letters match ignoring case (``(?i)s``)."""
 HASH_SEED, HASH_PRIME, S33 = np.uint64(0xCBF29CE484222325), np.uint64(0x100000001B3), np.uint64(33)
@@ -126,7 +127,7 @@ MIX_1, MIX_2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
 
 
 @jit(nogil=True)
-def _step(h: np.uint64, cp: np.uint64) -> np.uint64:
+def _step(h: np.uint64, cp: int) -> np.uint64:
     """The hash state ``h`` after one more code point (FNV-1a over code points)."""
     return (h ^ np.uint64(cp)) * HASH_PRIME
 
@@ -174,7 +175,7 @@ def _find(table: TokenTable, h: np.uint64, head: np.ndarray, head_len: int, glue
             for i in range(tail_len):
                 same &= table.cps[a + n - tail_len + i] == tail[i]
             if same:
-                return k
+                return int(k)
         slot = (slot + np.uint64(1)) & mask
     return -1
 
@@ -226,7 +227,7 @@ def exact_sum(values: np.ndarray, n: int, partials: np.ndarray) -> float:
         x = hi + y
         if y == x - hi:
             hi = x
-    return hi
+    return float(hi)
 
 
 @jit(nogil=True)
@@ -269,11 +270,13 @@ def _shape_counts(cps: np.ndarray, chars: CharTable, s: int, e: int, row: np.nda
         row[ALL_CAPS] = first & PY_UPPER != 0 if e - s == 1 else cased and not blocked
         row[IS_BULLET] = e - s > 1 and first & BULLET != 0 and classes[cps[s + 1]] & SPACE != 0
         row[STARTS_LOWER] = first & PY_LOWER != 0
-        row[ENDS_SENTENCE] = _ends_sentence(cps, classes, s, e) or (last == 10 and _ends_sentence(cps, classes, s, e - 1))
+        ends = _ends_sentence(cps, classes, s, e)  # "$" is the end, or before a "\n" that ends the line
+        row[ENDS_SENTENCE] = ends or (last == 10 and _ends_sentence(cps, classes, s, e - 1))
 
 
 @jit(nogil=True)
-def _hints(cps: np.ndarray, classes: np.ndarray, low: np.ndarray, i: int, line: tuple[int, int], row: np.ndarray) -> None:
+def _hints(cps: np.ndarray, classes: np.ndarray, low: np.ndarray, i: int, line: tuple[int, int],
+           row: np.ndarray) -> None:  # fmt: skip
     """Set the hints in ``row`` that the character at ``i`` (one of ``HINTS``) gives: what every match of
     the URL patterns (``@``, ``:/``, ``.c``, ``.o``, ``.n``, ``.h``, ``www.``), of the numeric dates (digit,
     one of ``/.-:``, digit) and of the month dates holds (a word that starts as a month, maybe ``.``, a
@@ -303,10 +306,7 @@ def _month_word(cps: np.ndarray, classes: np.ndarray, lower: np.ndarray, s: int,
     for q in range(w, w + 3):
         low = 115 if cps[q] == LONG_S else lower[cps[q]]
         key = key * 256 + (low if low < 128 else 0)
-    for month in MONTHS:
-        if key == month:
-            return True
-    return False
+    return any(key == month for month in MONTHS)
 
 
 @jit(nogil=True)

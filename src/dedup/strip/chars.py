@@ -52,10 +52,9 @@ from dedup.strip._kernels import (
     SLASH,
     SPACE,
     WORD,
-    CharTable,
-    TokenTable,
     fill_token_table,
 )
+from dedup.strip.arrays import CharTable, TokenTable
 
 __all__ = ["LITERAL_SETS", "UNICODE_CLASSES", "char_table", "code_points", "token_table"]
 
@@ -121,7 +120,8 @@ def _case_flags(chunk: str) -> npt.NDArray[np.uint16]:
     blocks = lower | (title & ~upper)
     capitals = np.flatnonzero(upper)
     blocks[capitals] = [not (chunk[i] + "A").isupper() for i in capitals]
-    return (upper * PY_UPPER | lower * PY_LOWER | blocks * PY_BLOCK).astype(np.uint16)
+    flags: npt.NDArray[np.uint16] = (upper * PY_UPPER | lower * PY_LOWER | blocks * PY_BLOCK).astype(np.uint16)
+    return flags
 
 
 def _lower_case(text: str) -> npt.NDArray[np.uint32]:

@@ -25,7 +25,7 @@ import regex
 from dedup._resources import text_files
 from dedup.errors import ArgumentValueError
 from dedup.strip import _kernels as k
-from dedup.strip._kernels import TokenTable
+from dedup.strip.arrays import TokenTable
 from dedup.strip.lexicon import Lexicon, load_lexicon
 from dedup.strip.measure import PageMeasures, lines_matching, measure_page, token_table
 from dedup.strip.rules import ChromeRule, load_rules, match_line
@@ -244,9 +244,9 @@ def line_features(
     repeats = np.fromiter(map(counts.__getitem__, lines), dtype=np.int64, count=len(lines))
     page = measure_page(lines, _stopword_table(), lexicon)
     local = _local_matrix(page, lines, repeats, np.asarray(ruled, dtype=bool))
-    for i in np.flatnonzero(page.needs_reference):  # the lines the page measures leave to the reference
+    for i in np.flatnonzero(page.needs_reference).tolist():  # the lines the page measures leave to the reference
         local[i] = [*_local_features(lines[i], counts[lines[i]], ruled[i], stops), lexicon.score(lines[i])]
-    for i in np.flatnonzero(np.isnan(local[:, -1])):  # math.fsum says what a sum that is not finite is
+    for i in np.flatnonzero(np.isnan(local[:, -1])).tolist():  # math.fsum says what a sum that is not finite is
         local[i, -1] = lexicon.score(lines[i])
     return np.hstack([local, _context_features(local)]).astype(np.float32)
 

@@ -32,7 +32,7 @@ import regex
 
 from dedup._resources import read_json
 from dedup.errors import DataFileError
-from dedup.strip._kernels import TokenTable
+from dedup.strip.arrays import TokenTable
 from dedup.strip.chars import token_table
 from dedup.text import WORD_RE, findall_pieces, is_long
 

@@ -20,7 +20,7 @@ characters (``dedup.text.pieces`` measures it a piece at a time, and it is not j
 with a character whose lower case is not one character or depends on its neighbours (U+0130,
 U+03A3), whose stopwords and lexicon tokens the kernel cannot spell.
 
->>> from dedup.strip.lexicon import Lexicon
+>>> from dedup.strip._kernels import N_STOPS, N_WORDS
 >>> lexicon = Lexicon({"^home": -2.0, "news": 1.0}, bias=0.5)
 >>> page = measure_page(["Home | News", "The talks went on."], token_table(["the", "on"]), lexicon)
 >>> page.counts[:, N_WORDS].tolist(), page.counts[:, N_STOPS].tolist(), page.scores.tolist()
@@ -36,7 +36,8 @@ import numpy as np
 import numpy.typing as npt
 import regex
 
-from dedup.strip._kernels import N_CHARS, N_STOPS, N_WORDS, NEEDS_REFERENCE, Page, Scratch, TokenTable, measure_lines
+from dedup.strip._kernels import N_CHARS, NEEDS_REFERENCE, measure_lines
+from dedup.strip.arrays import Page, Scratch, TokenTable
 from dedup.strip.chars import char_table, code_points, token_table
 from dedup.strip.lexicon import Lexicon
 from dedup.text import is_long
