@@ -259,7 +259,7 @@ def _shape_counts(cps: np.ndarray, chars: CharTable, s: int, e: int, row: np.nda
         blocked |= f & PY_BLOCK != 0
         cased |= f & PY_UPPER != 0
         if f & (PUNCT | SPACE) and (cps[i] != 32 or (i + 1 < e and classes[cps[i + 1]] & DECIMAL)) and cps[i] in HINTS:
-            _hints(cps, classes, lower, i, (s, e), row)  # a space only before a digit: the rest never hint
+            _hints(cps, classes, lower, (i, s, e), row)  # a space only before a digit: the rest never hint
         prev = f
     row[N_CHARS], row[N_WORDS], row[N_WORD_CHARS], row[N_LETTERS] = e - s, words, word_chars, letters
     row[N_UPPER], row[N_CAPITALISED], row[N_DIGITS], row[N_PUNCT] = upper, capitalised, digits, punct
@@ -270,19 +270,18 @@ def _shape_counts(cps: np.ndarray, chars: CharTable, s: int, e: int, row: np.nda
         row[ALL_CAPS] = first & PY_UPPER != 0 if e - s == 1 else cased and not blocked
         row[IS_BULLET] = e - s > 1 and first & BULLET != 0 and classes[cps[s + 1]] & SPACE != 0
         row[STARTS_LOWER] = first & PY_LOWER != 0
-        ends = _ends_sentence(cps, classes, s, e)  # "$" is the end, or before a "\n" that ends the line
-        row[ENDS_SENTENCE] = ends or (last == 10 and _ends_sentence(cps, classes, s, e - 1))
+        ends = _ends_sentence(cps, classes, s, e) or (last == 10 and _ends_sentence(cps, classes, s, e - 1))
+        row[ENDS_SENTENCE] = ends  # "$" is the end, or before a "\n" that ends the line
 
 
 @jit(nogil=True)
-def _hints(cps: np.ndarray, classes: np.ndarray, low: np.ndarray, i: int, line: tuple[int, int],
-           row: np.ndarray) -> None:  # fmt: skip
-    """Set the hints in ``row`` that the character at ``i`` (one of ``HINTS``) gives: what every match of
-    the URL patterns (``@``, ``:/``, ``.c``, ``.o``, ``.n``, ``.h``, ``www.``), of the numeric dates (digit,
-    one of ``/.-:``, digit) and of the month dates holds (a word that starts as a month, maybe ``.``, a
-    space, a digit: a match starts at a ``\\b`` and runs on word characters to the ``.`` or space).
-    ``O(1)``, or ``O(word)`` at a space before a digit."""
-    c, (s, e) = cps[i], line
+def _hints(cps: np.ndarray, classes: np.ndarray, low: np.ndarray, at: tuple[int, int, int], row: np.ndarray) -> None:
+    """Set the hints in ``row`` that character ``i`` of line ``cps[s:e]`` (``at``), one of ``HINTS``, gives:
+    what every match holds of the URL patterns (``@``, ``:/``, ``.c``, ``.o``, ``.n``, ``.h``, ``www.``), of
+    the numeric dates (digit, one of ``/.-:``, digit) and of the month dates (a word that starts as a month,
+    maybe ``.``, a space, a digit: a match starts at a ``\\b`` and runs on word characters to the ``.`` or
+    space). ``O(1)``, or ``O(word)`` at a space before a digit."""
+    (i, s, e), c = at, cps[at[0]]
     after = cps[i + 1] if i + 1 < e else 0
     before = cps[i - 1] if i > s else 0
     www = i - s >= 3 and low[cps[i - 1]] == 119 and low[cps[i - 2]] == 119 and low[cps[i - 3]] == 119
@@ -300,13 +299,16 @@ def _month_word(cps: np.ndarray, classes: np.ndarray, lower: np.ndarray, s: int,
     w = j + 1
     while w > s and classes[cps[w - 1]] & WORD:
         w -= 1
+    key = 0
     if j + 1 - w < 3:
         return False
-    key = 0
     for q in range(w, w + 3):
         low = 115 if cps[q] == LONG_S else lower[cps[q]]
         key = key * 256 + (low if low < 128 else 0)
-    return any(key == month for month in MONTHS)
+    for month in MONTHS:  # noqa: SIM110 (numba compiles no generator)
+        if key == month:
+            return True
+    return False
 
 
 @jit(nogil=True)

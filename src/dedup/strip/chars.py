@@ -21,7 +21,7 @@ methods, so that it is exact for the Unicode versions installed:
 >>> flags = int(table.classes[ord("É")])
 >>> bool(flags & WORD), bool(flags & CAPITAL), bool(flags & PY_UPPER), chr(table.lower[ord("É")])
 (True, True, True, 'é')
->>> table.lower[ord("Σ")] == NO_LOWER
+>>> bool(table.lower[ord("Σ")] == NO_LOWER)
 True
 """
 
