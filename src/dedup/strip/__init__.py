@@ -1,8 +1,9 @@
 """Boilerplate stripping: which lines of a page are site chrome, and why.
 
 Data flow inside: :mod:`~dedup.strip.rules` (chrome rules as data, screened by
-:mod:`~dedup.strip.shapes`) and :mod:`~dedup.strip.features`
-(per-line features, with :mod:`~dedup.strip.lexicon`) feed :mod:`~dedup.strip.classifier` (the GRU
+:mod:`~dedup.strip.shapes`) and :mod:`~dedup.strip.features` (per-line features, with
+:mod:`~dedup.strip.lexicon`; measured a page at a time by :mod:`~dedup.strip.measure`, with the code
+point table of :mod:`~dedup.strip.chars`) feed :mod:`~dedup.strip.classifier` (the GRU
 line taggers of :mod:`~dedup.strip.tagger`, kernels in ``_kernels``); :mod:`~dedup.strip.stripper`
 combines rules, scores and the page heuristics of :mod:`~dedup.strip.heuristics` into decisions
 (:mod:`~dedup.strip.decision`); :mod:`~dedup.strip.templates` finds lines repeated across one site's

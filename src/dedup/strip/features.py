@@ -24,7 +24,10 @@ import regex
 
 from dedup._resources import text_files
 from dedup.errors import ArgumentValueError
+from dedup.strip import _kernels as k
+from dedup.strip.arrays import TokenTable
 from dedup.strip.lexicon import Lexicon, load_lexicon
+from dedup.strip.measure import PageMeasures, lines_matching, measure_page, token_table
 from dedup.strip.rules import ChromeRule, load_rules, match_line
 from dedup.text import WORD_RE, count, findall_pieces, is_long, piece_spans
 
@@ -38,12 +41,17 @@ SENTENCE_END_RE = regex.compile(r"[.!?…。！？][\"'”’»)\]]*$")
 end one, as it ends a paragraph for :data:`dedup.text.segment.PARAGRAPH_END`)."""
 SENTENCE_MARK_RE = regex.compile(r"[.!?…。！？](?=\s|$)")
 SEPARATOR_RE = regex.compile(r"[|•·»›«‹]|(?<=\s)[/>]+(?=\s)")
-URL_RE = regex.compile(r"https?://|www\.|\w@\w|\.(?:com|org|net|html?)\b", regex.IGNORECASE)
-DATE_RE = regex.compile(
-    r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b"
-    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b",
-    regex.IGNORECASE,
-)
+URL_PARTS = (r"https?://", r"www\.", r"\w@\w", r"\.(?:com|org|net|html?)\b")
+URL_RE = regex.compile("|".join(URL_PARTS), regex.IGNORECASE)
+DATE_PARTS = (
+    r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b", r"\b\d{4}-\d{2}-\d{2}\b", r"\b\d{1,2}:\d{2}\b",
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b",
+)  # fmt: skip
+DATE_RE = regex.compile("|".join(DATE_PARTS), regex.IGNORECASE)
+SEARCHES = tuple(regex.compile(part, regex.IGNORECASE) for part in URL_PARTS + DATE_PARTS)
+"""Each alternative of ``URL_RE`` and ``DATE_RE`` on its own: a line has a match of a pattern when it
+has one of an alternative, and ``regex`` finds each of these apart much faster than their union (the
+page measures search only the lines with what every match of them holds: ``URL_HINT`` and so on)."""
 QUOTE_RE = regex.compile(r"[\"“”«»„]")
 BULLET_RE = regex.compile(r"^[-–—*•·►▪●]\s")
 
@@ -84,6 +92,12 @@ def _stopword_lists() -> dict[str, frozenset[str]]:
 def _stopwords() -> frozenset[str]:
     """The union of all stopword lists: stopword density is measured without guessing the language."""
     return frozenset().union(*_stopword_lists().values())
+
+
+@functools.cache
+def _stopword_table() -> TokenTable:
+    """:func:`_stopwords` as a token table, for the page measures (:mod:`dedup.strip.measure`)."""
+    return token_table(sorted(_stopwords()))
 
 
 def language(text: str) -> str | None:
@@ -227,10 +241,42 @@ def line_features(
         ruled = [match_line(t, rules) is not None for t in lines]
     elif len(ruled) != len(lines):
         raise ArgumentValueError(f"ruled has {len(ruled)} entries for {len(lines)} lines")
-    local = np.array(
-        [[*_local_features(t, counts[t], r, stops), lexicon.score(t)] for t, r in zip(lines, ruled, strict=True)]
-    )
+    repeats = np.fromiter(map(counts.__getitem__, lines), dtype=np.int64, count=len(lines))
+    page = measure_page(lines, _stopword_table(), lexicon)
+    local = _local_matrix(page, lines, repeats, np.asarray(ruled, dtype=bool))
+    for i in np.flatnonzero(page.needs_reference).tolist():  # the lines the page measures leave to the reference
+        local[i] = [*_local_features(lines[i], counts[lines[i]], ruled[i], stops), lexicon.score(lines[i])]
+    for i in np.flatnonzero(np.isnan(local[:, -1])).tolist():  # math.fsum says what a sum that is not finite is
+        local[i, -1] = lexicon.score(lines[i])
     return np.hstack([local, _context_features(local)]).astype(np.float32)
+
+
+def _local_matrix(
+    page: PageMeasures, lines: Sequence[str], repeats: npt.NDArray[np.int64], ruled: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.float64]:
+    """The columns ``LOCAL_NAMES`` (``lexicon`` last) from a page's measures, as :func:`_local_features`
+    computes each (the same operations on the same integers); rows that need the reference are filled
+    by the caller."""
+    c = page.counts.T
+    chars, words, stops, letters = c[k.N_CHARS], c[k.N_WORDS], c[k.N_STOPS], c[k.N_LETTERS]
+    has_words, per_word, per_char = words > 0, np.maximum(words, 1), np.maximum(chars, 1)
+    url, date = _searched(page, SEARCHES[: len(URL_PARTS)], k.URL_HINT), _searched(page, SEARCHES[-4:-1], k.DATE_HINT)
+    date |= _searched(page, SEARCHES[-1:], k.MONTH_HINT)
+    return np.column_stack([
+        np.log1p(chars), np.log1p(words), np.where(has_words, stops / per_word, 0.0), np.log1p(stops),
+        c[k.ENDS_SENTENCE], c[k.ENDS_COLON], c[k.ENDS_QUESTION], c[k.N_DIGITS] / per_char,
+        c[k.N_UPPER] / np.maximum(letters, 1), np.where(has_words, c[k.N_CAPITALISED] / per_word, 0.0),
+        c[k.N_PUNCT] / per_char, np.log1p(c[k.N_MARKS]), url, c[k.N_SEPARATORS],
+        np.where(has_words, c[k.N_WORD_CHARS] / per_word, 0.0), c[k.ALL_CAPS], c[k.IS_BULLET], date,
+        c[k.HAS_QUOTE], ruled, np.log1p(repeats - 1), words >= LONG_WORDS, c[k.STARTS_LOWER],
+        letters / per_char, page.scores,
+    ]).astype(np.float64)  # fmt: skip
+
+
+def _searched(page: PageMeasures, patterns: Sequence[regex.Pattern[str]], hint: int) -> npt.NDArray[np.bool_]:
+    """Whether each line has a match of one of ``patterns``, searched in the lines with the ``hint``
+    (column of ``page.counts``) that every match of them holds."""
+    return lines_matching(patterns, page, page.counts[:, hint] > 0)
 
 
 def _context_features(local: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

@@ -32,6 +32,8 @@ import regex
 
 from dedup._resources import read_json
 from dedup.errors import DataFileError
+from dedup.strip.arrays import TokenTable
+from dedup.strip.chars import token_table
 from dedup.text import WORD_RE, findall_pieces, is_long
 
 DECIMAL_DIGIT_RE = regex.compile(r"\d")
@@ -97,6 +99,18 @@ class Lexicon:
     weights: Mapping[str, float]
     bias: float = 0.0
     meta: Mapping[str, Any] = field(default_factory=dict)
+    _tables: list[TokenTable] = field(default_factory=list, init=False, repr=False)
+
+    def token_table(self) -> TokenTable:
+        """The weights as a :func:`~dedup.strip.chars.token_table`, for the line measures; built on first use
+        (``weights`` are taken as they are then: a lexicon's weights do not change).
+
+        >>> Lexicon({"home": -2.0}).token_table().values.tolist()
+        [-2.0]
+        """
+        if not self._tables:
+            self._tables.append(token_table(list(self.weights), self.weights.values()))
+        return self._tables[0]
 
     def score(self, text: str) -> float:
         """The log-odds that ``text`` is an article line, from its words alone.
