@@ -68,6 +68,15 @@ def test_random_lines_measure_as_the_reference(lines):
     assert_same(lines)
 
 
+@settings(max_examples=examples(300), deadline=None)
+@given(pages)
+def test_page_word_counts_are_word_re_s(lines):
+    """The stripper weighs lines by these counts (page_bias): they must be the regex's, line by line."""
+    page = features.page_features(lines, ruled=[False] * len(lines))
+    assert page.words.tolist() == [len(regex.findall(r"\w+", t)) for t in lines]
+    assert np.array_equal(page.matrix, line_features(lines, ruled=[False] * len(lines)))
+
+
 @settings(max_examples=examples(200), deadline=None)
 @given(pages, st.lists(st.booleans(), min_size=8, max_size=8))
 def test_random_lines_with_newlines_measure_as_the_reference(lines, ends):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -216,6 +217,18 @@ def _window_mean(values: npt.NDArray[np.float64], radius: int) -> npt.NDArray[np
     return np.asarray((padded[hi] - padded[lo]) / (hi - lo), dtype=np.float64)
 
 
+class PageFeatures(NamedTuple):
+    """A page's feature matrix and what its lines measured on the way.
+
+    Attributes:
+        matrix: one row per line, columns ``FEATURE_NAMES`` (what :func:`line_features` returns).
+        words: each line's word count (``WORD_RE`` runs), exact where ``log_words`` is rounded.
+    """
+
+    matrix: npt.NDArray[np.float32]
+    words: npt.NDArray[np.int64]
+
+
 def line_features(
     lines: Sequence[str],
     rules: tuple[ChromeRule, ...] | None = None,
@@ -231,8 +244,22 @@ def line_features(
         ruled: whether each line matches a whole-line chrome rule (``match_line``), when the
             caller already knows; otherwise ``rules`` are matched here.
     """
+    return page_features(lines, rules, lexicon, ruled).matrix
+
+
+def page_features(
+    lines: Sequence[str],
+    rules: tuple[ChromeRule, ...] | None = None,
+    lexicon: Lexicon | None = None,
+    ruled: Sequence[bool] | None = None,
+) -> PageFeatures:
+    """:func:`line_features` with each line's word count, for the stripper's page heuristics.
+
+    >>> page_features(["Home", "The minister said on Monday that the talks would go on."]).words.tolist()
+    [1, 11]
+    """
     if not lines:
-        return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
+        return PageFeatures(np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32), np.zeros(0, dtype=np.int64))
     rules = load_rules() if rules is None else rules
     lexicon = load_lexicon() if lexicon is None else lexicon
     stops = _stopwords()
@@ -244,11 +271,13 @@ def line_features(
     repeats = np.fromiter(map(counts.__getitem__, lines), dtype=np.int64, count=len(lines))
     page = measure_page(lines, _stopword_table(), lexicon)
     local = _local_matrix(page, lines, repeats, np.asarray(ruled, dtype=bool))
+    words = page.counts[:, k.N_WORDS].copy()
     for i in np.flatnonzero(page.needs_reference).tolist():  # the lines the page measures leave to the reference
         local[i] = [*_local_features(lines[i], counts[lines[i]], ruled[i], stops), lexicon.score(lines[i])]
+        words[i] = count(WORD_RE, lines[i])
     for i in np.flatnonzero(np.isnan(local[:, -1])).tolist():  # math.fsum says what a sum that is not finite is
         local[i, -1] = lexicon.score(lines[i])
-    return np.hstack([local, _context_features(local)]).astype(np.float32)
+    return PageFeatures(np.hstack([local, _context_features(local)]).astype(np.float32), words)
 
 
 def _local_matrix(

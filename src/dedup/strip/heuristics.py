@@ -47,13 +47,16 @@ BYLINE_RE = regex.compile(r"^(?:by|from|posted|written|updated|published)\b", re
 """A line starting like a byline is never taken for the title."""
 
 
-def page_bias(probs: npt.NDArray[np.float32], texts: Sequence[str], config: StripConfig) -> float:
+def page_bias(
+    probs: npt.NDArray[np.float32], texts: Sequence[str], config: StripConfig, words: Sequence[int] | None = None
+) -> float:
     """The bias of this page's context pass: ``config.bias``, raised on a doubtful page (``config.page_cut``).
 
     The page's own cut (:func:`dedup.strip.classifier.page_cut`) only ever lowers the bar: a page whose
     lines all score below even keeps the best of them, while a clear page keeps the global bias
     (raising the bar there dropped isolated standfirsts and scored no better). The lift is at
-    most ``MAX_PAGE_LIFT`` nats, so a page of lines all scored near 0 stays chrome.
+    most ``MAX_PAGE_LIFT`` nats, so a page of lines all scored near 0 stays chrome. ``words`` are the
+    texts' word counts, when the caller has them.
 
     >>> page_bias(np.array([0.9, 0.3], dtype=np.float32), ["A long line of words here.", "Home"], StripConfig())
     -0.25
@@ -64,8 +67,8 @@ def page_bias(probs: npt.NDArray[np.float32], texts: Sequence[str], config: Stri
     """
     if not config.page_cut:
         return config.bias
-    words = np.array([count(WORD_RE, t) for t in texts], dtype=np.float64)
-    cut = min(max(page_cut(probs, words), 1e-3), 1 - 1e-3)
+    weights = np.array([count(WORD_RE, t) for t in texts] if words is None else words, dtype=np.float64)
+    cut = min(max(page_cut(probs, weights), 1e-3), 1 - 1e-3)
     return config.bias + config.page_cut * min(max(0.0, -float(np.log(cut / (1 - cut)))), MAX_PAGE_LIFT)
 
 

@@ -42,7 +42,7 @@ from dedup.config import StripConfig
 from dedup.records import Edit, Paragraph, Removal
 from dedup.strip.classifier import LineModel, load_line_model, smooth
 from dedup.strip.decision import LineDecision
-from dedup.strip.features import line_features
+from dedup.strip.features import page_features
 from dedup.strip.heuristics import (
     drop_error_page,
     drop_repeated_alt,
@@ -81,10 +81,11 @@ def decide_lines(
     matches = match_lines(lines, rules)
     if config.classifier and lines:
         model = load_line_model() if model is None else model
+        words = None
         if features is None:
-            features = line_features(texts, rules, ruled=_ruled(texts, cuts, matches, rules))
+            features, words = page_features(texts, rules, ruled=_ruled(texts, cuts, matches, rules))
         probs = model.predict(features)
-        keep = _classifier_keeps(probs, texts, [m is not None for m in matches], config)
+        keep = _classifier_keeps(probs, texts, [m is not None for m in matches], config, words)
         scores = [float(p) for p in probs]
         decisions = [_classified(d, k, float(p)) for d, k, p in zip(decisions, keep, probs, strict=True)]
     if rules:
@@ -117,13 +118,15 @@ def _ruled(
 
 
 def _classifier_keeps(
-    probs: npt.NDArray[np.float32], texts: Sequence[str], ruled: Sequence[bool], config: StripConfig
-) -> list[bool]:
+    probs: npt.NDArray[np.float32], texts: Sequence[str], ruled: Sequence[bool], config: StripConfig,
+    words: npt.NDArray[np.int64] | None = None,
+) -> list[bool]:  # fmt: skip
     """Which lines the context pass keeps, given the classifier's ``probs``, with its fallbacks and rescue.
 
-    ``ruled`` says which lines a whole-line chrome rule matched (they are skipped by the rescue).
+    ``ruled`` says which lines a whole-line chrome rule matched (they are skipped by the rescue);
+    ``words`` are the texts' word counts, when known.
     """
-    bias = page_bias(probs, texts, config)
+    bias = page_bias(probs, texts, config, None if words is None else words.tolist())
     keep = smooth(probs, config.switch_cost, bias)
     if not any(keep):  # a lone article paragraph among hundreds of menu lines: its neighbours outvote it
         keep = [k and is_prose(t) for k, t in zip(smooth(probs, 0.0, bias), texts, strict=True)]
