@@ -183,17 +183,17 @@ def test_the_hints_hold_for_every_character_that_matches_ignoring_case():
 
 
 def feature_calls(path: Path) -> list[tuple[list[str], list[bool]]]:
-    """The (lines, ruled) that the pipeline's stripper passes to line_features for one input file."""
+    """The (lines, ruled) that the pipeline's stripper passes to page_features for one input file."""
     calls: list[tuple[list[str], list[bool]]] = []
 
     def spy(lines, rules=None, lexicon=None, ruled=None):
         calls.append((list(lines), list(ruled)))
-        return line_features(lines, rules, lexicon, ruled)
+        return features.page_features(lines, rules, lexicon, ruled)
 
     doc = read_file(path, path.stem)
     if isinstance(doc, Skip):  # the pipeline skips it too
         return calls
-    with unittest.mock.patch.object(stripper, "line_features", spy):
+    with unittest.mock.patch.object(stripper, "page_features", spy):
         prepare_document(doc, Config())
     return calls
 
