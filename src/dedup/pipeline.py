@@ -115,6 +115,24 @@ def _prepare_item(item: Document | Skip | FileItem, config: Config, max_bytes: i
     return item if isinstance(item, Skip) else prepare_document(item, config)
 
 
+WARM_UP_PAGE = (
+    "Home | News | Sport\n\nMinisters agree to expand trade\n\n"
+    "The two ministers met in Hanoi on Monday and agreed to expand trade in energy, farming and education.\n\n"
+    "A café menu, a cafÃ© menu &amp; more\n\nComment (0)\n"
+)
+"""A page that takes every per-document step through its first call (see :func:`_warm_up`)."""
+
+
+def _warm_up(config: Config) -> None:
+    """Run the per-document steps once on :data:`WARM_UP_PAGE`, in the parent, before workers are forked.
+
+    The first call of each step loads what it needs once per process (compiled kernels from numba's
+    cache, the code point table, the rules, the taggers, the lexicon: about 1.4 s). Loaded before the
+    fork, the workers share it instead of each loading it again.
+    """
+    prepare_document(Document("warm-up", WARM_UP_PAGE), config)
+
+
 def _watch_parent(parent: int) -> None:
     """Worker start-up: leave Ctrl-C to the parent, die quietly on SIGTERM, exit when the parent is gone.
 
@@ -163,9 +181,11 @@ def _ordered_results(pool: ProcessPoolExecutor, fn: Callable[[T], R], items: Seq
 
 
 @contextlib.contextmanager
-def _run_parallel(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Generator[Iterator[R], None, None]:
+def _run_parallel(
+    fn: Callable[[T], R], items: Sequence[T], jobs: int, warm_up: Callable[[], object] | None = None
+) -> Generator[Iterator[R], None, None]:
     """A context holding ``map(fn, items)`` over ``jobs`` processes, results in input order;
-    in-process for one job.
+    in-process for one job. ``warm_up`` runs first, in this process, before the workers are forked.
 
     An error or signal anywhere inside the ``with`` block (in the workers' results or in the code
     consuming them) ends the workers at once; a worker whose parent dies exits by itself
@@ -175,6 +195,8 @@ def _run_parallel(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Genera
     if jobs <= 1 or len(items) <= 1:
         yield map(fn, items)
         return
+    if warm_up is not None:
+        warm_up()
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_watch_parent, initargs=(os.getpid(),))
     try:
         yield _ordered_results(pool, fn, items)
@@ -244,7 +266,7 @@ def clean_items(
     ``progress`` wraps the stream of per-document results (a progress bar).
     """
     fn = functools.partial(_prepare_item, config=config, max_bytes=max_bytes)
-    with _collector_paused(), _run_parallel(fn, items, jobs) as stream:
+    with _collector_paused(), _run_parallel(fn, items, jobs, functools.partial(_warm_up, config)) as stream:
         return finish(progress(stream) if progress else stream, config)
 
 
@@ -279,7 +301,7 @@ def clean_documents(
     docs = [_as_document(d) for d in documents]
     _check_unique_ids(docs)
     fn = functools.partial(prepare_document, config=config)
-    with _collector_paused(), _run_parallel(fn, docs, jobs) as stream:
+    with _collector_paused(), _run_parallel(fn, docs, jobs, functools.partial(_warm_up, config)) as stream:
         prepared = list(stream)
     return corpus_steps(prepared, config)
 
