@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from budget import examples
-from dedup.strip.shapes import ANY, Shape, fold_exceptions, pattern_shape
+from dedup.strip.shapes import ANY, Shape, fold_exceptions, line_starts, lines_holding, pattern_shape
 
 FLAGS = regex.IGNORECASE | regex.VERSION0
 
@@ -93,3 +93,22 @@ def test_every_match_has_its_patterns_shape(body, text, anchored):
     for found in (pattern.match(text), pattern.search(text)):
         if found is not None:
             assert shape.admits(text, text.casefold()), (source, text, shape)
+
+
+LINE_ALPHABET = st.sampled_from(["a", "b", "ab", "ba", "\n", " ", "ß", "İ", "|"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(LINE_ALPHABET, max_size=8).map("".join), max_size=10),
+       st.lists(st.lists(LINE_ALPHABET, min_size=1, max_size=3).map("".join), max_size=4))  # fmt: skip
+def test_lines_holding_finds_every_line_that_holds_a_string(lines: list[str], needs: list[str]) -> None:
+    """Every line holding a string is marked; a line is marked only when it holds one or one starts in it
+    and runs across the newline that joins it to the next (the screen may be weak, never wrong)."""
+    page = "\n".join(lines)
+    starts = line_starts(lines).tolist()
+    held = lines_holding(page, line_starts(lines), needs).tolist()
+    for i, line in enumerate(lines):
+        if any(s in line for s in needs):
+            assert held[i]
+        elif held[i]:
+            assert any(page.startswith(s, p) for s in needs for p in range(starts[i], starts[i] + len(line) + 1))

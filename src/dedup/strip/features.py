@@ -119,14 +119,11 @@ def language_of(texts: Iterable[str]) -> str | None:
     >>> language_of(["Tin mới", "Bầu không khí mới trong quan hệ", "Home"])
     'vi'
     """
-    lists = _stopword_lists()
-    hits = dict.fromkeys(lists, 0)
+    seen: Counter[str] = Counter()  # each word is looked up in the lists once, however often it occurs
 
     def add(text: str) -> None:
         for words in findall_pieces(WORD_RE, text):
-            tokens = [w.lower() for w in words]
-            for lang, stops in lists.items():
-                hits[lang] += sum(map(stops.__contains__, tokens))
+            seen.update(map(str.lower, words))
 
     batch: list[str] = []
     size = 0
@@ -140,6 +137,7 @@ def language_of(texts: Iterable[str]) -> str | None:
             add(" ".join(batch))
             batch, size = [], 0
     add(" ".join(batch))
+    hits = {lang: sum(map(seen.__getitem__, seen.keys() & stops)) for lang, stops in _stopword_lists().items()}
     best = max(hits, key=lambda lang: hits[lang], default=None)
     return best if best is not None and hits[best] > 0 else None
 

@@ -185,17 +185,23 @@ def drop_repeated_alt(decisions: list[LineDecision], min_repeats: int, captions:
     out = list(decisions)
     if not repeated:
         return out
-    page_lang = language_of(d.text for d in decisions if d.keep)
+    page_lang: list[str | None] = []  # the page's language, found when a line's language is first compared
     for text, at in repeated.items():
         repeats = len(at)
         if count(WORD_RE, text) > ALT_MAX_WORDS or SENTENCE_END_RE.search(text):
             continue
         before_caption = sum(i + 1 < len(decisions) and captions[i + 1] for i in at)
-        lang = language(text)
-        foreign = lang is not None and page_lang is not None and lang != page_lang
-        if before_caption * 2 < repeats and not foreign:
-            continue
-        why = "before captions" if before_caption * 2 >= repeats else f"in {lang}, the page is in {page_lang}"
+        if before_caption * 2 >= repeats:
+            why = "before captions"
+        else:
+            lang = language(text)
+            if lang is None:
+                continue
+            if not page_lang:
+                page_lang.append(language_of(d.text for d in decisions if d.keep))
+            if page_lang[0] is None or lang == page_lang[0]:
+                continue
+            why = f"in {lang}, the page is in {page_lang[0]}"
         for i in at:
             if out[i].keep or not out[i].rule.startswith("chrome:"):  # the rule's reason tells more
                 out[i] = LineDecision(False, text, (), "chrome:repeated_alt", f"repeated {repeats} times, {why}",

@@ -21,13 +21,14 @@ one of them skips the screen.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import regex
 
-__all__ = ["ANY", "Shape", "fold_exceptions", "pattern_shape"]
+__all__ = ["ANY", "Shape", "fold_exceptions", "line_starts", "lines_holding", "pattern_shape"]
 
 _CLASS_ESCAPES = frozenset("dDsSwW")
 _ZERO_WIDTH_ESCAPES = frozenset("bBAZ")
@@ -347,3 +348,39 @@ def fold_exceptions(shapes: Iterable[Shape], flags: int = regex.IGNORECASE | reg
     for c in chars:
         out.update(m for m in regex.findall(regex.escape(c), near, flags) if m.casefold() != c.casefold())
     return frozenset(out)
+
+
+def line_starts(folded: Sequence[str]) -> npt.NDArray[np.int64]:
+    """Where each of ``folded`` starts in ``"\\n".join(folded)``.
+
+    >>> line_starts(["ab", "", "c"]).tolist()
+    [0, 3, 4]
+    """
+    ends = np.cumsum(np.fromiter(map(len, folded), np.int64, len(folded)) + 1)
+    return np.concatenate([np.zeros(1, np.int64), ends[:-1]])
+
+
+def lines_holding(page: str, starts: npt.NDArray[np.int64], needs: Iterable[str]) -> npt.NDArray[np.bool_]:
+    """Which lines of ``page`` (lines joined by newlines, starting at ``starts``) hold one of ``needs``.
+
+    One ``str.find`` scan of the page per string, skipping to the next line once a line holds it:
+    the cost is the page's length per string plus one step per line that holds it. A string found
+    across a newline marks the line it starts in, which the screen allows (it may be weak, never wrong).
+
+    >>> page = "\\n".join(["a cookie", "home", "cookies"])
+    >>> lines_holding(page, line_starts(page.split("\\n")), ["cookie"]).tolist()
+    [True, False, True]
+    """
+    hits: list[int] = []
+    find = page.find
+    for need in needs:
+        at = find(need)
+        while at >= 0:
+            hits.append(at)
+            end = find("\n", at)
+            if end < 0:
+                break
+            at = find(need, end + 1)
+    held = np.zeros(len(starts), dtype=np.bool_)
+    held[np.searchsorted(starts, np.array(hits, dtype=np.int64), "right") - 1] = True
+    return held
