@@ -23,7 +23,7 @@ import traceback
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from dedup.config import CleanConfig, Config, DedupConfig, StripConfig
 from dedup.errors import DedupError, OutputWriteError, UsageError
@@ -147,15 +147,33 @@ def _config_from(args: argparse.Namespace) -> Config:
 
 
 def _progress_bar(args: argparse.Namespace, total: int) -> Any:
-    """A wrapper that shows a progress bar on stderr when it is a terminal (tqdm decides)."""
+    """A wrapper of the results that shows a progress bar on stderr when it is a terminal (tqdm decides),
+    and ends the run when a SIGTERM was swallowed (:func:`_check_terminated`)."""
+
+    def checked(stream: Iterator[_Result]) -> Iterator[_Result]:
+        for result in stream:
+            _check_terminated()
+            yield result
+
     if args.no_progress:
-        return None
+        return checked
     from tqdm import tqdm
 
     def wrap(stream: Iterator[_Result]) -> Iterator[_Result]:
-        yield from tqdm(stream, total=total, unit="doc", file=sys.stderr, disable=None, leave=False)
+        yield from tqdm(checked(stream), total=total, unit="doc", file=sys.stderr, disable=None, leave=False)
 
     return wrap
+
+
+_TERMS: list[int] = []
+"""The SIGTERMs this process received during the run (the signal is process-wide state already)."""
+
+
+def _check_terminated() -> None:
+    """Raise :class:`Terminated` if a SIGTERM came: its handler's exception can land where Python swallows it
+    (a finaliser, a fork hook), so the run checks again between documents."""
+    if _TERMS:
+        raise Terminated
 
 
 def _jsonl_line(record: dict[str, Any]) -> str:
@@ -175,6 +193,7 @@ def _write_outputs(plan: Plan, results: list[_Result], tree: OutputTree | None) 
     """Write cleaned documents and the report where the plan says (``tree``: the held output folder)."""
     if tree is not None:
         for r in results:
+            _check_terminated()
             if isinstance(r, CleanedDocument):
                 tree.write(plan.paths[r.id], r.text)
     else:
@@ -260,14 +279,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _main(argv, exiting=False)
 
 
-def program() -> None:
+def program() -> NoReturn:
     """The ``dedup`` console script and ``python -m dedup``: :func:`main`, then exit with its code.
 
-    Once the run is over every output is complete, so SIGINT and SIGTERM are ignored until the process
-    exits: the interpreter's shutdown (about 0.4 s with numba loaded) resets Python's signal handlers to
-    the default, and a signal landing there killed the process without its exit code.
+    Once the run is over every output is complete, so SIGINT and SIGTERM are ignored and the process
+    ends at once, with ``os._exit`` after flushing its standard streams, without the interpreter's
+    shutdown: that takes about 0.4 s with numba loaded, resets Python's signal handlers to the default
+    (a signal landing there killed the process without its exit code), and, after a run whose workers
+    were ended, joins the worker pool's manager thread, which on Python 3.11 can print a traceback or
+    wait for good on a result a killed worker left half-written.
     """
-    sys.exit(_main(None, exiting=True))
+    code = _main(None, exiting=True)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # gone or closed: nothing more can be shown
+            code = code or EXIT_OUTPUT
+    os._exit(code)
 
 
 def _main(argv: Sequence[str] | None, *, exiting: bool) -> int:
@@ -322,12 +350,20 @@ def _terminate_as_exception(*, ignore_after: bool = False) -> Iterator[None]:
         return
 
     def handler(signum: int, frame: object) -> None:
+        _TERMS.append(signum)
         raise Terminated
 
+    def unraisable(info: Any) -> None:  # raised in a finaliser or a hook: _check_terminated raises it again
+        if not isinstance(info.exc_value, (Terminated, KeyboardInterrupt)):
+            previous_hook(info)
+
+    _TERMS.clear()
+    previous_hook, sys.unraisablehook = sys.unraisablehook, unraisable
     previous = signal.signal(signal.SIGTERM, handler)
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         if ignore_after:  # SIG_IGN, not a blocked mask: a mask is per thread, and BLAS and numba keep threads
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             signal.signal(signal.SIGINT, signal.SIG_IGN)

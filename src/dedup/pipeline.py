@@ -153,6 +153,28 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="dedup-parent-watch", daemon=True).start()
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM while the block runs (forking the workers); deliver one that came after it.
+
+    A handler that raises (Ctrl-C, the CLI's SIGTERM) would otherwise raise inside a fork hook, such as
+    logging's, where the exception is printed and ignored and the run goes on.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda signum, frame: arrived.append(signum)) for s in held}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if arrived:
+            signal.raise_signal(arrived[0])
+
+
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """End a pool's workers now (the run is failing or interrupted: their results are not wanted)."""
     workers = dict(getattr(pool, "_processes", None) or {})  # not public API: empty if it ever goes
@@ -175,7 +197,8 @@ def _ordered_results(pool: ProcessPoolExecutor, fn: Callable[[T], R], items: Seq
     ``InvalidStateError`` on a cancelled one, prints its traceback and dies before it has cleaned up.
     """
     chunks = [items[i : i + CHUNK_DOCUMENTS] for i in range(0, len(items), CHUNK_DOCUMENTS)]
-    futures = [pool.submit(_map_chunk, fn, chunk) for chunk in chunks]
+    with _signals_held():  # the first submit forks the workers
+        futures = [pool.submit(_map_chunk, fn, chunk) for chunk in chunks]
     for future in futures:
         yield from future.result()
 
