@@ -27,7 +27,7 @@ def mark_exact_repeats(paragraphs: Sequence[Paragraph]) -> list[Paragraph]:
     for p in paragraphs:
         if p.kept:
             original = first.setdefault(p.text, p)
-            if original is not p and (original.index, original.doc_id) != (p.index, p.doc_id):
+            if (original.index, original.doc_id) != (p.index, p.doc_id):  # not p itself
                 p = p.remove(Removal("exact", "exact_repeat", duplicate_of=original.ref, similarity=1.0))
         out.append(p)
     return out

@@ -49,10 +49,13 @@ DATE_PARTS = (
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b",
 )  # fmt: skip
 DATE_RE = regex.compile("|".join(DATE_PARTS), regex.IGNORECASE)
-SEARCHES = tuple(regex.compile(part, regex.IGNORECASE) for part in URL_PARTS + DATE_PARTS)
+URL_SEARCHES = tuple(regex.compile(part, regex.IGNORECASE) for part in URL_PARTS)
+DATE_SEARCHES = tuple(regex.compile(part, regex.IGNORECASE) for part in DATE_PARTS[:-1])
+MONTH_SEARCHES = tuple(regex.compile(part, regex.IGNORECASE) for part in DATE_PARTS[-1:])
 """Each alternative of ``URL_RE`` and ``DATE_RE`` on its own: a line has a match of a pattern when it
 has one of an alternative, and ``regex`` finds each of these apart much faster than their union (the
-page measures search only the lines with what every match of them holds: ``URL_HINT`` and so on)."""
+page measures search only the lines with what every match of them holds: ``URL_HINT``, ``DATE_HINT``
+for the numeric dates, ``MONTH_HINT`` for the month names)."""
 QUOTE_RE = regex.compile(r"[\"“”«»„]")
 BULLET_RE = regex.compile(r"^[-–—*•·►▪●]\s")
 
@@ -287,8 +290,8 @@ def _local_matrix(
     c = page.counts.T
     chars, words, stops, letters = c[k.N_CHARS], c[k.N_WORDS], c[k.N_STOPS], c[k.N_LETTERS]
     has_words, per_word, per_char = words > 0, np.maximum(words, 1), np.maximum(chars, 1)
-    url, date = _searched(page, SEARCHES[: len(URL_PARTS)], k.URL_HINT), _searched(page, SEARCHES[-4:-1], k.DATE_HINT)
-    date |= _searched(page, SEARCHES[-1:], k.MONTH_HINT)
+    url = _searched(page, URL_SEARCHES, k.URL_HINT)
+    date = _searched(page, DATE_SEARCHES, k.DATE_HINT) | _searched(page, MONTH_SEARCHES, k.MONTH_HINT)
     return np.column_stack([
         np.log1p(chars), np.log1p(words), np.where(has_words, stops / per_word, 0.0), np.log1p(stops),
         c[k.ENDS_SENTENCE], c[k.ENDS_COLON], c[k.ENDS_QUESTION], c[k.N_DIGITS] / per_char,

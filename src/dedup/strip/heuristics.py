@@ -48,7 +48,7 @@ BYLINE_RE = regex.compile(r"^(?:by|from|posted|written|updated|published)\b", re
 
 
 def page_bias(
-    probs: npt.NDArray[np.float32], texts: Sequence[str], config: StripConfig, words: Sequence[int] | None = None
+    probs: npt.NDArray[np.float32], texts: Sequence[str], config: StripConfig, words: npt.ArrayLike | None = None
 ) -> float:
     """The bias of this page's context pass: ``config.bias``, raised on a doubtful page (``config.page_cut``).
 

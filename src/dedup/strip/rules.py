@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Literal, cast, get_args
 
 import numpy as np
+import numpy.typing as npt
 import regex
 
 from dedup._resources import read_text
@@ -291,9 +292,7 @@ def match_lines(texts: Sequence[str], rules: tuple[ChromeRule, ...]) -> list[Chr
     ready = rule_set(rules)
     if _unfolded(texts, ready.unfolded):
         return [match_line(t, rules) for t in texts]
-    folded = [t.casefold() for t in texts]
-    page, starts = "\n".join(folded), line_starts(folded)
-    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+    page, starts, lengths = _folded_page(texts)
     live = lengths <= MAX_RULE_CHARS
     out: list[ChromeRule | None] = [None] * len(texts)
     for step in ready.steps:
@@ -307,6 +306,12 @@ def match_lines(texts: Sequence[str], rules: tuple[ChromeRule, ...]) -> list[Chr
                 out[i] = first if single else step.rules[cast(int, found.lastindex) - 1]
                 live[i] = False
     return out
+
+
+def _folded_page(texts: Sequence[str]) -> tuple[str, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The casefolded texts joined by newlines, where each starts there, and each text's length."""
+    folded = [t.casefold() for t in texts]
+    return "\n".join(folded), line_starts(folded), np.fromiter(map(len, texts), np.int64, len(texts))
 
 
 def _unfolded(texts: Sequence[str], chars: frozenset[str]) -> bool:
@@ -329,9 +334,7 @@ def trim_lines(texts: Sequence[str], rules: tuple[ChromeRule, ...]) -> list[tupl
     ready = rule_set(rules)
     if _unfolded(texts, ready.unfolded):
         return [trim(t, rules) for t in texts]
-    folded = [t.casefold() for t in texts]
-    page, starts = "\n".join(folded), line_starts(folded)
-    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+    page, starts, lengths = _folded_page(texts)
     current = list(texts)
     cuts: dict[int, list[Cut]] = {}
     for rule, shape in ready.trims:

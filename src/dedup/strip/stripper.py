@@ -126,7 +126,7 @@ def _classifier_keeps(
     ``ruled`` says which lines a whole-line chrome rule matched (they are skipped by the rescue);
     ``words`` are the texts' word counts, when known.
     """
-    bias = page_bias(probs, texts, config, None if words is None else words.tolist())
+    bias = page_bias(probs, texts, config, words)
     keep = smooth(probs, config.switch_cost, bias)
     if not any(keep):  # a lone article paragraph among hundreds of menu lines: its neighbours outvote it
         keep = [k and is_prose(t) for k, t in zip(smooth(probs, 0.0, bias), texts, strict=True)]
