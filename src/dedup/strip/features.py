@@ -27,8 +27,9 @@ from dedup._resources import text_files
 from dedup.errors import ArgumentValueError
 from dedup.strip import _kernels as k
 from dedup.strip.arrays import TokenTable
+from dedup.strip.chars import token_table
 from dedup.strip.lexicon import Lexicon, load_lexicon
-from dedup.strip.measure import PageMeasures, lines_matching, measure_page, token_table
+from dedup.strip.measure import PageMeasures, lines_matching, measure_page
 from dedup.strip.rules import ChromeRule, load_rules, match_line
 from dedup.text import WORD_RE, count, findall_pieces, is_long, piece_spans
 
