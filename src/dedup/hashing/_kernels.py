@@ -648,3 +648,16 @@ def intersections(sets: tuple[np.ndarray, np.ndarray], left: np.ndarray, right: 
                 j += 1
         out[p] = common
     return out
+
+
+@jit(nogil=True)
+def take_sets(sets: tuple[np.ndarray, np.ndarray], ids: np.ndarray, offsets: np.ndarray, out: np.ndarray) -> None:
+    """Copy set ``ids[i]`` of CSR ``sets`` to ``out[offsets[i]:offsets[i + 1]]`` (the caller sized them).
+
+    ``sets`` may be memory-mapped: only the copied ranges are read. O(len(ids) + copied hashes).
+    """
+    src_offsets, hashes = sets
+    for i in range(ids.size):
+        start = src_offsets[ids[i]]
+        length = offsets[i + 1] - offsets[i]
+        out[offsets[i] : offsets[i] + length] = hashes[start : start + length]

@@ -104,6 +104,19 @@ class ShingleSets(NamedTuple):
         containment = np.divide(common, sizes[left], out=np.zeros_like(common), where=sizes[left] > 0)
         return jaccard, containment
 
+    def take(self, ids: NDArray[np.int64]) -> ShingleSets:
+        """Sets ``ids`` (in that order) as sets of their own, copied (the source may be memory-mapped).
+
+        >>> ShingleSets(np.array([0, 2, 3, 5]), np.arange(5, dtype=np.uint64)).take(np.array([2, 0])).hashes.tolist()
+        [3, 4, 0, 1]
+        """
+        ids = np.asarray(ids, dtype=np.int64)
+        offsets = np.zeros(ids.size + 1, dtype=np.int64)
+        np.cumsum(self.offsets[ids + 1] - self.offsets[ids], out=offsets[1:])
+        out = np.empty(int(offsets[-1]), dtype=np.uint64)
+        _kernels.take_sets(self, ids, offsets, out)
+        return ShingleSets(offsets, out)
+
     def signatures(self, perms: Permutations) -> NDArray[np.uint32]:
         """MinHash signatures of the sets (any order, repeats allowed), one row per set; batches run on all
         cores. See :func:`dedup.hashing.minhash.signatures_from_hashes`."""

@@ -74,21 +74,21 @@ def mix64(h: np.uint64) -> np.uint64:
 
 
 @jit(parallel=True)
-def band_keys(sigs: np.ndarray, rows: np.ndarray, width: int, index_bits: int, first: int, out: np.ndarray) -> None:
-    """Hash band ``b`` of signature ``rows[i]`` into ``out[b, i]``, ``first + i`` in the low ``index_bits`` bits.
+def band_hashes(sigs: np.ndarray, rows: np.ndarray, width: int, out: np.ndarray) -> None:
+    """Hash band ``b`` of signature ``rows[i]`` into ``out[b, i]``.
 
-    Band ``b`` is ``sigs[rows[i], b * width:(b + 1) * width]``. Two rows share a key's high bits when
-    their bands are equal (or, with probability ``2 ** (index_bits - 64)``, by chance). O(n * bands * width).
+    Band ``b`` is ``sigs[rows[i], b * width:(b + 1) * width]``. A band key is this hash with a row's
+    position in its low bits (:func:`dedup.near.banding.keyed`): two rows share a key's high bits when
+    their bands are equal (or, with probability ``2 ** (index_bits - 64)``, by chance). Hashes stored now
+    can be keyed later, once positions are known. O(n * bands * width).
     """
-    low = (U64(1) << U64(index_bits)) - U64(1)
-    high = ~low
     for i in prange(rows.size):
         sig = sigs[rows[i]]
         for b in range(out.shape[0]):
             h = BAND_SEED ^ U64(b)
             for k in range(b * width, (b + 1) * width):
                 h = (h ^ U64(sig[k])) * BAND_MULT
-            out[b, i] = (mix64(h) & high) | U64(first + i)
+            out[b, i] = mix64(h)
 
 
 @jit()

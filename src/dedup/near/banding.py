@@ -29,6 +29,7 @@ Banding(bands=9, rows=13)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,16 +38,20 @@ from numpy.typing import ArrayLike, NDArray
 from dedup.errors import ArgumentValueError
 from dedup.near import _kernels
 from dedup.near.pairs import Pairs, distinct
+from dedup.near.sorting import Sorters
 
 __all__ = [
     "MAX_FULL_BUCKET",
     "Banding",
+    "band_hashes",
     "band_keys",
+    "band_pair_chunks",
     "candidate_pairs",
     "candidate_probability",
     "choose_banding",
     "error_areas",
     "index_bits_for",
+    "keyed",
     "pairs_from_keys",
 ]
 
@@ -228,13 +233,12 @@ def band_keys(
     Lets a caller index signatures batch by batch: key the rows of each batch into a slice of one
     ``out`` array (``first`` is the batch's position), then call :func:`pairs_from_keys` once.
     """
+    hashes = band_hashes(sigs, banding, rows)
     if out is None:
         out = np.empty((banding.bands, rows.size), dtype=np.uint64)
-    # A slice of a wider array is written through a contiguous buffer: twice as fast as strided stores.
-    target = out if out.flags.c_contiguous else np.empty(out.shape, dtype=np.uint64)
-    _kernels.band_keys(np.ascontiguousarray(sigs), rows, banding.rows, index_bits, first, target)
-    if target is not out:
-        out[...] = target
+    positions = np.arange(first, first + rows.size, dtype=np.int64)
+    for band in range(banding.bands):
+        out[band] = keyed(hashes[band], positions, index_bits)
     return out
 
 
@@ -250,3 +254,61 @@ def pairs_from_keys(
 def _band_pairs(keys: NDArray[np.uint64], index_bits: int, max_bucket: int) -> Pairs:
     """The pairs of one sorted band, as positions in the keys' low bits."""
     return Pairs.collect(lambda pairs: _kernels.bucket_pairs(keys, index_bits, max_bucket, pairs))
+
+
+def band_hashes(
+    sigs: NDArray[np.uint32], banding: Banding, rows: NDArray[np.int64], *, out: NDArray[np.uint64] | None = None
+) -> NDArray[np.uint64]:
+    """Band hashes of signature ``rows``, shape ``(bands, len(rows))``: band keys before positions go in.
+
+    Hashes can be made (and stored) before the rows' positions in the corpus are known; :func:`keyed`
+    turns them into the keys :func:`band_keys` makes.
+
+    >>> sigs = np.arange(16, dtype=np.uint32).reshape(2, 8)
+    >>> rows = np.array([0, 1])
+    >>> bool((keyed(band_hashes(sigs, Banding(2, 4), rows)[1], rows, 1) == band_keys(sigs, Banding(2, 4), rows,
+    ...     index_bits=1)[1]).all())
+    True
+    """
+    if out is None:
+        out = np.empty((banding.bands, rows.size), dtype=np.uint64)
+    target = out if out.flags.c_contiguous else np.empty(out.shape, dtype=np.uint64)
+    _kernels.band_hashes(np.ascontiguousarray(sigs), rows, banding.rows, target)
+    if target is not out:
+        out[...] = target
+    return out
+
+
+def keyed(hashes: NDArray[np.uint64], positions: NDArray[np.int64], index_bits: int) -> NDArray[np.uint64]:
+    """Band keys from one band's hashes: the hash above the low ``index_bits`` bits, the position in them.
+
+    >>> keyed(np.array([0xFF], dtype=np.uint64), np.array([2]), 4).tolist()
+    [242]
+    """
+    low = np.uint64((1 << index_bits) - 1)
+    return np.asarray((hashes & ~low) | positions.astype(np.uint64), dtype=np.uint64)
+
+
+BandHashes = Callable[[int], Iterable[tuple[NDArray[np.uint64], NDArray[np.int64]]]]
+"""For band ``b``, pieces ``(hashes, positions)``: the band hashes of some rows and their positions, every
+row once (in any order)."""
+
+
+def band_pair_chunks(
+    hashes_of: BandHashes, bands: int, count: int, sorters: Sorters, *, max_bucket: int = MAX_FULL_BUCKET
+) -> Iterator[Pairs]:
+    """Candidate pairs of positions (among ``count``) that share a band key, band by band, chunk by chunk.
+
+    What :func:`pairs_from_keys` finds, with the keys of one band at a time sorted by a sorter of
+    ``sorters`` (which may spill them to disk): a pair can come in several bands and chunks.
+    """
+    index_bits = index_bits_for(count)
+    for band in range(bands):
+        sorter = sorters()
+        try:
+            for hashes, positions in hashes_of(band):
+                sorter.add(keyed(hashes, positions, index_bits))
+            for chunk in sorter.chunks(group_shift=index_bits):
+                yield _band_pairs(chunk, index_bits, max_bucket)
+        finally:
+            sorter.close()

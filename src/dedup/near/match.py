@@ -50,19 +50,15 @@ from numpy.typing import ArrayLike, NDArray
 from dedup.config import DedupConfig, MinHashConfig
 from dedup.errors import ArgumentValueError
 from dedup.hashing import ShingleSets, permutations, shingle_hashes
-from dedup.near import _kernels
-from dedup.near.banding import band_keys, choose_banding, index_bits_for, pairs_from_keys
-from dedup.near.pairs import Pairs, distinct
-from dedup.near.prefix import containment_pairs
+from dedup.near.banding import band_hashes, band_pair_chunks, choose_banding
+from dedup.near.decide import KINDS, decide, oriented
+from dedup.near.pairs import Pairs
+from dedup.near.prefix import containment_pair_chunks
 from dedup.near.screen import screen_pairs
-from dedup.records import Kind
+from dedup.near.sets import MemorySets
+from dedup.near.sorting import MemoryKeys, distinct_chunks, memory_sorters
 
 __all__ = ["KINDS", "Matches", "match_texts"]
-
-KINDS: tuple[Kind, ...] = ("kept", "exact", "near", "contained")
-"""The kinds by their codes in :attr:`Matches.kind`."""
-
-KEPT, EXACT, NEAR, CONTAINED = 0, 1, 2, 3
 
 _BATCH_ROWS = 1 << 16
 """Paragraphs whose signatures are computed at once (batches end at document boundaries)."""
@@ -123,52 +119,62 @@ def match_texts(
     sets = shingle_hashes(ordered, ngram=minhash.ngram, hashfunc=minhash.hashfunc, unsegmented=minhash.unsegmented)
     sizes = sets.sizes()
     cand = _candidates(sets, doc, dedup, minhash)
-    jaccard, contained = sets.similarity(*cand)
-    ok = _is_duplicate(jaccard, contained, sizes[cand.left], dedup)
-    labels = _kernels.components(len(ordered), Pairs(cand.left[ok], cand.right[ok]))
-    clustered = _in_clusters(np.arange(len(ordered), dtype=np.int64), labels)
-    text_hash = np.zeros(len(ordered), dtype=np.int64)  # only needed to tell exact copies from near ones
-    text_hash[clustered] = np.fromiter((hash(ordered[i]) for i in clustered.tolist()), np.int64, clustered.size)
-    extends = ok & (jaccard < dedup.threshold) & (sizes[cand.left] < sizes[cand.right])
-    rep, kind, sim = _keep_rule(labels, doc, Pairs(cand.left[extends], cand.right[extends]), sets, text_hash, dedup)
+
+    def text_hashes(nodes: NDArray[np.int64]) -> NDArray[np.int64]:  # only tells exact copies from near ones
+        return np.fromiter((hash(ordered[i]) for i in nodes.tolist()), np.int64, nodes.size)
+
+    found = decide(MemorySets(sets), doc, [cand], text_hashes, dedup)
+    n = len(ordered)
+    rep = np.full(n, -1, dtype=np.int64)
+    kind = np.zeros(n, dtype=np.int8)
+    sim = np.full(n, np.nan)
+    rep[found.nodes], kind[found.nodes], sim[found.nodes] = found.rep, found.kind, found.similarity
     rep[rep >= 0] = order[rep[rep >= 0]]  # partners as input positions
     back = np.empty_like(order)
     back[order] = np.arange(order.size)
-    return Matches(rep[back], kind[back], sim[back], sizes[back], int(cand.left.size), int(np.count_nonzero(ok)))
+    return Matches(rep[back], kind[back], sim[back], sizes[back], found.candidates, found.verified)
 
 
 def _candidates(sets: ShingleSets, doc: NDArray[np.int64], dedup: DedupConfig, minhash: MinHashConfig) -> Pairs:
     """Candidate pairs, oriented so ``left`` has no more shingles than ``right``.
 
-    Paragraphs are sorted by document; signatures are made batch by batch of whole documents, keyed
-    for LSH into one array, and screened for containment within each document, then dropped. Across
-    documents, containment candidates come from the prefix join on the shingle sets.
+    Paragraphs are sorted by document; signatures are made batch by batch of whole documents, hashed
+    for LSH into one array of band hashes, and screened for containment within each document, then
+    dropped. Across documents, containment candidates come from the prefix join on the shingle sets.
     """
     sizes = sets.sizes()
     eligible = np.flatnonzero(sizes >= dedup.min_shingles)
     banding = choose_banding(dedup.lsh_threshold, minhash.num_perm)
-    index_bits = index_bits_for(eligible.size)
-    keys = np.empty((banding.bands, eligible.size), dtype=np.uint64)
+    hashes = np.empty((banding.bands, eligible.size), dtype=np.uint64)
     perms = permutations(minhash.num_perm, minhash.seed)
-    screened: list[NDArray[np.uint64]] = []
+    found = MemoryKeys()
     for lo, hi in _document_batches(doc):
         rows = eligible[np.searchsorted(eligible, lo) : np.searchsorted(eligible, hi)]
         first = int(np.searchsorted(eligible, lo))
         sigs = sets.subset(lo, hi).signatures(perms)
         local = rows - lo
-        band_keys(sigs, banding, local, index_bits=index_bits, first=first, out=keys[:, first : first + rows.size])
-        screened.append(_screened(sigs, local, doc[rows], sizes[lo:hi], dedup).of(np.arange(lo, hi)).pack())
-    banded = pairs_from_keys(keys, index_bits, eligible)
-    del keys
-    packed = banded.pack()
-    if not dedup.across_documents:
-        packed = packed[doc[banded.left] == doc[banded.right]]
-    else:
+        band_hashes(sigs, banding, local, out=hashes[:, first : first + rows.size])
+        found.add(_screened(sigs, local, doc[rows], sizes[lo:hi], dedup).of(np.arange(lo, hi)).pack())
+    _add_band_pairs(found, hashes, eligible, None if dedup.across_documents else doc)
+    del hashes
+    if dedup.across_documents:
         rows = np.flatnonzero(sizes >= max(dedup.min_shingles, dedup.min_contained_shingles))
-        screened.append(containment_pairs(sets, rows, doc, dedup.containment).pack())
-    left, right = Pairs.unpack(distinct(np.concatenate([packed, *screened])))
-    swap = (sizes[left] > sizes[right]) | ((sizes[left] == sizes[right]) & (left > right))
-    return Pairs(np.where(swap, right, left), np.where(swap, left, right))
+        for pairs in containment_pair_chunks(MemorySets(sets), rows, doc, dedup.containment, memory_sorters):
+            found.add(pairs.pack())
+    packed = next(distinct_chunks(found.chunks()), np.empty(0, dtype=np.uint64))
+    return oriented(Pairs.unpack(packed), sizes)
+
+
+def _add_band_pairs(
+    found: MemoryKeys, hashes: NDArray[np.uint64], eligible: NDArray[np.int64], doc: NDArray[np.int64] | None
+) -> None:
+    """Add the pairs of ``eligible`` rows that share a band key (within a document only, given ``doc``)."""
+    numbers = np.arange(eligible.size, dtype=np.int64)
+    for pairs in band_pair_chunks(lambda b: [(hashes[b], numbers)], hashes.shape[0], eligible.size, memory_sorters):
+        left, right = pairs.of(eligible)
+        if doc is not None:
+            left, right = left[doc[left] == doc[right]], right[doc[left] == doc[right]]
+        found.add(Pairs(left, right).pack())
 
 
 def _screened(
@@ -196,67 +202,3 @@ def _document_batches(doc: NDArray[np.int64], rows: int = _BATCH_ROWS) -> list[t
     cuts = np.unique(doc_starts[np.minimum(np.searchsorted(doc_starts, np.arange(rows, n, rows)), doc_starts.size - 1)])
     bounds = sorted({0, *[int(c) for c in cuts if 0 < c < n], n})
     return list(itertools.pairwise(bounds))
-
-
-def _keep_rule(
-    labels: NDArray[np.int64],
-    doc: NDArray[np.int64],
-    extends: Pairs,
-    sets: ShingleSets,
-    text_hash: NDArray[np.int64],
-    dedup: DedupConfig,
-) -> tuple[NDArray[np.int64], NDArray[np.int8], NDArray[np.float64]]:
-    """Apply the keep rule to clusters ``labels`` of paragraphs sorted by document and position.
-
-    Each round picks every open cluster's representative among its members that no other open
-    member extends (earliest document, then most shingles, then first), removes the members it
-    covers, and leaves the rest for the next round. ``extends`` are the verified pairs
-    ``(contained, container)`` that are not near-duplicates: the container is strictly larger, so
-    the largest member of a cluster is never extended and every round picks someone. All clusters
-    are handled at once, so the rounds are as many as the longest chain, not the number of clusters.
-
-    Returns:
-        ``(rep, kind, similarity)`` per paragraph: the index of the kept paragraph it repeats (-1 when
-        kept), its kind code and its similarity (NaN when kept).
-    """
-    n = labels.size
-    sizes = sets.sizes()
-    rep = np.full(n, -1, dtype=np.int64)
-    kind = np.full(n, KEPT, dtype=np.int8)
-    sim = np.full(n, np.nan)
-    active = _in_clusters(np.arange(n, dtype=np.int64), labels)
-    is_active = np.zeros(n, dtype=np.bool_)
-    while active.size:
-        is_active[active] = True
-        extended = np.zeros(n, dtype=np.bool_)
-        extended[extends.left[is_active[extends.left] & is_active[extends.right]]] = True
-        a = active[np.lexsort((active, -sizes[active], doc[active], extended[active], labels[active]))]
-        first = np.r_[True, labels[a][1:] != labels[a][:-1]]
-        rep_of = a[first][np.cumsum(first) - 1]
-        member, head = a[~first], rep_of[~first]
-        jaccard, contained = sets.similarity(member, head)
-        near = jaccard >= dedup.threshold
-        covered = _is_duplicate(jaccard, contained, sizes[member], dedup)
-        exact = covered & (jaccard == 1.0) & (text_hash[member] == text_hash[head])
-        done, target = member[covered], head[covered]
-        rep[done] = target
-        kind[done] = np.where(exact[covered], EXACT, np.where(near[covered], NEAR, CONTAINED))
-        sim[done] = np.where(exact[covered], 1.0, np.where(near[covered], jaccard[covered], contained[covered]))
-        is_active[active] = False
-        active = _in_clusters(member[~covered], labels)
-    return rep, kind, sim
-
-
-def _is_duplicate(
-    jaccard: NDArray[np.float64], contained: NDArray[np.float64], smaller: NDArray[np.int64], dedup: DedupConfig
-) -> NDArray[np.bool_]:
-    """Whether verified pairs are duplicates: near (Jaccard) or contained (with enough shingles)."""
-    return np.asarray(
-        (jaccard >= dedup.threshold) | ((contained >= dedup.containment) & (smaller >= dedup.min_contained_shingles))
-    )
-
-
-def _in_clusters(nodes: NDArray[np.int64], labels: NDArray[np.int64]) -> NDArray[np.int64]:
-    """The ``nodes`` whose label is shared by at least one other of ``nodes``."""
-    _, inverse, counts = np.unique(labels[nodes], return_inverse=True, return_counts=True)
-    return nodes[counts[inverse] > 1]

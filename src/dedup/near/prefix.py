@@ -11,24 +11,25 @@ which needs a high Jaccard similarity.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dedup.hashing.shingle import ShingleSets
 from dedup.near import _kernels
 from dedup.near.banding import index_bits_for
-from dedup.near.pairs import Pairs, distinct
+from dedup.near.pairs import Pairs
+from dedup.near.sets import MemorySets, SetSource
+from dedup.near.sorting import MemoryKeys, Sorters, distinct_chunks, memory_sorters
 
-__all__ = ["MAX_POSTINGS", "containment_pairs", "prefix_lengths"]
+__all__ = ["MAX_POSTINGS", "containment_pair_chunks", "containment_pairs", "prefix_lengths"]
 
 MAX_POSTINGS = 1 << 14
 """Shingles held by more sets than this are not joined on (see :func:`containment_pairs`)."""
 
 _COUNT_TABLE_BITS = 24
 """At most ``2 ** _COUNT_TABLE_BITS`` one-byte shingle counters (16 MB)."""
-
-_COUNT_STEP = 1
-"""Shingles are counted in every ``_COUNT_STEP``-th set: enough to rank them from rare to common."""
 
 _TOKEN_BITMAP_BITS = 28
 """At most ``2 ** _TOKEN_BITMAP_BITS`` bits (32 MB) mark the shingles of some prefix."""
@@ -69,7 +70,7 @@ def containment_pairs(
 
     Args:
         sets: the shingle sets, each set's hashes distinct.
-        rows: the sets to join (each as contained and as container).
+        rows: the sets to join (each as contained and as container), ascending.
         group: each set's group (by set number); pairs within a group are left out.
         containment: the least containment to find (0 < containment <= 1).
         max_postings: see above.
@@ -81,26 +82,104 @@ def containment_pairs(
     >>> containment_pairs(ShingleSets(np.array([0, 3, 10, 13]), hashes), np.arange(3), np.arange(3), 0.9)
     Pairs(left=array([0]), right=array([1]))
     """
-    rows = np.asarray(rows, dtype=np.int64)
-    sizes = sets.sizes()[rows]
+    found = MemoryKeys()
+    chunks = containment_pair_chunks(MemorySets(sets), np.asarray(rows, dtype=np.int64), group, containment,
+                                     memory_sorters, max_postings=max_postings)  # fmt: skip
+    for pairs in chunks:
+        found.add(pairs.pack())
+    packed = next(distinct_chunks(found.chunks()), np.empty(0, dtype=np.uint64))
+    return Pairs.unpack(packed)
+
+
+def containment_pair_chunks(
+    source: SetSource,
+    rows: NDArray[np.int64],
+    group: NDArray[np.int64],
+    containment: float,
+    sorters: Sorters,
+    *,
+    max_postings: int = MAX_POSTINGS,
+) -> Iterator[Pairs]:
+    """:func:`containment_pairs` over a :class:`SetSource`, part by part, the join keys sorted by a sorter of
+    ``sorters`` (which may spill them to disk); pairs of positions come in chunks and may repeat.
+
+    Three passes over the source: shingle counts, then each part's prefix keys (which also mark the
+    bitmap of prefix shingles), then each part's holder keys. A key carries its set's number among
+    ``rows`` in its low bits, so the sorted keys are the same whatever the parts.
+    """
+    sizes = source.sizes()[rows]
     index_bits = index_bits_for(rows.size)
     layout = _kernels.KeyLayout(max(8, index_bits + 1), 1 << index_bits)
-    prefixes = _prefix_keys(sets, rows, np.minimum(prefix_lengths(sizes, containment), sizes), layout)
-    keys = np.concatenate([prefixes, _holder_keys(sets, rows, prefixes, layout)])
-    keys.sort()
-    group = np.asarray(group, dtype=np.int64)[rows]
-    pairs = Pairs.collect(lambda out: _kernels.token_pairs(keys, layout, sizes, group, max_postings, out))
-    return Pairs.unpack(distinct(pairs.of(rows).pack()))
+    lengths = np.minimum(prefix_lengths(sizes, containment), sizes)
+    table = np.zeros(_power_of_two(2 * source.total, _COUNT_TABLE_BITS), dtype=np.uint8)
+    for _, part in source.parts():
+        _kernels.shingle_counts(part, 1, table)
+    # Sized from the prefix lengths before unshared shingles are dropped: a larger bitmap only drops
+    # more holder keys of shingles in no prefix, which join nothing.
+    bitmap = np.zeros(_power_of_two(8 * int(lengths.sum()), _TOKEN_BITMAP_BITS) // 64, dtype=np.uint64)
+    join = sorters()
+    try:
+        for local, index, part in _joined_parts(source, rows):
+            keys = _relabel(_prefix_keys(part, local, lengths[index], table, layout), layout, index, rows.size)
+            _kernels.mark_tokens(keys, layout, bitmap)
+            join.add(keys)
+        for local, index, part in _joined_parts(source, rows):
+            join.add(_relabel(_holder_keys(part, local, bitmap, layout), layout, index, rows.size))
+        group_rows = np.asarray(group, dtype=np.int64)[rows]
+        for chunk in join.chunks(group_shift=layout.shift):
+            yield _token_pairs(chunk, layout, sizes, group_rows, max_postings).of(rows)
+    finally:
+        join.close()
+
+
+def _token_pairs(
+    keys: NDArray[np.uint64],
+    layout: _kernels.KeyLayout,
+    sizes: NDArray[np.int64],
+    group: NDArray[np.int64],
+    max_postings: int,
+) -> Pairs:
+    """The pairs of rows that a sorted chunk of join keys (whole tokens only) joins."""
+    return Pairs.collect(lambda out: _kernels.token_pairs(keys, layout, sizes, group, max_postings, out))
+
+
+def _joined_parts(
+    source: SetSource, rows: NDArray[np.int64]
+) -> Iterator[tuple[NDArray[np.int64], NDArray[np.int64], ShingleSets]]:
+    """Each part's sets that are among ``rows``: ``(their numbers in the part, their numbers among rows, part)``."""
+    for positions, part in source.parts():
+        at = np.searchsorted(rows, positions)
+        hit = at < rows.size
+        hit[hit] = rows[at[hit]] == positions[hit]
+        if hit.any():
+            yield np.flatnonzero(hit), at[hit], part
+
+
+def _relabel(
+    keys: NDArray[np.uint64], layout: _kernels.KeyLayout, index: NDArray[np.int64], rows: int
+) -> NDArray[np.uint64]:
+    """Keys whose low bits number a set within its part, renumbered as ``index`` says (the side bit stays).
+
+    >>> _relabel(np.array([0x101, 0x100], dtype=np.uint64), _kernels.KeyLayout(8, 4), np.array([2, 3]), 5).tolist()
+    [259, 258]
+    """
+    if index.size == rows and bool(np.all(index[1:] > index[:-1])):  # every row, in order: numbers already right
+        return keys
+    low = np.uint64(layout.side - 1)
+    local = (keys & low).astype(np.int64)
+    return np.asarray((keys & ~low) | index[local].astype(np.uint64), dtype=np.uint64)
 
 
 def _prefix_keys(
-    sets: ShingleSets, rows: NDArray[np.int64], lengths: NDArray[np.int64], layout: _kernels.KeyLayout
+    sets: ShingleSets,
+    rows: NDArray[np.int64],
+    lengths: NDArray[np.int64],
+    table: NDArray[np.uint8],
+    layout: _kernels.KeyLayout,
 ) -> NDArray[np.uint64]:
     """Join keys of the ``lengths[i]`` rarest shingles of each set ``rows[i]``, less those no other set holds."""
     starts = np.zeros(rows.size + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
-    table = np.zeros(_power_of_two(2 * sets.hashes.size // _COUNT_STEP, _COUNT_TABLE_BITS), dtype=np.uint8)
-    _kernels.shingle_counts(sets, _COUNT_STEP, table)
     keys = np.empty(int(starts[-1]), dtype=np.uint64)
     _kernels.prefix_tokens(sets, rows, table, starts, layout, keys)
     kept: NDArray[np.uint64] = keys[keys != np.uint64(0xFFFFFFFFFFFFFFFF)]
@@ -108,11 +187,9 @@ def _prefix_keys(
 
 
 def _holder_keys(
-    sets: ShingleSets, rows: NDArray[np.int64], prefixes: NDArray[np.uint64], layout: _kernels.KeyLayout
+    sets: ShingleSets, rows: NDArray[np.int64], bitmap: NDArray[np.uint64], layout: _kernels.KeyLayout
 ) -> NDArray[np.uint64]:
     """Join keys of the shingles of sets ``rows`` that may be in some prefix (a bitmap of prefix shingles)."""
-    bitmap = np.zeros(_power_of_two(8 * prefixes.size, _TOKEN_BITMAP_BITS) // 64, dtype=np.uint64)
-    _kernels.mark_tokens(prefixes, layout, bitmap)
     held = np.zeros(rows.size + 1, dtype=np.int64)
     _kernels.container_tokens(sets, rows, bitmap, layout, held, np.empty(0, np.uint64))
     np.cumsum(held, out=held)
