@@ -9,10 +9,12 @@ import pytest
 
 from dedup.io import read, write
 from dedup.io.write import MARKER, TEMP_SUFFIX, OutputTree
+from dedup.plan import WORK_NAME
 
 
 def read_tree(root: Path) -> dict[str, str]:
-    files = (p for p in sorted(root.rglob("*")) if p.is_file())
+    """Every file below ``root`` but the work folder's (kept after an interruption, so that a rerun resumes)."""
+    files = (p for p in sorted(root.rglob("*")) if p.is_file() and WORK_NAME not in p.relative_to(root).parts)
     return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8") for p in files}
 
 

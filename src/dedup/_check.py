@@ -27,6 +27,7 @@ from dedup.records import Document, Paragraph
 
 __all__ = [
     "check_config",
+    "check_document",
     "check_documents",
     "check_int",
     "check_paragraphs",
@@ -131,16 +132,26 @@ def check_documents(
     dedup.errors.ArgumentTypeError: clean_documents: documents[1] text must be str, not NoneType
     """
     items = items_of(func, name, documents, "Document objects or (id, text) tuples")
-    for i, item in enumerate(items):
-        if isinstance(item, Document):
-            doc_id, text = item.id, item.text
-        elif isinstance(item, tuple | list) and len(item) == 2:
-            doc_id, text = item
-        else:
-            raise type_error(func, f"{name}[{i}]", "a Document or (id, text) tuple", item)
-        check_type(func, f"{name}[{i}] id", doc_id, str)
-        check_type(func, f"{name}[{i}] text", text, str)
-    return list(items)  # type: ignore[arg-type]
+    return [check_document(func, i, item, name) for i, item in enumerate(items)]
+
+
+def check_document(func: str, i: int, item: object, name: str = "documents") -> Document | tuple[str, str]:
+    """``item``, the ``i``-th of ``name``, after checking it is a :class:`Document` or an ``(id, text)`` pair of str.
+
+    >>> check_document("clean_stream", 3, ("a", 1))
+    Traceback (most recent call last):
+    ...
+    dedup.errors.ArgumentTypeError: clean_stream: documents[3] text must be str, not int
+    """
+    if isinstance(item, Document):
+        doc_id, text = item.id, item.text
+    elif isinstance(item, tuple | list) and len(item) == 2:
+        doc_id, text = item
+    else:
+        raise type_error(func, f"{name}[{i}]", "a Document or (id, text) tuple", item)
+    check_type(func, f"{name}[{i}] id", doc_id, str)
+    check_type(func, f"{name}[{i}] text", text, str)
+    return item if isinstance(item, Document) else (doc_id, text)
 
 
 def check_paragraphs(func: str, paragraphs: Iterable[object], name: str = "paragraphs") -> list[tuple[str, int, str]]:

@@ -6,7 +6,8 @@ them is writable, which made ``import dedup`` fail for a read-only install with 
 Every kernel module (one ``_kernels.py`` per subpackage) is installed with this one, so one probe here
 answers for all of them: where caching
 fails, :func:`jit` compiles in memory (each process pays the compile time again) and the import
-gives one :class:`~dedup.errors.KernelCacheWarning` that says why and how to fix it.
+gives one :class:`~dedup.errors.KernelCacheWarning` that says why and how to fix it. Parallel kernels run on a
+fork-safe threading layer unless ``NUMBA_THREADING_LAYER`` says otherwise (see below).
 
 >>> from dedup.strip._kernels import gru_states  # like every kernel, decorated with jit
 >>> (gru_states.stats.cache_path is None) == (CACHE_PROBLEM is not None)
@@ -15,10 +16,12 @@ True
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import numba
 from numba import njit
 
 from dedup.errors import KernelCacheWarning
@@ -49,6 +52,14 @@ if CACHE_PROBLEM is not None:
         KernelCacheWarning,
         stacklevel=1,  # the import machinery above has no line worth showing; this one says where
     )
+
+
+if not os.environ.get("NUMBA_THREADING_LAYER"):
+    # numba's default picks GNU OpenMP where TBB is missing, and a process forked after an OpenMP kernel ran
+    # dies when it runs one ("fork() called from a process already using GNU OpenMP"): a library user cleaning
+    # twice in one process with worker processes, or any worker forked after the corpus steps ran. A
+    # fork-safe layer (TBB where installed, else numba's own work queue) gives the same results.
+    numba.config.THREADING_LAYER = "forksafe"  # type: ignore[attr-defined]
 
 
 def jit(**options: Any) -> Callable[[F], F]:

@@ -14,32 +14,29 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import json
 import os
 import signal
 import sys
 import threading
 import traceback
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
+from dedup.commands import TERMS, Terminated, progress_bar, run_clean
 from dedup.config import CleanConfig, Config, DedupConfig, StripConfig
 from dedup.errors import DedupError, OutputWriteError, UsageError
 from dedup.io.read import MAX_BYTES, Skip, printable
-from dedup.io.write import OutputTree, write_atomic, write_stream
+from dedup.io.sinks import jsonl_line
+from dedup.io.write import write_stream
 from dedup.near.clusters import find_duplicates, format_clusters
 from dedup.pipeline import clean_items
-from dedup.plan import Plan, existing_input, file_items, make_plan, read_single, read_stdin
+from dedup.plan import existing_input, file_items, read_single, read_stdin
 from dedup.records import CleanedDocument
 
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE, EXIT_BUG, EXIT_OUTPUT = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 128 + signal.SIGTERM
 
-
-class Terminated(BaseException):
-    """SIGTERM arrived: unwind like Ctrl-C (workers ended, no half-written file), then exit 143."""
 
 _Result = CleanedDocument | Skip
 
@@ -70,6 +67,16 @@ def _add_output(parser: argparse.ArgumentParser) -> None:
                         help="write the per-document report (JSONL) here (default: OUT_DIR/report.jsonl)")
     parser.add_argument("--force", action="store_true",
                         help="write into an output folder that already holds other files")
+    parser.add_argument("--engine", choices=["stream", "memory"], default="stream",
+                        help="stream (default): shards in a work folder, bounded memory, a rerun resumes; "
+                        "memory: the whole corpus in memory (the same output)")
+    parser.add_argument("--memory", default=None, metavar="SIZE",
+                        help="memory budget of the corpus steps' sorts, such as 512M or 2G (default: an eighth "
+                        "of the memory available, at most 1G); beyond it they spill to the work folder")
+    parser.add_argument("--work", default=None, metavar="DIR",
+                        help="work folder of a streaming run (default: OUT_DIR/.dedup-work, or .NAME.dedup-work "
+                        "beside an output file, or a temporary folder for standard output); removed when the run "
+                        "ends, kept after an interruption so that the same command resumes")
 
 
 def _add_matching(parser: argparse.ArgumentParser) -> None:
@@ -146,103 +153,6 @@ def _config_from(args: argparse.Namespace) -> Config:
     return Config(clean=clean, strip=StripConfig(enabled=strip_on), dedup=dedup)
 
 
-def _progress_bar(args: argparse.Namespace, total: int) -> Any:
-    """A wrapper of the results that shows a progress bar on stderr when it is a terminal (tqdm decides),
-    and ends the run when a SIGTERM was swallowed (:func:`_check_terminated`)."""
-
-    def checked(stream: Iterator[_Result]) -> Iterator[_Result]:
-        for result in stream:
-            _check_terminated()
-            yield result
-
-    if args.no_progress:
-        return checked
-    from tqdm import tqdm
-
-    def wrap(stream: Iterator[_Result]) -> Iterator[_Result]:
-        yield from tqdm(checked(stream), total=total, unit="doc", file=sys.stderr, disable=None, leave=False)
-
-    return wrap
-
-
-_TERMS: list[int] = []
-"""The SIGTERMs this process received during the run (the signal is process-wide state already)."""
-
-
-def _check_terminated() -> None:
-    """Raise :class:`Terminated` if a SIGTERM came: its handler's exception can land where Python swallows it
-    (a finaliser, a fork hook), so the run checks again between documents."""
-    if _TERMS:
-        raise Terminated
-
-
-def _jsonl_line(record: dict[str, Any]) -> str:
-    """One JSON object on one line, UTF-8 text kept readable."""
-    return json.dumps(record, ensure_ascii=False) + "\n"
-
-
-def _render_stream(plan: Plan, results: list[_Result]) -> str:
-    """The whole output of a stream run (text or JSONL records)."""
-    docs = [r for r in results if isinstance(r, CleanedDocument)]
-    if plan.mode == "text":
-        return "".join(d.text for d in docs)
-    return "".join(_jsonl_line({"id": d.id, "text": d.text, **({"site": d.site} if d.site else {})}) for d in docs)
-
-
-def _write_outputs(plan: Plan, results: list[_Result], tree: OutputTree | None) -> None:
-    """Write cleaned documents and the report where the plan says (``tree``: the held output folder)."""
-    if tree is not None:
-        for r in results:
-            _check_terminated()
-            if isinstance(r, CleanedDocument):
-                tree.write(plan.paths[r.id], r.text)
-    else:
-        text = _render_stream(plan, results)
-        if plan.out is None:
-            write_stream(sys.stdout.buffer, text)
-        else:
-            write_atomic(plan.out, text)
-    if plan.report is not None:
-        report = "".join(_jsonl_line(r.report()) for r in results)
-        in_tree = plan.report_in_tree()
-        if tree is not None and in_tree is not None:
-            tree.write(in_tree, report)
-        else:
-            write_atomic(plan.report, report)
-
-
-def summary(plan: Plan, results: list[_Result]) -> str:
-    """One paragraph for stderr: what was read, kept, removed (by stage) and skipped."""
-    docs = [r for r in results if isinstance(r, CleanedDocument)]
-    skips = [r for r in results if isinstance(r, Skip)]
-    stages = Counter(p.removed.stage for d in docs for p in d.paragraphs if p.removed is not None)
-    total = sum(len(d.paragraphs) for d in docs)
-    kept = sum(len(d.kept) for d in docs)
-    lines = [*plan.notes, f"dedup: {len(docs)} document(s) cleaned, {len(skips)} skipped; "
-             f"{total} paragraphs in, {kept} kept"]
-    if stages:
-        lines.append("removed: " + ", ".join(f"{stage} {n}" for stage, n in sorted(stages.items())))
-    lines.extend(s.describe() for s in skips)
-    written = [str(p) for p in (plan.out, plan.report) if p is not None]
-    if written:
-        lines.append("wrote " + " and ".join(written))
-    return "\n".join(lines) + "\n"
-
-
-def _run_clean(args: argparse.Namespace, err: IO[str]) -> int:
-    """The ``clean`` and ``strip`` subcommands: the output folder is held (locked) from start to end."""
-    config = _config_from(args)
-    plan = make_plan(args)
-    with contextlib.ExitStack() as stack:
-        tree = stack.enter_context(OutputTree.open(plan.out)) if plan.mode == "tree" and plan.out else None
-        results = clean_items(plan.items, config, jobs=args.jobs, max_bytes=args.max_bytes,
-                              progress=_progress_bar(args, len(plan.items)))
-        _write_outputs(plan, results, tree)
-    if not args.quiet:
-        err.write(summary(plan, results))
-    return EXIT_INPUT_ERRORS if any(isinstance(r, Skip) and r.error for r in results) else EXIT_OK
-
-
 def _run_find(args: argparse.Namespace, err: IO[str]) -> int:
     """The ``find`` subcommand: clusters of repeated paragraphs, printed to stdout."""
     config = _config_from(args)
@@ -253,11 +163,11 @@ def _run_find(args: argparse.Namespace, err: IO[str]) -> int:
         items = file_items(args, in_path, None)[0] if in_path.is_dir() else read_single(args, in_path)
     per_document = dataclasses.replace(config, dedup=dataclasses.replace(config.dedup, enabled=False))
     results = clean_items(items, per_document, jobs=args.jobs, max_bytes=args.max_bytes,
-                          progress=_progress_bar(args, len(items)))
+                          progress=progress_bar(args, len(items)))
     paragraphs = [p for r in results if isinstance(r, CleanedDocument) for p in r.kept]
     clusters = find_duplicates(paragraphs, config.dedup, config.minhash)
     if args.json:
-        write_stream(sys.stdout.buffer, "".join(_jsonl_line(c.to_dict()) for c in clusters))
+        write_stream(sys.stdout.buffer, "".join(jsonl_line(c.to_dict()) for c in clusters))
     else:
         write_stream(sys.stdout.buffer, format_clusters(clusters) + "\n")
     skips = [r for r in results if isinstance(r, Skip)]
@@ -314,7 +224,9 @@ def run_command(args: argparse.Namespace) -> int:
     name = f"dedup {args.command}"
     try:
         _check_args(args)
-        return _run_find(args, sys.stderr) if args.command == "find" else _run_clean(args, sys.stderr)
+        if args.command == "find":
+            return _run_find(args, sys.stderr)
+        return run_clean(args, sys.stderr, _config_from(args))
     except OutputWriteError as exc:
         print(f"{name}: error: {printable(exc.strerror or str(exc))}; files already written are complete",
               file=sys.stderr)
@@ -350,14 +262,14 @@ def _terminate_as_exception(*, ignore_after: bool = False) -> Iterator[None]:
         return
 
     def handler(signum: int, frame: object) -> None:
-        _TERMS.append(signum)
+        TERMS.append(signum)
         raise Terminated
 
     def unraisable(info: Any) -> None:  # raised in a finaliser or a hook: _check_terminated raises it again
         if not isinstance(info.exc_value, (Terminated, KeyboardInterrupt)):
             previous_hook(info)
 
-    _TERMS.clear()
+    TERMS.clear()
     previous_hook, sys.unraisablehook = sys.unraisablehook, unraisable
     previous = signal.signal(signal.SIGTERM, handler)
     try:

@@ -29,9 +29,6 @@ import dataclasses
 import functools
 import gc
 import os
-import signal
-import threading
-import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager
@@ -39,6 +36,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from dedup._check import check_config, check_documents, check_int, check_type
+from dedup._workers import signals_held, stop_workers, watch_parent
 from dedup.config import Config
 from dedup.errors import InputError
 from dedup.io.read import Skip, read_file
@@ -66,11 +64,8 @@ around that step; :mod:`dedup.evaluation.profile` times the steps with one."""
 CHUNK_DOCUMENTS = 16
 """Documents sent to a worker process at a time: large enough to amortise pickling."""
 
-PARENT_POLL_SECONDS = 0.2
-"""How often a worker process checks that its parent is still alive."""
 
-
-def _as_document(item: DocumentLike) -> Document:
+def as_document(item: DocumentLike) -> Document:
     """``item`` as a :class:`Document`."""
     if isinstance(item, Document):
         return item
@@ -120,10 +115,10 @@ WARM_UP_PAGE = (
     "The two ministers met in Hanoi on Monday and agreed to expand trade in energy, farming and education.\n\n"
     "A café menu, a cafÃ© menu &amp; more\n\nComment (0)\n"
 )
-"""A page that takes every per-document step through its first call (see :func:`_warm_up`)."""
+"""A page that takes every per-document step through its first call (see :func:`warm_up`)."""
 
 
-def _warm_up(config: Config) -> None:
+def warm_up(config: Config) -> None:
     """Run the per-document steps once on :data:`WARM_UP_PAGE`, in the parent, before workers are forked.
 
     The first call of each step loads what it needs once per process (compiled kernels from numba's
@@ -131,57 +126,6 @@ def _warm_up(config: Config) -> None:
     fork, the workers share it instead of each loading it again.
     """
     prepare_document(Document("warm-up", WARM_UP_PAGE), config)
-
-
-def _watch_parent(parent: int) -> None:
-    """Worker start-up: leave Ctrl-C to the parent, die quietly on SIGTERM, exit when the parent is gone.
-
-    A forked worker inherits the CLI's SIGTERM handler, which raises an exception: the parent ending
-    its workers (:func:`_stop_workers`) would then print a traceback from each. A worker whose parent
-    was killed (SIGKILL, an out-of-memory kill) would otherwise block for good in a queue put,
-    holding its memory.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    gc.enable()  # forked while the parent had paused it (_collector_paused): a worker's garbage is its own
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_POLL_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="dedup-parent-watch", daemon=True).start()
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM while the block runs (forking the workers); deliver one that came after it.
-
-    A handler that raises (Ctrl-C, the CLI's SIGTERM) would otherwise raise inside a fork hook, such as
-    logging's, where the exception is printed and ignored and the run goes on.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    arrived: list[int] = []
-    held = (signal.SIGINT, signal.SIGTERM)
-    previous = {s: signal.signal(s, lambda signum, frame: arrived.append(signum)) for s in held}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        if arrived:
-            signal.raise_signal(arrived[0])
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """End a pool's workers now (the run is failing or interrupted: their results are not wanted)."""
-    workers = dict(getattr(pool, "_processes", None) or {})  # not public API: empty if it ever goes
-    for process in workers.values():
-        with contextlib.suppress(Exception):
-            process.terminate()
-    pool.shutdown(wait=False)  # not cancel_futures: see _ordered_results
 
 
 def _map_chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
@@ -197,7 +141,7 @@ def _ordered_results(pool: ProcessPoolExecutor, fn: Callable[[T], R], items: Seq
     ``InvalidStateError`` on a cancelled one, prints its traceback and dies before it has cleaned up.
     """
     chunks = [items[i : i + CHUNK_DOCUMENTS] for i in range(0, len(items), CHUNK_DOCUMENTS)]
-    with _signals_held():  # the first submit forks the workers
+    with signals_held():  # the first submit forks the workers
         futures = [pool.submit(_map_chunk, fn, chunk) for chunk in chunks]
     for future in futures:
         yield from future.result()
@@ -212,7 +156,7 @@ def _run_parallel(
 
     An error or signal anywhere inside the ``with`` block (in the workers' results or in the code
     consuming them) ends the workers at once; a worker whose parent dies exits by itself
-    (:func:`_watch_parent`). A context, not a generator, so no caller can forget to close it: an
+    (:func:`watch_parent`). A context, not a generator, so no caller can forget to close it: an
     unclosed generator would leave interpreter exit waiting on the workers for good.
     """
     if jobs <= 1 or len(items) <= 1:
@@ -220,11 +164,11 @@ def _run_parallel(
         return
     if warm_up is not None:
         warm_up()
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_watch_parent, initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=watch_parent, initargs=(os.getpid(),))
     try:
         yield _ordered_results(pool, fn, items)
     except BaseException:
-        _stop_workers(pool)
+        stop_workers(pool)
         raise
     pool.shutdown(wait=True)
 
@@ -289,7 +233,7 @@ def clean_items(
     ``progress`` wraps the stream of per-document results (a progress bar).
     """
     fn = functools.partial(_prepare_item, config=config, max_bytes=max_bytes)
-    with _collector_paused(), _run_parallel(fn, items, jobs, functools.partial(_warm_up, config)) as stream:
+    with _collector_paused(), _run_parallel(fn, items, jobs, functools.partial(warm_up, config)) as stream:
         return finish(progress(stream) if progress else stream, config)
 
 
@@ -321,10 +265,10 @@ def clean_documents(
     check_config("clean_documents", config, Config)
     check_int("clean_documents", "jobs", jobs)
     config = config or Config()
-    docs = [_as_document(d) for d in documents]
+    docs = [as_document(d) for d in documents]
     _check_unique_ids(docs)
     fn = functools.partial(prepare_document, config=config)
-    with _collector_paused(), _run_parallel(fn, docs, jobs, functools.partial(_warm_up, config)) as stream:
+    with _collector_paused(), _run_parallel(fn, docs, jobs, functools.partial(warm_up, config)) as stream:
         prepared = list(stream)
     return corpus_steps(prepared, config)
 

@@ -11,12 +11,15 @@ skips.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from dedup.engines.shard import ShardTask
+from dedup.engines.sources import item_tasks, jsonl_tasks
 from dedup.errors import BinaryInputError, OutputError, UsageError
 from dedup.io.jsonl import read_jsonl
 from dedup.io.read import Skip, decode, is_hidden, iter_files, printable, read_file
@@ -28,12 +31,22 @@ Item = Document | Skip | FileItem
 
 
 @dataclass(frozen=True, slots=True)
+class JsonlInput:
+    """A JSONL stream read as the run goes: a file, or standard input when ``path`` is ``None``."""
+
+    path: Path | None
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """What one ``clean`` or ``strip`` run reads and writes.
 
     ``mode`` is ``"tree"`` (a folder mirrored into a folder), ``"jsonl"`` (records to one stream)
-    or ``"text"`` (one document to one stream). ``paths`` maps each document id of a tree run to
-    its output path relative to ``out`` (the file's own relative path, bytes and all).
+    or ``"text"`` (one document to one stream). The input is ``items``, or the JSONL stream
+    ``jsonl`` (read as the run goes). ``paths`` maps each document id of a tree run to its output
+    path relative to ``out`` (the file's own relative path, bytes and all). ``work`` is the work
+    folder of a streaming run (``None``: a temporary one).
     """
 
     mode: str
@@ -42,6 +55,12 @@ class Plan:
     report: Path | None
     notes: tuple[str, ...] = ()
     paths: dict[str, str] = field(default_factory=dict)
+    jsonl: JsonlInput | None = None
+    work: Path | None = None
+
+    def all_items(self, max_bytes: int) -> list[Item]:
+        """Every input item, a JSONL stream read whole (for the in-memory engine)."""
+        return self.items if self.jsonl is None else read_jsonl_input(self.jsonl, max_bytes)
 
     def report_in_tree(self) -> str | None:
         """The report's path relative to the output folder of a tree run, when it lies inside it."""
@@ -58,21 +77,72 @@ def make_plan(args: argparse.Namespace) -> Plan:
         OutputError: an output would overwrite input or another output.
     """
     if args.input == "-":
-        plan = _plan_stream(args, read_stdin(args), None)
+        plan = _plan_stream(args, JsonlInput(None, "-") if args.jsonl else read_stdin(args), None)
     else:
         in_path = existing_input(args)
         if in_path.is_dir():
             plan = _plan_tree(args, in_path)
         else:
-            plan = _plan_stream(args, read_single(args, in_path), in_path)
-    _check_report(plan, None if args.input == "-" else Path(args.input))
-    return plan
+            plan = _plan_stream(args, single_input(args, in_path), in_path)
+    given = None if args.input == "-" else Path(args.input)
+    _check_report(plan, given)
+    return _with_work(args, plan, given)
+
+
+WORK_NAME = ".dedup-work"
+"""The work folder of a run into an output folder, inside it (hidden, so never read as input or output)."""
+
+
+def default_work(plan: Plan) -> Path | None:
+    """Where a streaming run keeps its work by default: inside its output folder, beside its output file
+    (``.NAME.dedup-work``), or nowhere lasting (a temporary folder) when it writes to standard output."""
+    if plan.out is None:
+        return None
+    if plan.mode == "tree":
+        return plan.out / WORK_NAME
+    return plan.out.parent / f".{plan.out.name}{WORK_NAME}"
+
+
+def _with_work(args: argparse.Namespace, plan: Plan, in_path: Path | None) -> Plan:
+    """The plan with its work folder, refused where clearing or reading it could touch input or output.
+
+    Raises:
+        OutputError: the work folder would be read as input, or holds the input or an output.
+    """
+    if getattr(args, "engine", "stream") != "stream":
+        return plan
+    work = Path(args.work) if getattr(args, "work", None) else default_work(plan)
+    if work is None:
+        return plan
+    shown = printable(str(work))
+    in_tree = plan.mode == "tree" and plan.out is not None and is_within(work, plan.out)
+    if in_path is not None and in_path.is_dir() and is_within(work, in_path) and not in_tree:
+        raise OutputError(f"work folder {shown} is inside the input folder {in_path}: it would be read as input")
+    if in_path is not None and is_within(in_path, work):
+        raise OutputError(f"work folder {shown} holds the input {printable(str(in_path))}")
+    for output in (plan.out, plan.report):
+        if output is not None and (is_within(output, work) or (plan.mode != "tree" and is_within(work, output))):
+            raise OutputError(f"work folder {shown} and output {printable(str(output))} would overlap")
+    if plan.mode == "tree" and plan.out is not None and work.resolve() == plan.out.resolve():
+        raise OutputError(f"work folder {shown} is the output folder; leave --work out or choose another folder")
+    return dataclasses.replace(plan, work=work)
+
+
+def read_jsonl_input(source: JsonlInput, max_bytes: int) -> list[Item]:
+    """A JSONL stream's records, read whole; a file that cannot be opened is an error skip."""
+    if source.path is None:
+        return list(read_jsonl(sys.stdin.buffer, source.origin, max_bytes=max_bytes))
+    try:
+        with source.path.open("rb") as stream:
+            return list(read_jsonl(stream, source.origin, max_bytes=max_bytes))
+    except OSError as exc:
+        return [Skip(source.origin, f"unreadable: {exc.strerror or exc}", error=True)]
 
 
 def read_stdin(args: argparse.Namespace) -> list[Item]:
-    """Standard input as one document, or as JSONL records."""
+    """Standard input as one document, or as JSONL records (read whole)."""
     if args.jsonl:
-        return list(read_jsonl(sys.stdin.buffer, "-", max_bytes=args.max_bytes))
+        return read_jsonl_input(JsonlInput(None, "-"), args.max_bytes)
     data = sys.stdin.buffer.read(args.max_bytes + 1)
     if len(data) > args.max_bytes:
         return [Skip("-", f"too large: over {args.max_bytes} bytes (see --max-bytes)")]
@@ -94,25 +164,31 @@ def existing_input(args: argparse.Namespace) -> Path:
 
 
 def read_single(args: argparse.Namespace, in_path: Path) -> list[Item]:
-    """A file input: JSONL records (``--jsonl`` or a ``.jsonl`` name, which sets ``--jsonl``) or one document."""
+    """A file input: JSONL records (``--jsonl`` or a ``.jsonl`` name, which sets ``--jsonl``) or one document,
+    read whole."""
+    source = single_input(args, in_path)
+    return read_jsonl_input(source, args.max_bytes) if isinstance(source, JsonlInput) else source
+
+
+def single_input(args: argparse.Namespace, in_path: Path) -> list[Item] | JsonlInput:
+    """A file input: one document read now, or a JSONL stream (``--jsonl`` or a ``.jsonl`` name, which sets
+    ``--jsonl``) to read as the run goes."""
     if not (args.jsonl or in_path.suffix == ".jsonl"):
         return [read_file(in_path, printable(in_path.name), max_bytes=args.max_bytes)]
     args.jsonl = True
-    try:
-        with in_path.open("rb") as stream:
-            return list(read_jsonl(stream, printable(str(in_path)), max_bytes=args.max_bytes))
-    except OSError as exc:
-        return [Skip(printable(str(in_path)), f"unreadable: {exc.strerror or exc}", error=True)]
+    return JsonlInput(in_path, printable(str(in_path)))
 
 
-def _plan_stream(args: argparse.Namespace, items: list[Item], in_path: Path | None) -> Plan:
+def _plan_stream(args: argparse.Namespace, source: list[Item] | JsonlInput, in_path: Path | None) -> Plan:
     """Plan a run whose input is one file or standard input."""
     out = None if args.output in (None, "-") else Path(args.output)
     if out is not None and in_path is not None and out.exists() and out.resolve() == in_path.resolve():
         raise OutputError(f"output {out} is the input file: refusing to overwrite input")
     if out is not None and out.is_dir():
         raise UsageError(f"output {out} is a folder; give a file name or - for a single input")
-    return Plan("jsonl" if args.jsonl else "text", items, out, args.report)
+    if isinstance(source, JsonlInput):
+        return Plan("jsonl", [], out, args.report, jsonl=source)
+    return Plan("jsonl" if args.jsonl else "text", source, out, args.report)
 
 
 def _plan_tree(args: argparse.Namespace, in_dir: Path) -> Plan:
@@ -223,3 +299,21 @@ def _check_report_in_tree(plan: Plan, report: Path, rel: str) -> None:
             f"report {printable(str(report))} is where the cleaned input {printable(rel)} goes: "
             "pass --report with another path (outside the input folder)"
         )
+
+
+def input_tasks(plan: Plan, max_bytes: int) -> Generator[ShardTask, None, None]:
+    """The plan's input as shard tasks (a JSONL stream read as the run goes)."""
+    if plan.jsonl is None:
+        yield from item_tasks(plan.items)
+        return
+    if plan.jsonl.path is None:
+        yield from jsonl_tasks(sys.stdin.buffer, plan.jsonl.origin, max_bytes)
+        return
+    try:
+        stream = plan.jsonl.path.open("rb")
+    except OSError as exc:
+        skip = Skip(plan.jsonl.origin, f"unreadable: {exc.strerror or exc}", error=True)
+        yield from item_tasks([skip])
+        return
+    with stream:
+        yield from jsonl_tasks(stream, plan.jsonl.origin, max_bytes)

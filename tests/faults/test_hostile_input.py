@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from dedup import pipeline
+from dedup.engines import shard
 from dedup.io.jsonl import read_jsonl
 from dedup.io.read import Skip, decode, read_file
 from dedup.records import Document
@@ -132,7 +133,8 @@ def test_a_file_that_vanishes_or_changes_during_the_run(run_cli, tmp_path: Path,
         seen.append(doc_id)
         return real(path, doc_id, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline, "read_file", meddling)
+    monkeypatch.setattr(pipeline, "read_file", meddling)  # the in-memory engine's reader
+    monkeypatch.setattr(shard, "read_file", meddling)  # the streaming engine's
     result = run_cli("clean", str(src), "-o", str(tmp_path / "out"))
     assert result.code == 1
     assert "error: " in result.err

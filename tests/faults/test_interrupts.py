@@ -15,10 +15,13 @@ import pytest
 from dedup import cli
 from dedup.io import write
 from dedup.io.write import TEMP_SUFFIX
+from dedup.plan import WORK_NAME
 
 
 def tree_of(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every file below ``root`` but the work folder's (kept after an interruption, so that a rerun resumes)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and WORK_NAME not in p.relative_to(root).parts}
 
 
 @pytest.mark.parametrize("interrupt", [KeyboardInterrupt, cli.Terminated], ids=["SIGINT", "SIGTERM"])

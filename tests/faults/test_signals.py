@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from dedup.io.write import TEMP_SUFFIX
+from dedup.plan import WORK_NAME
 
 pytestmark = pytest.mark.slow  # subprocesses and real kills: CI runs them, see tests/conftest.py
 
@@ -66,7 +67,9 @@ def alive(pid: int) -> bool:
 
 
 def tree_of(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every file below ``root`` but the work folder's (kept after an interruption, so that a rerun resumes)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and WORK_NAME not in p.relative_to(root).parts}
 
 
 @pytest.fixture(scope="module")

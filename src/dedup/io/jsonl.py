@@ -20,7 +20,7 @@ from dedup.io.read import MAX_BYTES, READ_CHUNK, UTF8_BOM, Skip, count_invalid, 
 from dedup.records import Document
 from dedup.text.normalize import SURROGATE, fix_surrogates
 
-__all__ = ["parse_record", "read_jsonl"]
+__all__ = ["bounded_lines", "duplicate_skip", "parse_line", "parse_record", "read_jsonl", "unreadable_line"]
 
 
 def parse_record(line: str, number: int, origin: str) -> Document | Skip:
@@ -90,13 +90,16 @@ def _replace_surrogates(text: str) -> tuple[str, tuple[str, ...]]:
     return fix_surrogates(text)[0], ("lone surrogate(s) replaced with U+FFFD",)
 
 
-def read_jsonl(stream: IO[bytes], origin: str, *, max_bytes: int = MAX_BYTES) -> Iterator[Document | Skip]:
+def read_jsonl(
+    stream: IO[bytes], origin: str, *, max_bytes: int = MAX_BYTES, unique: bool = True
+) -> Iterator[Document | Skip]:
     """Documents from a JSONL byte stream, one per non-blank line; bad lines become skips.
 
     A UTF-8 byte-order mark before the first record is dropped. Invalid UTF-8 is replaced and
     noted on the record. A line longer than ``max_bytes`` is skipped unread (memory stays bounded).
-    A record whose id an earlier record already has is an error: ids name outputs and report lines.
-    A stream that fails while read ends with an error skip.
+    A record whose id an earlier record already has is an error: ids name outputs and report lines
+    (``unique=False`` leaves that check to the caller, which then holds no id). A stream that fails
+    while read ends with an error skip.
 
     >>> import io
     >>> lines = io.BytesIO(b'\\xef\\xbb\\xbf{"id": "a", "text": "x"}\\n{"id": "a", "text": "y"}\\n')
@@ -106,17 +109,35 @@ def read_jsonl(stream: IO[bytes], origin: str, *, max_bytes: int = MAX_BYTES) ->
     seen: dict[str, int] = {}
     number = 0
     try:
-        for number, raw in enumerate(_bounded_lines(stream, max_bytes), start=1):
-            if raw is None:
-                yield Skip(f"{origin}:{number}", f"line {number}: too large: over {max_bytes} bytes (see --max-bytes)")
-                continue
-            if number == 1:
-                raw = raw.removeprefix(UTF8_BOM)
-            if not raw.strip():
-                continue
-            yield _check_unique(_jsonl_record(raw, number, origin), number, seen)
+        for number, raw in enumerate(bounded_lines(stream, max_bytes), start=1):
+            record = parse_line(raw, number, origin, max_bytes)
+            if record is not None:
+                yield duplicate_skip(record, number, seen) if unique else record
     except OSError as exc:
-        yield Skip(f"{origin}:{number + 1}", f"line {number + 1}: unreadable: {exc.strerror or exc}", error=True)
+        yield unreadable_line(origin, number + 1, exc)
+
+
+def unreadable_line(origin: str, number: int, exc: OSError) -> Skip:
+    """The error skip for a stream that failed while line ``number`` was read."""
+    return Skip(f"{origin}:{number}", f"line {number}: unreadable: {exc.strerror or exc}", error=True)
+
+
+def parse_line(raw: bytes | None, number: int, origin: str, max_bytes: int) -> Document | Skip | None:
+    """Line ``number`` of a JSONL stream (``None``: a line over ``max_bytes``) as a record, a skip, or
+    ``None`` for a blank line.
+
+    >>> parse_line(b'\\xef\\xbb\\xbf{"text": "x"}\\n', 1, "in.jsonl", 100).id
+    '1'
+    >>> parse_line(None, 4, "in.jsonl", 100).reason
+    'line 4: too large: over 100 bytes (see --max-bytes)'
+    """
+    if raw is None:
+        return Skip(f"{origin}:{number}", f"line {number}: too large: over {max_bytes} bytes (see --max-bytes)")
+    if number == 1:
+        raw = raw.removeprefix(UTF8_BOM)
+    if not raw.strip():
+        return None
+    return _jsonl_record(raw, number, origin)
 
 
 def _jsonl_record(raw: bytes, number: int, origin: str) -> Document | Skip:
@@ -133,7 +154,7 @@ def _jsonl_record(raw: bytes, number: int, origin: str) -> Document | Skip:
     return dataclasses.replace(record, notes=(note, *record.notes))
 
 
-def _check_unique(record: Document | Skip, number: int, seen: dict[str, int]) -> Document | Skip:
+def duplicate_skip(record: Document | Skip, number: int, seen: dict[str, int]) -> Document | Skip:
     """``record``, or an error skip when an earlier line (in ``seen``: id -> line) has its id."""
     if isinstance(record, Skip):
         return record
@@ -144,7 +165,7 @@ def _check_unique(record: Document | Skip, number: int, seen: dict[str, int]) ->
                 error=True)
 
 
-def _bounded_lines(stream: IO[bytes], max_bytes: int) -> Iterator[bytes | None]:
+def bounded_lines(stream: IO[bytes], max_bytes: int) -> Iterator[bytes | None]:
     """The lines of ``stream``, each read with at most ``max_bytes + 1`` bytes in memory;
     ``None`` stands for a longer line, which is read past and dropped."""
     while True:

@@ -144,6 +144,82 @@ def _replace_in(folder: int, name: str, data: bytes, shown: Path | str) -> None:
         raise
 
 
+class AtomicFile:
+    """A file written piece by piece under a temporary name in an open folder, renamed into place by
+    :meth:`commit`; :meth:`abort` (or leaving a ``with`` block with an exception) removes it.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with AtomicFile.at(folder / "out.txt") as out:
+    ...     out.write("one ")
+    ...     out.write("two")
+    ...     out.commit()
+    >>> (folder / "out.txt").read_text()
+    'one two'
+    """
+
+    def __init__(self, folder: int, name: str, shown: Path | str) -> None:
+        self._folder, self._name, self._shown = folder, name, shown
+        self._temp = _temp_name()
+        try:
+            self._fd = os.open(self._temp, FILE_FLAGS, 0o666, dir_fd=folder)
+        except OSError as exc:
+            os.close(folder)
+            raise _write_failed(shown, exc) from exc
+
+    @classmethod
+    def at(cls, path: Path) -> AtomicFile:
+        """An atomic file at ``path`` (parent folders made; a link at ``path`` is replaced, not followed)."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            folder = os.open(path.parent, DIR_FLAGS & ~os.O_NOFOLLOW)
+        except OSError as exc:
+            raise _write_failed(path, exc) from exc
+        return cls(folder, path.name, path)
+
+    def write(self, text: str) -> None:
+        """Append ``text`` (UTF-8)."""
+        try:
+            _write_fd(self._fd, text.encode("utf-8"))
+        except OSError as exc:
+            raise _write_failed(self._shown, exc) from exc
+
+    def commit(self) -> None:
+        """Close the file and rename it over its target."""
+        fd, self._fd = self._fd, -1
+        try:
+            os.close(fd)
+            os.replace(self._temp, self._name, src_dir_fd=self._folder, dst_dir_fd=self._folder)
+        except OSError as exc:
+            self._discard()
+            raise _write_failed(self._shown, exc) from exc
+        self._release()
+
+    def abort(self) -> None:
+        """Remove the temporary file; the target stays as it was."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        self._discard()
+
+    def _discard(self) -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(self._temp, dir_fd=self._folder)
+        self._release()
+
+    def _release(self) -> None:
+        if self._folder >= 0:
+            os.close(self._folder)
+            self._folder = -1
+
+    def __enter__(self) -> AtomicFile:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self._folder >= 0:
+            self.abort()
+
+
 def write_stream(stream: BinaryIO, text: str, shown: str = "standard output") -> None:
     """Write ``text`` as UTF-8 to ``stream`` in chunks and flush it, so a short write is an error.
 
@@ -220,6 +296,17 @@ class OutputTree:
                 if TEMP_NAME.match(name):
                     with contextlib.suppress(OSError):
                         os.unlink(name, dir_fd=folder)
+
+    def atomic(self, rel: str) -> AtomicFile:
+        """An :class:`AtomicFile` at ``rel`` below the root (folders made, links refused), for writing in pieces.
+
+        Raises:
+            OutputError: ``rel`` leaves the folder, or a folder on its way is a symbolic link.
+            OutputWriteError: the file could not be made.
+        """
+        parts = _safe_parts(rel)
+        with self.folder(parts[:-1], rel) as folder:
+            return AtomicFile(os.dup(folder), parts[-1], self.root / rel)
 
     def write(self, rel: str, text: str) -> None:
         """Write ``text`` to ``rel`` (a relative path) below the root, atomically.

@@ -24,7 +24,7 @@ from dedup.strip.lexicon import Lexicon, from_coefficients, line_tokens
 from dedup.strip.rules import load_rules, trim
 from dedup.strip.stripper import decide_lines, strip_paragraphs
 from dedup.strip.tagger import Gru, Tagger
-from dedup.strip.templates import mark_templates
+from dedup.strip.templates import mark_templates, template_key, template_removal
 
 __all__ = [
     "FEATURE_NAMES",
@@ -41,5 +41,7 @@ __all__ = [
     "load_rules",
     "mark_templates",
     "strip_paragraphs",
+    "template_key",
+    "template_removal",
     "trim",
 ]

@@ -35,6 +35,21 @@ def _template_key(text: str) -> str:
     return text.casefold()
 
 
+def template_key(text: str, max_words: int) -> str | None:
+    """The key a paragraph counts under as a template line, or ``None`` when it has more than ``max_words``
+    words (it cannot be one).
+
+    >>> template_key("Home", 25), template_key("one two three", 2)
+    ('home', None)
+    """
+    return None if _more_words(max_words).match(text) else _template_key(text)
+
+
+def template_removal(found: int, pages: int, site: str) -> Removal:
+    """The removal of a template line found on ``found`` of the ``pages`` pages of ``site``."""
+    return Removal(stage="template", rule="template", detail=f"in {found} of {pages} pages of site {site!r}")
+
+
 def mark_templates(
     docs: Sequence[Sequence[Paragraph]], sites: Sequence[str | None], config: StripConfig
 ) -> list[list[Paragraph]]:
@@ -57,10 +72,9 @@ def mark_templates(
     pages: dict[str, int] = Counter(s for s in sites if s is not None)
     seen: dict[str, Counter[str]] = defaultdict(Counter)
     keys: list[list[str | None]] = []  # per document and paragraph: its template key, None when not short
-    more_words = _more_words(config.template_max_words)
     for doc, site in zip(docs, sites, strict=True):
         if site is not None and pages[site] >= config.template_min_docs:
-            doc_keys = [None if more_words.match(p.text) else _template_key(p.text) for p in doc]
+            doc_keys = [template_key(p.text, config.template_max_words) for p in doc]
             seen[site].update({k for k in doc_keys if k is not None})
         else:
             doc_keys = []
@@ -74,8 +88,7 @@ def mark_templates(
             for i, (p, key) in enumerate(zip(lines, doc_keys, strict=True)):
                 found = counts[key] if key is not None and p.kept else 0
                 if found >= need:
-                    detail = f"in {found} of {pages[site]} pages of site {site!r}"
-                    lines[i] = p.remove(Removal(stage="template", rule="template", detail=detail))
+                    lines[i] = p.remove(template_removal(found, pages[site], site))
         out.append(lines)
     return out
 

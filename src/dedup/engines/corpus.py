@@ -1,0 +1,230 @@
+"""The corpus steps before matching, shard by shard: templates and exact repeats marked, then the paragraphs
+left to match written to a store in position order.
+
+For each shard, :func:`mark_shard` marks template lines (from the corpus-wide table of
+:mod:`dedup.engines.templates`) and exact repeats within each document (the first kept copy of a text
+stays, as :func:`dedup.near.exact.mark_exact_repeats` decides), and saves the marks and the paragraphs
+left to match (its *inputs*) to ``corpus/pre-NNNNNN.npz``. :func:`positions` then numbers every input
+by the keep rule's order (document rank, then place in the document), and :func:`write_store` copies the
+inputs' shingle sets, band hashes and text digests into one store in that order, a window of positions
+at a time, gathering each window from every shard that holds part of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dedup.config import Config
+from dedup.engines.documents import Documents
+from dedup.engines.shard import load_array
+from dedup.engines.store import Store, StoreWriter, joined
+from dedup.engines.templates import Templates
+from dedup.hashing import ShingleSets, permutations
+from dedup.near.banding import choose_banding
+from dedup.near.screen import screen_pairs
+
+__all__ = ["KEEP", "REPEAT", "TEMPLATE", "Inputs", "mark_shard", "positions", "pre_path", "write_store"]
+
+KEEP, TEMPLATE, REPEAT = 0, 1, 2
+"""Codes of a paragraph's mark in a ``pre`` file: kept so far, a template line, an exact repeat."""
+
+WINDOW_SHARE = 8
+"""A window of the store takes about ``budget / WINDOW_SHARE`` bytes."""
+
+
+def pre_path(corpus: Path, shard: int) -> Path:
+    """The file of a shard's marks and inputs."""
+    return corpus / f"pre-{shard:06d}.npz"
+
+
+def mark_shard(shard: Path, dropped: NDArray[np.bool_], templates: Templates, config: Config, out: Path) -> None:
+    """Mark a shard's template lines and exact repeats; save the marks, ``aux`` values and the inputs to ``out``.
+
+    ``aux`` is, for a template line, the number of its site's pages carrying it (``aux2``: the site's
+    pages); for an exact repeat, the index of the paragraph it repeats.
+    """
+    doc_par = load_array(shard, "doc_par")
+    owner = np.repeat(np.arange(doc_par.size - 1), np.diff(doc_par))
+    alive = np.asarray(load_array(shard, "par_kept"), dtype=np.bool_) & ~dropped[owner]
+    code = np.zeros(alive.size, dtype=np.uint8)
+    aux = np.zeros(alive.size, dtype=np.int64)
+    aux2 = np.zeros(alive.size, dtype=np.int64)
+    if templates:
+        found, total = _template_lines(shard, alive, templates)
+        code[found] = TEMPLATE
+        aux[found], aux2[found] = total
+        alive[found] = False
+    if config.dedup.enabled:
+        repeat, original = _repeats(load_array(shard, "par_same"), owner, doc_par, alive)
+        code[repeat], aux[repeat] = REPEAT, original
+        alive[repeat] = False
+    if not config.dedup.enabled:  # nothing is matched
+        alive[:] = False
+    inputs = np.asarray(load_array(shard, "par_set"), dtype=np.int64)[alive]
+    counts = np.bincount(owner[alive], minlength=doc_par.size - 1).astype(np.int64)
+    np.savez(out, code=code, aux=aux, aux2=aux2, inputs=inputs, counts=counts)
+
+
+def _template_lines(
+    shard: Path, alive: NDArray[np.bool_], templates: Templates
+) -> tuple[NDArray[np.int64], tuple[NDArray[np.int64], NDArray[np.int64]]]:
+    """The kept paragraphs whose template key is in the table, and their ``(found, pages)``."""
+    keys = np.asarray(load_array(shard, "par_tkey"), dtype=np.uint64)
+    firsts = np.array(sorted({k for k, _ in templates}), dtype=np.uint64)
+    maybe = alive & np.asarray(load_array(shard, "par_tvalid"), dtype=np.bool_) & np.isin(keys[:, 0], firsts)
+    hits = [(i, found) for i in np.flatnonzero(maybe).tolist()
+            if (found := templates.get((int(keys[i, 0]), int(keys[i, 1])))) is not None]  # fmt: skip
+    index = np.array([i for i, _ in hits], dtype=np.int64)
+    counts = np.array([f for _, f in hits], dtype=np.int64).reshape(-1, 2)
+    return index, (counts[:, 0], counts[:, 1])
+
+
+def _repeats(
+    same: NDArray[np.generic], owner: NDArray[np.int64], doc_par: NDArray[np.generic], alive: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The kept paragraphs whose text an earlier kept paragraph of their document has, and that paragraph's index."""
+    where = np.flatnonzero(alive)
+    group = np.asarray(doc_par, dtype=np.int64)[owner[where]] + np.asarray(same, dtype=np.int64)[where]
+    order = np.lexsort((where, group))
+    first = np.r_[True, group[order][1:] != group[order][:-1]]
+    head = where[order][first][np.cumsum(first) - 1]  # the first kept paragraph of each one's group
+    repeat = where[order][~first]
+    base = np.asarray(doc_par, dtype=np.int64)[owner[repeat]]
+    return repeat, head[~first] - base
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Inputs:
+    """Where the paragraphs left to match go: each document's first position and count, in all ``total``."""
+
+    first: NDArray[np.int64]
+    counts: NDArray[np.int64]
+    total: int
+    hashes: int
+
+
+def positions(docs: Documents, corpus: Path) -> Inputs:
+    """Number the inputs of every shard by the keep rule's order: document rank, then place in the document."""
+    counts = np.concatenate([np.load(pre_path(corpus, k))["counts"] for k in range(len(docs.shards))] or
+                            [np.empty(0, np.int64)])  # fmt: skip
+    ordered = counts[docs.by_rank]
+    starts = np.concatenate([[0], np.cumsum(ordered)[:-1]]).astype(np.int64) if ordered.size else ordered
+    first = np.empty_like(starts)
+    first[docs.by_rank] = starts
+    hashes = 0
+    for k, shard in enumerate(docs.shards):
+        inputs = np.load(pre_path(corpus, k))["inputs"]
+        offsets = load_array(shard, "set_off")
+        hashes += int((offsets[inputs + 1] - offsets[inputs]).sum())
+    return Inputs(first, counts, int(counts.sum()), hashes)
+
+
+def write_store(docs: Documents, inputs: Inputs, corpus: Path, config: Config, folder: Path, budget: int) -> None:
+    """Copy every input into one store in position order, a window of documents (in rank order) at a time;
+    then save the screen's pairs within documents as positions (``screen.npy``)."""
+    bands = choose_banding(config.dedup.lsh_threshold, config.minhash.num_perm).bands
+    per = max(1, budget // WINDOW_SHARE // max(1, (8 * inputs.hashes // max(1, inputs.total)) + 8 * bands + 32))
+    with StoreWriter(folder, count=inputs.total, hashes=inputs.hashes, bands=bands) as out:
+        for lo, hi in _windows(inputs.counts[docs.by_rank], per):
+            window = docs.by_rank[lo:hi]
+            window = window[inputs.counts[window] > 0]
+            if window.size:
+                sets, band_rows, columns = _gather(docs, inputs, corpus, window)
+                out.write(int(inputs.first[window[0]]), sets, band_rows, columns)
+    later = _screened_here(Store(folder), _later(docs, inputs), inputs, config)
+    np.save(folder / "screen.npy", np.concatenate([_screened(docs, inputs, corpus), later]))
+
+
+def _later(docs: Documents, inputs: Inputs) -> NDArray[np.int64]:
+    """The documents with too many paragraphs for the workers to screen, that have at least two inputs."""
+    flagged = np.concatenate([np.asarray(load_array(s, "screen_later"), dtype=np.bool_) for s in docs.shards] or
+                             [np.empty(0, np.bool_)])  # fmt: skip
+    return np.flatnonzero(flagged & (inputs.counts > 1))
+
+
+def _screened_here(store: Store, later: NDArray[np.int64], inputs: Inputs, config: Config) -> NDArray[np.int64]:
+    """The screen's pairs within each of the documents ``later``, on their inputs in the store, as positions."""
+    found = [np.zeros((0, 2), dtype=np.int64)]
+    perms = permutations(config.minhash.num_perm, config.minhash.seed)
+    dedup = config.dedup
+    for doc in later.tolist():
+        first, count = int(inputs.first[doc]), int(inputs.counts[doc])
+        sets = store.take(np.arange(first, first + count, dtype=np.int64))
+        sizes = sets.sizes()
+        rows = np.flatnonzero(sizes >= dedup.min_shingles)
+        pairs = screen_pairs(sets.signatures(perms), rows, np.array([0, rows.size], dtype=np.int64), sizes,
+                             threshold=dedup.threshold, containment=dedup.containment,
+                             min_contained=dedup.min_contained_shingles)  # fmt: skip
+        found.append(np.stack([pairs.left, pairs.right], axis=1).reshape(-1, 2) + first)
+    return np.concatenate(found)
+
+
+def _screened(docs: Documents, inputs: Inputs, corpus: Path) -> NDArray[np.int64]:
+    """The screen's pairs within documents (made in the workers) whose paragraphs are both inputs, as positions."""
+    found = [np.zeros((0, 2), dtype=np.int64)]
+    for k, shard in enumerate(docs.shards):
+        saved = np.load(pre_path(corpus, k))
+        position = np.full(int(load_array(shard, "set_off").size) - 1, -1, dtype=np.int64)
+        counts = saved["counts"]
+        lengths = counts
+        owner = docs.bases[k] + np.repeat(np.arange(counts.size), lengths)
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if lengths.size else lengths
+        position[saved["inputs"]] = inputs.first[owner] + np.arange(owner.size) - np.repeat(starts, lengths)
+        pairs = position[np.asarray(load_array(shard, "screen"), dtype=np.int64)]
+        found.append(pairs[(pairs >= 0).all(axis=1)])
+    return np.concatenate(found)
+
+
+def _windows(counts: NDArray[np.int64], per: int) -> Iterator[tuple[int, int]]:
+    """Ranges of documents (in rank order) holding about ``per`` inputs each."""
+    ends = np.cumsum(counts)
+    lo = 0
+    while lo < counts.size:
+        hi = max(lo + 1, int(np.searchsorted(ends, (ends[lo - 1] if lo else 0) + per, side="right")))
+        yield lo, hi
+        lo = hi
+
+
+def _gather(
+    docs: Documents, inputs: Inputs, corpus: Path, window: NDArray[np.int64]
+) -> tuple[ShingleSets, NDArray[np.uint64], dict[str, NDArray[np.int64]]]:
+    """The inputs of documents ``window`` (in rank order), in position order: sets, band hashes, columns."""
+    shard_of, local = docs.locate(window)
+    pieces = []
+    for k in np.unique(shard_of).tolist():
+        mine = shard_of == k
+        pieces.append(_piece(docs.shards[k], pre_path(corpus, k), window[mine], local[mine], inputs))
+    where = np.concatenate([p[0] for p in pieces])
+    order = np.argsort(where, kind="stable")
+    sets = joined([p[1] for p in pieces]).take(order)
+    band_rows = np.concatenate([p[2] for p in pieces], axis=1)[:, order]
+    columns = {name: np.concatenate([p[3][name] for p in pieces])[order] for name in ("text", "par", "doc")}
+    return sets, band_rows, columns
+
+
+def _piece(
+    shard: Path, pre: Path, docs: NDArray[np.int64], local: NDArray[np.int64], inputs: Inputs
+) -> tuple[NDArray[np.int64], ShingleSets, NDArray[np.uint64], dict[str, NDArray[np.int64]]]:
+    """One shard's part of a window: its inputs' positions, sets, band hashes and columns."""
+    saved = np.load(pre)
+    counts = saved["counts"]
+    starts = np.zeros(counts.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    lengths = counts[local]
+    picks = np.repeat(starts[local] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+    ids = saved["inputs"][picks]
+    where = np.repeat(inputs.first[docs] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+    sets = ShingleSets(load_array(shard, "set_off", mapped=True), load_array(shard, "set_hashes", mapped=True))  # type: ignore[arg-type]
+    taken = sets.take(ids)
+    band_rows = np.asarray(load_array(shard, "set_bands", mapped=True)[:, ids], dtype=np.uint64)
+    columns = {
+        "text": np.asarray(load_array(shard, "set_text", mapped=True)[ids], dtype=np.int64),
+        "par": np.asarray(load_array(shard, "set_par", mapped=True)[ids], dtype=np.int64),
+        "doc": np.repeat(docs, lengths),
+    }
+    return where, taken, band_rows, columns

@@ -1,0 +1,136 @@
+"""The corpus's documents as a few integers each: where they are, their rank in the keep rule's order, which
+ids repeat, and how many pages each site has.
+
+Built from the finished shards' per-document arrays (:mod:`dedup.engines.extract`); ids are sorted under
+the memory budget (:func:`dedup.io.spill.rank_strings`), so no id is held as a Python object beyond a
+sorted run. A document whose id an earlier document has is *dropped*: a JSONL stream reports it as an
+error skip (as :func:`dedup.io.jsonl.read_jsonl` does), and the library refuses the input.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dedup.config import Order
+from dedup.engines.shard import load_array
+from dedup.io.spill import rank_strings
+
+__all__ = ["Documents", "ids_of", "read_documents", "site_index"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Documents:
+    """The documents of a run, numbered in input order (skips left out).
+
+    Attributes:
+        shards: the finished shard folders, in input order.
+        bases: ``bases[s]`` is the number of shard ``s``'s first document (length ``len(shards) + 1``).
+        rank: each document's rank in the keep rule's order (sorted ids, or input order).
+        by_rank: the documents in rank order.
+        first_of: for each dropped document (a repeated id), the document that first had the id.
+        sites: the distinct site digests of the documents kept, ``(k, 2)`` sorted, and ``pages``: how
+            many documents have each.
+    """
+
+    shards: tuple[Path, ...]
+    bases: NDArray[np.int64]
+    rank: NDArray[np.int64]
+    by_rank: NDArray[np.int64]
+    first_of: dict[int, int]
+    sites: NDArray[np.uint64]
+    pages: NDArray[np.int64]
+
+    @property
+    def count(self) -> int:
+        """The number of documents."""
+        return int(self.bases[-1])
+
+    def dropped(self) -> NDArray[np.bool_]:
+        """Which documents are dropped (their id repeats an earlier one's)."""
+        out = np.zeros(self.count, dtype=np.bool_)
+        out[list(self.first_of)] = True
+        return out
+
+    def locate(self, docs: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """``(shard, local number)`` of documents."""
+        shard = np.searchsorted(self.bases, docs, side="right") - 1
+        return shard, docs - self.bases[shard]
+
+
+def read_documents(shards: Sequence[Path], order: Order, scratch: Path, budget: int) -> Documents:
+    """The documents of finished ``shards``: ranks by ``order``, repeated ids, site page counts."""
+    counts = [int(load_array(s, "doc_line").size) for s in shards]
+    bases = np.zeros(len(shards) + 1, dtype=np.int64)
+    np.cumsum(counts, out=bases[1:])
+    sorted_ids = rank_strings(_id_batches(shards), scratch, budget)
+    first_of = {int(later): int(first) for first, later in sorted_ids.duplicates.tolist()}
+    n = int(bases[-1])
+    by_rank = np.asarray(sorted_ids.order, dtype=np.int64) if order == "id" else np.arange(n, dtype=np.int64)
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_rank] = np.arange(n, dtype=np.int64)
+    dropped = np.zeros(n, dtype=np.bool_)
+    dropped[list(first_of)] = True
+    sites, pages = _site_pages(shards, dropped, bases)
+    return Documents(tuple(shards), bases, rank, by_rank, first_of, sites, pages)
+
+
+def ids_of(shard: Path) -> list[str]:
+    """The ids of a shard's documents."""
+    blob = load_array(shard, "doc_ids").tobytes()
+    offsets = load_array(shard, "doc_id_off").tolist()
+    return [blob[a:b].decode("utf-8", "surrogatepass") for a, b in itertools.pairwise(offsets)]
+
+
+def _id_batches(shards: Sequence[Path]) -> Iterator[list[bytes]]:
+    """Each shard's document ids as UTF-8 bytes (whose byte order is the ids' code point order)."""
+    for shard in shards:
+        blob = load_array(shard, "doc_ids").tobytes()
+        offsets = load_array(shard, "doc_id_off").tolist()
+        yield [blob[a:b] for a, b in itertools.pairwise(offsets)]
+
+
+def _site_pages(
+    shards: Sequence[Path], dropped: NDArray[np.bool_], bases: NDArray[np.int64]
+) -> tuple[NDArray[np.uint64], NDArray[np.int64]]:
+    """The distinct site digests of the documents kept (sorted) and their page counts."""
+    digests = []
+    for k, shard in enumerate(shards):
+        has = np.array(load_array(shard, "doc_has_site"), dtype=np.bool_) & ~dropped[bases[k] : bases[k + 1]]
+        digests.append(np.asarray(load_array(shard, "doc_site"), dtype=np.uint64)[has])
+    sites = np.concatenate(digests) if digests else np.zeros((0, 2), np.uint64)
+    if not sites.size:
+        return np.zeros((0, 2), np.uint64), np.zeros(0, np.int64)
+    order = np.lexsort((sites[:, 1], sites[:, 0]))
+    sites = sites[order]
+    new = np.r_[True, (sites[1:] != sites[:-1]).any(axis=1)]
+    starts = np.flatnonzero(new)
+    pages = np.diff(np.append(starts, sites.shape[0]))
+    return sites[starts], pages.astype(np.int64)
+
+
+def site_index(sites: NDArray[np.uint64], digests: NDArray[np.uint64]) -> NDArray[np.int64]:
+    """The row of each digest in the sorted ``sites`` (-1 where absent).
+
+    >>> sites = np.array([[1, 5], [1, 7], [3, 0]], np.uint64)
+    >>> site_index(sites, np.array([[1, 7], [3, 1], [0, 0]], np.uint64)).tolist()
+    [1, -1, -1]
+    """
+    out = np.full(digests.shape[0], -1, dtype=np.int64)
+    if not sites.size or not digests.size:
+        return out
+    every = np.concatenate([sites, digests])
+    order = np.lexsort((np.arange(every.shape[0]), every[:, 1], every[:, 0]))  # a site row before equal digests
+    ordered = every[order]
+    new = np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)]
+    head = np.maximum.accumulate(np.where(new, np.arange(order.size), 0))
+    found = order[head]  # the first row of each run of equal values: a site row if the site is there
+    is_digest = order >= sites.shape[0]
+    hit = is_digest & (found < sites.shape[0])
+    out[order[hit] - sites.shape[0]] = found[hit]
+    return out

@@ -1,0 +1,167 @@
+"""The decisions back on the documents: each shard read again and its paragraphs marked, in input order.
+
+:func:`near_removals` turns the keep rule's decisions (positions) into, for each shard, the paragraphs
+it removes and whom they repeat (document id and paragraph); :func:`rendered` reads each shard's
+results and marks every removal exactly as the in-memory corpus steps do, so the documents, and the
+report made from them, are the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dedup.engines.corpus import REPEAT, TEMPLATE, pre_path
+from dedup.engines.documents import Documents, ids_of
+from dedup.engines.shard import load_array, load_results
+from dedup.engines.store import Stores
+from dedup.errors import InputError
+from dedup.io.read import Skip
+from dedup.near.decide import KINDS, Decisions
+from dedup.records import CleanedDocument, Kind, Paragraph, ParagraphRef, Removal, Repeat
+from dedup.strip.templates import template_removal
+
+__all__ = ["DocumentIds", "near_path", "near_removals", "rendered"]
+
+_REMOVAL_RULES: dict[Kind, tuple[Repeat, str]] = {
+    "exact": ("exact", "exact_duplicate"),
+    "near": ("near", "near_duplicate"),
+    "contained": ("contained", "contained_in"),
+}
+"""The report's stage and rule for each kind of removed duplicate (as :mod:`dedup.near.clusters` names them)."""
+
+NearRemoval = tuple[int, int, int, str, int, float]
+"""``(document in shard, paragraph, kind code, partner's document id, partner's paragraph, similarity)``."""
+
+DocumentIds = Callable[[NDArray[np.int64]], list[str]]
+"""The ids of documents given by number (the run's, or an index's)."""
+
+
+def near_path(corpus: Path, shard: int) -> Path:
+    """The file of a shard's near-duplicate removals."""
+    return corpus / f"near-{shard:06d}.pkl"
+
+
+def near_removals(
+    found: Decisions, stores: Stores, run_base: int, docs: Documents, index_ids: DocumentIds, corpus: Path
+) -> None:
+    """Save, per shard, the removals among the run's own paragraphs (positions from ``run_base`` on)."""
+    removed = (found.rep >= 0) & (found.nodes >= run_base)
+    nodes, reps = found.nodes[removed], found.rep[removed]
+    kinds, sims = found.kind[removed], found.similarity[removed]
+    doc = stores.column("doc", nodes)
+    par = stores.column("par", nodes)
+    rep_doc = stores.column("doc", reps)
+    rep_par = stores.column("par", reps)
+    rep_ids = np.empty(reps.size, dtype=object)
+    from_index = reps < run_base
+    rep_ids[from_index] = index_ids(rep_doc[from_index])
+    rep_ids[~from_index] = _run_ids(docs, rep_doc[~from_index])
+    shard, local = docs.locate(doc)
+    order = np.argsort(shard, kind="stable")
+    cuts = np.searchsorted(shard[order], np.arange(len(docs.shards) + 1))
+    for k in range(len(docs.shards)):
+        picked = order[cuts[k] : cuts[k + 1]]
+        rows: list[NearRemoval] = [
+            (int(local[i]), int(par[i]), int(kinds[i]), str(rep_ids[i]), int(rep_par[i]), float(sims[i]))
+            for i in picked.tolist()
+        ]
+        with open(near_path(corpus, k), "wb") as out:
+            pickle.dump(rows, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _run_ids(docs: Documents, numbers: NDArray[np.int64]) -> list[str]:
+    """The ids of the run's documents ``numbers``."""
+    out: list[str] = [""] * numbers.size
+    shard, local = docs.locate(numbers)
+    for k in np.unique(shard).tolist():
+        ids = ids_of(docs.shards[k])
+        for i in np.flatnonzero(shard == k).tolist():
+            out[i] = ids[int(local[i])]
+    return out
+
+
+def rendered(
+    docs: Documents, corpus: Path, *, near: bool, refuse_repeated_ids: bool
+) -> Iterator[CleanedDocument | Skip]:
+    """Every result of the run, in input order, with its removals marked.
+
+    Raises:
+        InputError: ``refuse_repeated_ids`` and two documents share an id (the library's rule).
+    """
+    if refuse_repeated_ids and docs.first_of:
+        later = min(docs.first_of)
+        first = docs.first_of[later]
+        doc_id = _run_ids(docs, np.array([later]))[0]
+        raise InputError(f"documents {first} and {later} have the same id {doc_id!r}: ids must be unique")
+    lines = _first_lines(docs)
+    for k, shard in enumerate(docs.shards):
+        with np.load(pre_path(corpus, k)) as npz:
+            saved = {name: npz[name] for name in ("code", "aux", "aux2")}
+        removals = _by_document(near_path(corpus, k)) if near else {}
+        doc_par = load_array(shard, "doc_par")
+        number = int(docs.bases[k])
+        for result in load_results(shard):
+            if isinstance(result, Skip):
+                yield result
+                continue
+            if number in docs.first_of:
+                yield _repeated_id(result, lines[number])
+            else:
+                local = number - int(docs.bases[k])
+                yield _marked(result, saved, int(doc_par[local]), removals.get(local, []))
+            number += 1
+
+
+def _first_lines(docs: Documents) -> dict[int, tuple[int, int]]:
+    """For each dropped document: its JSONL line and that of the document that first had its id."""
+    wanted = sorted({*docs.first_of, *docs.first_of.values()})
+    shard, local = docs.locate(np.array(wanted, dtype=np.int64))
+    places = zip(wanted, shard.tolist(), local.tolist(), strict=True)
+    line = {d: int(load_array(docs.shards[s], "doc_line")[i]) for d, s, i in places}
+    return {later: (line[later], line[first]) for later, first in docs.first_of.items()}
+
+
+def _repeated_id(doc: CleanedDocument, lines: tuple[int, int]) -> Skip:
+    """The error skip of a JSONL record whose id an earlier record has (as :func:`read_jsonl` words it)."""
+    number, first = lines
+    return Skip(doc.source or str(number), f'line {number}: duplicate id "{doc.id}" (first on line {first})',
+                error=True)  # fmt: skip
+
+
+def _by_document(path: Path) -> dict[int, list[NearRemoval]]:
+    """A shard's near-duplicate removals, by document."""
+    with open(path, "rb") as stream:
+        rows: list[NearRemoval] = pickle.load(stream)
+    out: dict[int, list[NearRemoval]] = {}
+    for row in rows:
+        out.setdefault(row[0], []).append(row)
+    return out
+
+
+def _marked(
+    doc: CleanedDocument, saved: dict[str, NDArray[np.int64]], first: int, near: list[NearRemoval]
+) -> CleanedDocument:
+    """A document with its template lines, exact repeats and near-duplicates marked."""
+    code = saved["code"][first : first + len(doc.paragraphs)]
+    if not near and not code.any():
+        return doc
+    aux, aux2 = saved["aux"], saved["aux2"]
+    paragraphs = list(doc.paragraphs)
+    for i in np.flatnonzero(code).tolist():
+        p: Paragraph = paragraphs[i]
+        if code[i] == TEMPLATE:
+            paragraphs[i] = p.remove(template_removal(int(aux[first + i]), int(aux2[first + i]), str(doc.site)))
+        elif code[i] == REPEAT:
+            original = ParagraphRef(doc.id, int(aux[first + i]))
+            paragraphs[i] = p.remove(Removal("exact", "exact_repeat", duplicate_of=original, similarity=1.0))
+    for _, index, kind, rep_id, rep_par, similarity in near:
+        stage, rule = _REMOVAL_RULES[KINDS[kind]]
+        removal = Removal(stage, rule, duplicate_of=ParagraphRef(rep_id, rep_par), similarity=similarity)
+        paragraphs[index] = paragraphs[index].remove(removal)
+    return dataclasses.replace(doc, paragraphs=tuple(paragraphs))

@@ -1,0 +1,237 @@
+"""Paragraph stores: the matcher's input on disk, in position order, read a window at a time.
+
+A store is a folder of ``.npy`` arrays over ``n`` paragraphs in *position* order (document order of
+the keep rule, then place in the document): ``offsets`` and ``hashes`` (the shingle sets, CSR),
+``bands`` (``(bands, n)`` LSH band hashes, keyed once positions are final), ``text`` (text digests),
+``par`` (paragraph index in its document) and ``doc`` (its document's number). A run writes one
+(:class:`StoreWriter`); an index is a list of them (its segments). :class:`Stores` serves several
+stores, one after the other, as one :class:`~dedup.near.sets.SetSource`: passes over the sets read
+windows of about a budget's worth, and pairs of sets are gathered a chunk at a time, so resident memory
+stays bounded whatever the corpus size. Arrays are mapped only while a window is read, then unmapped.
+
+>>> import tempfile, pathlib
+>>> from dedup.hashing import shingle_hashes
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> sets = shingle_hashes(["a b c d", "a b c", "x y z"])
+>>> with StoreWriter(folder, count=3, hashes=int(sets.hashes.size), bands=2) as out:
+...     out.write(0, sets, np.zeros((2, 3), np.uint64), {"text": np.arange(3), "par": np.arange(3), "doc": np.zeros(3)})
+>>> stores = Stores([Store(folder)], budget=1 << 20)
+>>> stores.sizes().tolist(), [float(x) for x in stores.similarity(np.array([1]), np.array([0]))[1]]
+([2, 1, 1], [1.0])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+from numpy.lib.format import open_memmap
+from numpy.typing import NDArray
+
+from dedup.engines.work import read_json, write_json
+from dedup.hashing import ShingleSets
+
+__all__ = ["COLUMNS", "Store", "StoreWriter", "Stores", "joined"]
+
+COLUMNS = ("text", "par", "doc")
+"""The per-paragraph int64 columns of a store besides its sets and band hashes."""
+
+PAIR_BYTES = 512
+"""Bytes a pair of gathered sets takes, about (sizes the chunks of :meth:`Stores.similarity`)."""
+
+
+class StoreWriter:
+    """Writes a store of ``count`` paragraphs holding ``hashes`` shingle hashes, a window at a time, in order."""
+
+    def __init__(self, folder: Path, *, count: int, hashes: int, bands: int) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.count, self.hashes, self.bands = count, hashes, bands
+        shapes = {"offsets": ((count + 1,), np.int64), "hashes": ((hashes,), np.uint64),
+                  "bands": ((bands, count), np.uint64)} | dict.fromkeys(COLUMNS, ((count,), np.int64))  # fmt: skip
+        for name, (shape, dtype) in shapes.items():
+            array = open_memmap(folder / f"{name}.npy", mode="w+", dtype=dtype, shape=shape)
+            del array
+        self._next = 0
+        self._base = 0
+
+    def write(
+        self, first: int, sets: ShingleSets, bands: NDArray[np.uint64], columns: Mapping[str, NDArray[np.generic]]
+    ) -> None:
+        """Write paragraphs ``first .. first + len(sets)`` (each window right after the previous one)."""
+        count = sets.offsets.size - 1
+        if first != self._next:
+            raise ValueError(f"store windows must come in order: expected {self._next}, got {first}")
+        end = self._base + int(sets.hashes.size)
+        self._put("offsets", slice(first + 1, first + count + 1), sets.offsets[1:] + self._base)
+        self._put("hashes", slice(self._base, end), sets.hashes)
+        self._put("bands", (slice(None), slice(first, first + count)), bands)
+        for name in COLUMNS:
+            self._put(name, slice(first, first + count), columns[name])
+        self._next, self._base = first + count, end
+
+    def _put(self, name: str, where: slice | tuple[slice, slice], values: NDArray[np.generic]) -> None:
+        """Write ``values`` at ``where`` of array ``name`` through a mapping dropped right after."""
+        array = np.load(self.folder / f"{name}.npy", mmap_mode="r+")
+        array[where] = values
+        array.flush()
+        del array
+
+    def __enter__(self) -> StoreWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if kind is None:
+            self.close()
+
+    def close(self) -> None:
+        """Check that every paragraph was written, and write ``meta.json`` (a store without it is incomplete)."""
+        if self._next != self.count or self._base != self.hashes:
+            raise ValueError(f"store holds {self._next} of {self.count} paragraphs and {self._base} of {self.hashes} "
+                             "hashes")  # fmt: skip
+        write_json(self.folder / "meta.json", {"count": self.count, "hashes": self.hashes, "bands": self.bands})
+
+
+class Store:
+    """A finished store, read through short-lived mappings."""
+
+    def __init__(self, folder: Path) -> None:
+        meta = read_json(folder / "meta.json")
+        if not isinstance(meta, dict):
+            raise ValueError(f"{folder} is not a finished store (no meta.json)")
+        self.folder = folder
+        self.count, self.hashes, self.bands = int(meta["count"]), int(meta["hashes"]), int(meta["bands"])
+
+    def mapped(self, name: str) -> NDArray[np.generic]:
+        """Array ``name`` mapped read-only (drop it soon: its pages count as resident while mapped)."""
+        array: NDArray[np.generic] = np.load(self.folder / f"{name}.npy", mmap_mode="r")
+        return array
+
+    def offsets(self) -> NDArray[np.int64]:
+        """Set offsets, read whole (``count + 1`` int64)."""
+        return np.array(self.mapped("offsets"), dtype=np.int64)
+
+    def window(self, lo: int, hi: int, offsets: NDArray[np.int64]) -> ShingleSets:
+        """Sets ``lo .. hi - 1`` as sets of their own, copied."""
+        hashes = self.mapped("hashes")
+        start, end = int(offsets[lo]), int(offsets[hi])
+        sets = ShingleSets(offsets[lo : hi + 1] - start, np.array(hashes[start:end], dtype=np.uint64))
+        del hashes
+        return sets
+
+    def take(self, ids: NDArray[np.int64]) -> ShingleSets:
+        """Sets ``ids`` (in that order), copied."""
+        sets = ShingleSets(self.mapped("offsets"), self.mapped("hashes"))  # type: ignore[arg-type]
+        taken = sets.take(ids)
+        del sets
+        return taken
+
+    def column(self, name: str, ids: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Values of an int64 column at ``ids``."""
+        array = self.mapped(name)
+        out = np.array(array[ids], dtype=np.int64)
+        del array
+        return out
+
+    def band(self, band: int, lo: int, hi: int) -> NDArray[np.uint64]:
+        """Band hashes of band ``band`` for paragraphs ``lo .. hi - 1``, copied."""
+        array = self.mapped("bands")
+        out = np.array(array[band, lo:hi], dtype=np.uint64)
+        del array
+        return out
+
+
+class Stores:
+    """Several stores one after the other as one :class:`~dedup.near.sets.SetSource`: positions of store ``k``
+    come after those of the stores before it. ``budget`` bytes bound each window and chunk of gathered sets."""
+
+    def __init__(self, stores: Sequence[Store], *, budget: int) -> None:
+        self.stores = list(stores)
+        self.budget = budget
+        self.bases = np.zeros(len(self.stores) + 1, dtype=np.int64)
+        np.cumsum([s.count for s in self.stores], out=self.bases[1:])
+        self._sizes = np.concatenate([np.diff(s.offsets()) for s in self.stores] or [np.empty(0, np.int64)])
+
+    @property
+    def count(self) -> int:
+        """The number of paragraphs."""
+        return int(self.bases[-1])
+
+    @property
+    def total(self) -> int:
+        """The number of hashes in all sets."""
+        return sum(s.hashes for s in self.stores)
+
+    def sizes(self) -> NDArray[np.int64]:
+        """Each set's number of hashes, by position."""
+        return self._sizes
+
+    def windows(self) -> Iterator[tuple[int, Store, int, int]]:
+        """``(base, store, lo, hi)``: ranges of each store of about a budget's worth of hashes (a tenth of it)."""
+        per = max(1, self.budget // 80)
+        for base, store in zip(self.bases.tolist(), self.stores, strict=False):
+            sizes = self._sizes[base : base + store.count]
+            ends = np.cumsum(sizes)
+            lo = 0
+            while lo < store.count:
+                hi = max(lo + 1, int(np.searchsorted(ends, (ends[lo - 1] if lo else 0) + per, side="right")))
+                hi = min(hi, lo + max(1, per // 8))
+                yield base, store, lo, hi
+                lo = hi
+
+    def parts(self) -> Iterator[tuple[NDArray[np.int64], ShingleSets]]:
+        """Every set once, a window at a time."""
+        offsets: dict[int, NDArray[np.int64]] = {}
+        for base, store, lo, hi in self.windows():
+            if base not in offsets:
+                offsets.clear()
+                offsets[base] = store.offsets()
+            yield np.arange(base + lo, base + hi, dtype=np.int64), store.window(lo, hi, offsets[base])
+
+    def take(self, ids: NDArray[np.int64]) -> ShingleSets:
+        """Sets at positions ``ids`` (ascending), copied into one CSR."""
+        parts: list[ShingleSets] = []
+        cuts = np.searchsorted(ids, self.bases)
+        for k, store in enumerate(self.stores):
+            if cuts[k + 1] > cuts[k]:
+                parts.append(store.take(ids[cuts[k] : cuts[k + 1]] - self.bases[k]))
+        return joined(parts)
+
+    def column(self, name: str, ids: NDArray[np.int64]) -> NDArray[np.int64]:
+        """An int64 column at positions ``ids`` (any order)."""
+        out = np.empty(ids.size, dtype=np.int64)
+        which = np.searchsorted(self.bases, ids, side="right") - 1
+        for k, store in enumerate(self.stores):
+            hit = which == k
+            if hit.any():
+                out[hit] = store.column(name, ids[hit] - self.bases[k])
+        return out
+
+    def similarity(
+        self, left: NDArray[np.int64], right: NDArray[np.int64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Exact ``(jaccard, containment)`` of set pairs, a chunk of pairs at a time."""
+        jaccard = np.empty(left.size, dtype=np.float64)
+        contained = np.empty(left.size, dtype=np.float64)
+        step = max(1024, self.budget // PAIR_BYTES)
+        for lo in range(0, left.size, step):
+            a, b = left[lo : lo + step], right[lo : lo + step]
+            ids = np.unique(np.concatenate([a, b]))
+            sets = self.take(ids)
+            jaccard[lo : lo + a.size], contained[lo : lo + a.size] = sets.similarity(
+                np.searchsorted(ids, a), np.searchsorted(ids, b)
+            )
+        return jaccard, contained
+
+
+def joined(parts: Sequence[ShingleSets]) -> ShingleSets:
+    """Sets of several CSR parts, one after the other, as one CSR."""
+    if len(parts) == 1:
+        return parts[0]
+    sizes = np.concatenate([np.diff(p.offsets) for p in parts] or [np.empty(0, np.int64)])
+    offsets = np.zeros(sizes.size + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    hashes = np.concatenate([p.hashes for p in parts] or [np.empty(0, np.uint64)])
+    return ShingleSets(offsets, hashes)

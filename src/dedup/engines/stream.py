@@ -1,0 +1,240 @@
+"""The streaming engine: the pipeline in bounded memory, shards on disk, resumable after a kill.
+
+1. **Per document, in shards** (worker processes): each shard's items are read, cleaned and stripped,
+   and the shard is written whole to the work folder with the arrays the corpus steps need
+   (:mod:`dedup.engines.shard`). A shard already finished for the same input is not redone.
+2. **Over the corpus, on arrays** (this process): document ranks and repeated ids
+   (:mod:`~dedup.engines.documents`), site templates (:mod:`~dedup.engines.templates`), exact repeats and
+   the store of paragraphs to match (:mod:`~dedup.engines.corpus`), near-duplicates over the store and an
+   index's segments (:mod:`~dedup.engines.matching`). Sorts spill under the memory budget.
+3. **Rendering**: the shards read back one at a time, their paragraphs marked
+   (:mod:`~dedup.engines.render`), documents yielded in input order.
+
+The documents and the report are the same as the in-memory pipeline's (:mod:`dedup.pipeline`), for any
+number of jobs and shards, and after any number of interruptions.
+
+>>> from dedup.config import StripConfig
+>>> docs = [("a", "Firstly , the visit.\\n\\nFirstly , the visit."), ("b", "Another page.")]
+>>> [d.text for d in clean_stream(docs, Config(strip=StripConfig(enabled=False)))]
+['Firstly, the visit.\\n', 'Another page.\\n']
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dedup._check import check_config, check_document, check_int
+from dedup._workers import signals_held, stop_workers, watch_parent
+from dedup.config import Config
+from dedup.engines.budget import default_memory, parse_memory
+from dedup.engines.corpus import mark_shard, positions, pre_path, write_store
+from dedup.engines.documents import Documents, read_documents
+from dedup.engines.matching import match_stores
+from dedup.engines.render import DocumentIds, near_removals, rendered
+from dedup.engines.shard import ShardDone, ShardTask, run_shard
+from dedup.engines.sources import item_tasks
+from dedup.engines.store import Store, Stores
+from dedup.engines.templates import find_templates
+from dedup.engines.work import WorkFolder
+from dedup.io.read import MAX_BYTES, Skip
+from dedup.io.spill import SortedKeys
+from dedup.near.sorting import KeySorter
+from dedup.pipeline import DocumentLike, as_document, warm_up
+from dedup.records import CleanedDocument
+
+__all__ = ["Progress", "clean_stream", "run_stream", "settings_of"]
+
+Progress = Callable[[int], None]
+"""Called with the number of results (documents and skips) of each shard as it is finished or found done."""
+
+SORT_SHARE = 4
+"""A sort may hold a quarter of the budget (several sorts and windows can be alive at once)."""
+
+
+def settings_of(config: Config, **extra: object) -> str:
+    """The fingerprint of everything a run's shards depend on besides their input."""
+    return json.dumps({"config": asdict(config), **extra}, sort_keys=True, default=str)
+
+
+def run_stream(
+    tasks: Iterable[ShardTask],
+    config: Config,
+    work: WorkFolder,
+    *,
+    jobs: int = 1,
+    max_bytes: int = MAX_BYTES,
+    memory: int | None = None,
+    index: object | None = None,
+    progress: Progress | None = None,
+    refuse_repeated_ids: bool = False,
+) -> Iterator[CleanedDocument | Skip]:
+    """The whole pipeline over shard tasks, in ``work``; results in input order (see the module docstring)."""
+    budget = memory or default_memory()
+    shards = _clean_shards(tasks, config, work, jobs, max_bytes, progress)
+    docs = read_documents(shards, config.dedup.order, work.scratch, budget // SORT_SHARE)
+    sorters = functools.partial(_sorter, work.scratch, budget // SORT_SHARE)
+    templates = find_templates(docs, config.strip, sorters)
+    dropped = docs.dropped()
+    for k, shard in enumerate(shards):
+        mark_shard(shard, dropped[docs.bases[k] : docs.bases[k + 1]], templates, config, pre_path(work.corpus, k))
+    if config.dedup.enabled:
+        _match(docs, config, work, budget, index)
+    yield from rendered(docs, work.corpus, near=config.dedup.enabled, refuse_repeated_ids=refuse_repeated_ids)
+
+
+def _sorter(folder: Path, budget: int) -> KeySorter:
+    """A sorter that spills to ``folder`` past ``budget`` bytes."""
+    return SortedKeys(folder, budget)
+
+
+def _match(docs: Documents, config: Config, work: WorkFolder, budget: int, index: object | None) -> None:
+    """Near-duplicates of the run's paragraphs among themselves and against ``index``; removals saved per shard."""
+    inputs = positions(docs, work.corpus)
+    write_store(docs, inputs, work.corpus, config, work.corpus / "store", budget)
+    segments: list[Store] = list(getattr(index, "stores", lambda: [])())
+    stores = Stores([*segments, Store(work.corpus / "store")], budget=budget // SORT_SHARE)
+    run_base = int(stores.bases[-2])
+    rank = _ranks_by_position(docs, inputs.counts)
+    index_ranks: NDArray[np.int64] = getattr(index, "ranks", lambda: np.empty(0, np.int64))()
+    offset = int(index_ranks.max()) + 1 if index_ranks.size else 0
+    doc = np.concatenate([index_ranks, rank + offset])
+    sorters = functools.partial(_sorter, work.scratch, budget // SORT_SHARE)
+    found = match_stores(stores, doc, config, sorters)
+    index_ids: DocumentIds = getattr(index, "ids", lambda numbers: [])
+    near_removals(found, stores, run_base, docs, index_ids, work.corpus)
+
+
+def _ranks_by_position(docs: Documents, counts: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The rank of the document of every position (documents in rank order, each repeated per input)."""
+    return np.repeat(docs.rank[docs.by_rank], counts[docs.by_rank])
+
+
+def _clean_shards(
+    tasks: Iterable[ShardTask], config: Config, work: WorkFolder, jobs: int, max_bytes: int, progress: Progress | None
+) -> list[Path]:
+    """Clean every shard not finished yet (in ``jobs`` processes); return all shard folders in order."""
+    shards: list[Path] = []
+    todo = _unfinished(tasks, work, shards, progress)
+    fn = functools.partial(run_shard, config=config, max_bytes=max_bytes)
+    if jobs <= 1:
+        for task in todo:
+            done = fn(task, folder=work.shard(task.number))
+            if progress is not None:
+                progress(done.results)
+        return shards
+    _in_pool(todo, fn, work, jobs, progress, functools.partial(warm_up, config))
+    return shards
+
+
+def _unfinished(
+    tasks: Iterable[ShardTask], work: WorkFolder, shards: list[Path], progress: Progress | None
+) -> Iterator[ShardTask]:
+    """The tasks whose shard is not finished yet; every shard's folder is appended to ``shards``."""
+    for task in tasks:
+        shards.append(work.shard(task.number))
+        if work.finished(task.number, task.fingerprint):
+            if progress is not None:
+                progress(len(task.items) or len(task.lines))
+            continue
+        yield task
+
+
+def _in_pool(
+    todo: Iterator[ShardTask],
+    fn: Callable[..., ShardDone],
+    work: WorkFolder,
+    jobs: int,
+    progress: Progress | None,
+    warm: Callable[[], object],
+) -> None:
+    """Run ``fn`` on the tasks in a pool of ``jobs`` workers, at most ``2 * jobs`` shards in flight."""
+    first = next(todo, None)
+    if first is None:
+        return
+    warm()
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=watch_parent, initargs=(os.getpid(),))
+    pending: deque[Future[ShardDone]] = deque()
+    try:
+        for task in _chain(first, todo):
+            with signals_held():  # a submit may fork a worker
+                pending.append(pool.submit(fn, task, folder=work.shard(task.number)))
+            while len(pending) >= 2 * jobs:
+                _finish(pending.popleft(), progress)
+        while pending:
+            _finish(pending.popleft(), progress)
+    except BaseException:
+        stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _chain(first: ShardTask, rest: Iterator[ShardTask]) -> Iterator[ShardTask]:
+    yield first
+    yield from rest
+
+
+def _finish(future: Future[ShardDone], progress: Progress | None) -> None:
+    done = future.result()
+    if progress is not None:
+        progress(done.results)
+
+
+def clean_stream(
+    documents: Iterable[DocumentLike],
+    config: Config | None = None,
+    *,
+    jobs: int = 1,
+    work: str | os.PathLike[str] | None = None,
+    memory: int | str | None = None,
+    against: object | None = None,
+) -> Iterator[CleanedDocument]:
+    """Clean a corpus in bounded memory: documents in, cleaned documents out, as a generator.
+
+    The same result as :func:`dedup.clean_documents`, but the documents are never all held: they are
+    read from ``documents`` as they come (any iterable, a generator included), cleaned a shard at a time
+    to the work folder, and yielded one by one, in input order, once the corpus steps are done. Memory
+    stays within ``memory`` plus a few integers per paragraph; disk holds about three times the text.
+
+    Args:
+        documents: :class:`Document` objects or ``(id, text)`` pairs with unique ids.
+        config: the pipeline's settings (defaults: everything on).
+        jobs: worker processes for the per-document steps; the result does not depend on it.
+        work: the work folder (made if needed; removed at the end when dedup made it). A run that is
+            interrupted and started again with the same folder and documents redoes only the shards
+            it had not finished. Default: a temporary folder.
+        memory: the memory budget in bytes or as a size (``"2G"``); default from the machine.
+        against: an :class:`dedup.engines.index.Index`: paragraphs that repeat its paragraphs are removed.
+
+    Raises:
+        ArgumentTypeError: an argument or document is of the wrong type.
+        InputError: two documents have the same id (raised before any document is yielded).
+    """
+    check_config("clean_stream", config, Config)
+    check_int("clean_stream", "jobs", jobs)
+    config = config or Config()
+    budget = parse_memory(memory) if isinstance(memory, str) else memory
+    temporary = work is None
+    root = Path(tempfile.mkdtemp(prefix="dedup-work-")) if work is None else Path(work)
+    checked = (as_document(check_document("clean_stream", i, d)) for i, d in enumerate(documents))
+    folder = WorkFolder.open(root, settings_of(config, engine="library"))
+    finished = False
+    try:
+        results = run_stream(item_tasks(checked), config, folder, jobs=jobs, memory=budget, index=against,
+                             refuse_repeated_ids=True)  # fmt: skip
+        for result in results:
+            if isinstance(result, CleanedDocument):
+                yield result
+        finished = True
+    finally:
+        folder.close(remove=finished or temporary)  # an interrupted run keeps its shards, to resume
