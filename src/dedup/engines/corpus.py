@@ -89,6 +89,8 @@ def _repeats(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """The kept paragraphs whose text an earlier kept paragraph of their document has, and that paragraph's index."""
     where = np.flatnonzero(alive)
+    if not where.size:
+        return where, where
     group = np.asarray(doc_par, dtype=np.int64)[owner[where]] + np.asarray(same, dtype=np.int64)[where]
     order = np.lexsort((where, group))
     first = np.r_[True, group[order][1:] != group[order][:-1]]

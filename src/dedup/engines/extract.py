@@ -72,7 +72,7 @@ def shard_arrays(results: Sequence[CleanedDocument | Skip], config: Config) -> A
     arrays.update(_document_arrays(docs))
     arrays.update(_paragraph_arrays(docs, config))
     texts = [p.text for d in docs for p in d.paragraphs if p.kept]
-    arrays.update(_set_arrays(texts, arrays["set_doc"], config))
+    arrays.update(_set_arrays(texts, arrays["set_doc"], len(docs), config))
     return arrays
 
 
@@ -133,7 +133,7 @@ def _paragraph_arrays(docs: Sequence[CleanedDocument], config: Config) -> Arrays
     }
 
 
-def _set_arrays(texts: list[str], set_doc: NDArray[np.generic], config: Config) -> Arrays:
+def _set_arrays(texts: list[str], set_doc: NDArray[np.generic], docs: int, config: Config) -> Arrays:
     """Per kept paragraph: shingle sets (CSR), band hashes, text digest; the screen's pairs within documents,
     and which documents have too many paragraphs to screen here."""
     minhash, dedup = config.minhash, config.dedup
@@ -143,7 +143,6 @@ def _set_arrays(texts: list[str], set_doc: NDArray[np.generic], config: Config) 
     sizes = sets.sizes()
     bands = band_hashes(sigs, banding, np.arange(len(texts), dtype=np.int64))
     doc = np.asarray(set_doc, dtype=np.int64)
-    docs = int(doc.max()) + 1 if doc.size else 0
     eligible = np.flatnonzero(sizes >= dedup.min_shingles)
     counts = np.bincount(doc[eligible], minlength=docs)
     later = counts > MAX_SCREEN_GROUP

@@ -47,6 +47,9 @@ Line = tuple[int, bytes | None]
 
 Item = Document | Skip | FileItem
 
+LARGE = ("set_off", "set_hashes", "set_bands", "set_text", "set_par")
+"""The arrays of a shard kept in files of their own (read through mappings); the others share ``small.npz``."""
+
 
 @dataclass(frozen=True, slots=True)
 class ShardTask:
@@ -120,8 +123,9 @@ def _write(
         temp.mkdir(parents=True)
         with open(temp / "results.pkl", "wb") as out:
             pickle.dump(results, out, protocol=pickle.HIGHEST_PROTOCOL)
-        for name, array in arrays.items():
-            np.save(temp / f"{name}.npy", array, allow_pickle=False)
+        np.savez(temp / "small.npz", **{k: v for k, v in arrays.items() if k not in LARGE})
+        for name in LARGE:
+            np.save(temp / f"{name}.npy", arrays[name], allow_pickle=False)
         write_json(temp / "meta.json", {"fingerprint": task.fingerprint, "results": len(results)})
         remove_tree(folder)
         os.rename(temp, folder)
@@ -139,6 +143,10 @@ def load_results(folder: Path) -> list[CleanedDocument | Skip]:
 
 
 def load_array(folder: Path, name: str, *, mapped: bool = False) -> NDArray[np.generic]:
-    """A shard's array ``name``; ``mapped`` maps it from disk instead of reading it (for the large ones)."""
+    """A shard's array ``name``; ``mapped`` maps one of the :data:`LARGE` ones from disk instead of reading it."""
+    if name not in LARGE:
+        with np.load(folder / "small.npz", allow_pickle=False) as small:
+            found: NDArray[np.generic] = small[name]
+        return found
     array: NDArray[np.generic] = np.load(folder / f"{name}.npy", mmap_mode="r" if mapped else None, allow_pickle=False)
     return array

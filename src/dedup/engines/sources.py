@@ -38,10 +38,10 @@ SHARD_FILES = 256
 """At most this many files per shard (their sizes are not known before they are read)."""
 
 
-def item_tasks(
-    items: Iterable[Item], *, shard_bytes: int = SHARD_BYTES, first: int = 0
-) -> Iterator[ShardTask]:
-    """Shards of documents, skips and files to read, in input order, numbered from ``first``."""
+def item_tasks(items: Iterable[Item], *, shard_bytes: int | None = None, first: int = 0) -> Iterator[ShardTask]:
+    """Shards of documents, skips and files to read, in input order, numbered from ``first``; about
+    ``shard_bytes`` (default :data:`SHARD_BYTES`) of text each."""
+    shard_bytes = shard_bytes or SHARD_BYTES
     batch: list[Item] = []
     size = files = 0
     number = first
@@ -71,12 +71,13 @@ def _item_identity(item: Item) -> bytes:
 
 
 def jsonl_tasks(
-    stream: IO[bytes], origin: str, max_bytes: int, *, shard_bytes: int = SHARD_BYTES
+    stream: IO[bytes], origin: str, max_bytes: int, *, shard_bytes: int | None = None
 ) -> Iterator[ShardTask]:
-    """Shards of the lines of a JSONL stream (each read with at most ``max_bytes + 1`` bytes in memory).
-
-    A stream that fails while read ends with a shard holding the error skip.
+    """Shards of the lines of a JSONL stream (each read with at most ``max_bytes + 1`` bytes in memory), about
+    ``shard_bytes`` (default :data:`SHARD_BYTES`) each. A stream that fails while read ends with a shard
+    holding the error skip.
     """
+    shard_bytes = shard_bytes or SHARD_BYTES
     batch: list[Line] = []
     size = 0
     number = count = 0

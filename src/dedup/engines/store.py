@@ -38,6 +38,9 @@ __all__ = ["COLUMNS", "Store", "StoreWriter", "Stores", "joined"]
 COLUMNS = ("text", "par", "doc")
 """The per-paragraph int64 columns of a store besides its sets and band hashes."""
 
+MIN_WINDOW = 1 << 16
+"""Hashes in the smallest window of :meth:`Stores.windows` (0.5 MB: smaller ones cost more in calls than they save)."""
+
 PAIR_BYTES = 512
 """Bytes a pair of gathered sets takes, about (sizes the chunks of :meth:`Stores.similarity`)."""
 
@@ -170,7 +173,7 @@ class Stores:
 
     def windows(self) -> Iterator[tuple[int, Store, int, int]]:
         """``(base, store, lo, hi)``: ranges of each store of about a budget's worth of hashes (a tenth of it)."""
-        per = max(1, self.budget // 80)
+        per = max(MIN_WINDOW, self.budget // 80)
         for base, store in zip(self.bases.tolist(), self.stores, strict=False):
             sizes = self._sizes[base : base + store.count]
             ends = np.cumsum(sizes)
