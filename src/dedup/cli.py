@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
-from dedup.commands import TERMS, Terminated, progress_bar, run_clean
+from dedup.commands import TERMS, Terminated, progress_bar, run_clean, run_index
 from dedup.config import CleanConfig, Config, DedupConfig, StripConfig
 from dedup.errors import DedupError, OutputWriteError, UsageError
 from dedup.io.read import MAX_BYTES, Skip, printable
@@ -113,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_matching(clean)
     clean.add_argument("--no-strip", action="store_true", help="keep site chrome (no boilerplate stripper)")
     clean.add_argument("--no-dedup", action="store_true", help="keep repeated paragraphs")
+    clean.add_argument("--against", metavar="INDEX", default=None,
+                       help="also remove paragraphs that repeat those of an index of earlier crawls (dedup index)")
     strip = sub.add_parser(
         "strip", help="print text with site chrome removed (no de-duplication)",
         description="Remove site chrome from text and print the rest.",
@@ -132,7 +134,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_matching(find)
     find.add_argument("--json", action="store_true", help="one JSON object per cluster instead of text")
     find.add_argument("--no-strip", action="store_true", help="match chrome lines too (no boilerplate stripper)")
+    _add_index(sub)
     return parser
+
+
+def _add_index(sub: Any) -> None:
+    """The ``index`` subcommand: ``build``, ``add`` and ``info``."""
+    index = sub.add_parser(
+        "index", help="keep the paragraphs of earlier crawls to match new ones against (clean --against)",
+        description="Build and grow a persistent index of crawls: later runs of `dedup clean NEW --against INDEX` "
+        "remove the paragraphs of NEW that repeat indexed ones.",
+        epilog="examples:\n  dedup index build week1.jsonl -o crawls.idx\n  dedup index add crawls.idx week2.jsonl\n"
+               "  dedup clean week3.jsonl -o week3.clean.jsonl --against crawls.idx\n  dedup index info crawls.idx",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    actions = index.add_subparsers(dest="action", required=True, metavar="ACTION")
+    build = actions.add_parser("build", help="a new index of a crawl (its settings are the index's for good)")
+    _add_input(build)
+    build.add_argument("-o", "--output", dest="index", required=True, help="the index folder to make")
+    _add_matching(build)
+    build.add_argument("--no-strip", action="store_true", help="keep site chrome (no boilerplate stripper)")
+    add = actions.add_parser("add", help="add a crawl, cleaned with the index's settings")
+    add.add_argument("index", help="the index folder")
+    _add_input(add)
+    info = actions.add_parser("info", help="print the index's settings and size as JSON")
+    info.add_argument("index", help="the index folder")
+    for parser in (build, add):
+        parser.add_argument("--memory", default=None, metavar="SIZE", help="memory budget, such as 512M or 2G")
 
 
 def _config_from(args: argparse.Namespace) -> Config:
@@ -178,9 +206,9 @@ def _run_find(args: argparse.Namespace, err: IO[str]) -> int:
 
 def _check_args(args: argparse.Namespace) -> None:
     """Refuse option values no run can use."""
-    if args.jobs < 1:
+    if getattr(args, "jobs", 1) < 1:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
-    if args.max_bytes < 1:
+    if getattr(args, "max_bytes", 1) < 1:
         raise UsageError(f"--max-bytes must be at least 1, not {args.max_bytes}")
 
 
@@ -226,6 +254,8 @@ def run_command(args: argparse.Namespace) -> int:
         _check_args(args)
         if args.command == "find":
             return _run_find(args, sys.stderr)
+        if args.command == "index":
+            return run_index(args, sys.stderr, _config_from(args) if args.action == "build" else Config())
         return run_clean(args, sys.stderr, _config_from(args))
     except OutputWriteError as exc:
         print(f"{name}: error: {printable(exc.strerror or str(exc))}; files already written are complete",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -18,16 +19,20 @@ from typing import IO, Any
 
 from dedup.config import Config
 from dedup.engines.budget import parse_memory
+from dedup.engines.index import Index
 from dedup.engines.stream import run_stream, settings_of
 from dedup.engines.work import WorkFolder
+from dedup.errors import UsageError
 from dedup.io.read import Skip
 from dedup.io.sinks import ResultSink
 from dedup.io.write import OutputTree
 from dedup.pipeline import clean_items
-from dedup.plan import Plan, input_tasks, make_plan
+from dedup.plan import Plan, index_plan, input_tasks, make_plan
 from dedup.records import CleanedDocument
 
-__all__ = ["TERMS", "Terminated", "check_terminated", "progress_bar", "progress_ticks", "run_clean"]
+__all__ = [
+    "TERMS", "Terminated", "check_terminated", "progress_bar", "progress_ticks", "run_clean", "run_index",
+]
 
 EXIT_OK, EXIT_INPUT_ERRORS = 0, 1
 
@@ -91,6 +96,8 @@ def run_clean(args: argparse.Namespace, err: IO[str], config: Config) -> int:
         tree = stack.enter_context(OutputTree.open(plan.out)) if plan.mode == "tree" and plan.out else None
         sink = stack.enter_context(_sink(plan, tree))
         if args.engine == "memory":
+            if getattr(args, "against", None):
+                raise UsageError("--against needs the streaming engine (leave --engine memory out)")
             items = plan.all_items(args.max_bytes)
             for result in clean_items(items, config, jobs=args.jobs, max_bytes=args.max_bytes,
                                       progress=progress_bar(args, len(items))):  # fmt: skip
@@ -112,6 +119,8 @@ def _stream(
 
     A temporary work folder goes however the run ends; the plan's is kept after a failure, to resume.
     """
+    against = getattr(args, "against", None)
+    index = stack.enter_context(Index.open(against, config=config)) if against else None
     temporary = plan.work is None
     root = Path(tempfile.mkdtemp(prefix="dedup-work-")) if plan.work is None else plan.work
     work = stack.enter_context(WorkFolder.open(root, settings_of(config, input=args.input, max_bytes=args.max_bytes)))
@@ -120,7 +129,8 @@ def _stream(
     tick = progress_ticks(args)
     with contextlib.closing(input_tasks(plan, args.max_bytes)) as tasks:
         results = run_stream(tasks, config, work, jobs=args.jobs, max_bytes=args.max_bytes,
-                             memory=parse_memory(args.memory) if args.memory else None, progress=tick)  # fmt: skip
+                             memory=parse_memory(args.memory) if args.memory else None, index=index,
+                             progress=tick)  # fmt: skip
         for result in results:
             check_terminated()
             sink.add(result)
@@ -144,3 +154,26 @@ def progress_ticks(args: argparse.Namespace) -> Any:
     return tick
 
 
+def run_index(args: argparse.Namespace, err: IO[str], config: Config) -> int:
+    """``dedup index build IN -o INDEX`` (a new index, cleaned with ``config``), ``dedup index add INDEX IN``
+    (a crawl cleaned with the index's settings), ``dedup index info INDEX`` (its header as JSON)."""
+    if args.action == "info":
+        with Index.open(args.index) as index:
+            info = {"path": str(index.path), "documents": index.documents, "paragraphs": index.paragraphs,
+                    **{k: index.manifest[k] for k in ("format", "version", "settings", "segments")}}  # fmt: skip
+        sys.stdout.write(json.dumps(info, indent=2) + "\n")
+        return EXIT_OK
+    path = Path(args.index)
+    plan = index_plan(args, path)
+    memory = parse_memory(args.memory) if args.memory else None
+    with Index.create(path, config) if args.action == "build" else Index.open(path, write=True) as index:
+        with contextlib.closing(input_tasks(plan, args.max_bytes)) as tasks:
+            added = index.add(tasks, jobs=args.jobs, max_bytes=args.max_bytes, memory=memory,
+                              progress=progress_ticks(args))  # fmt: skip
+        total = (index.documents, index.paragraphs)
+    if not args.quiet:
+        err.write(f"dedup index: {added.documents} document(s) added, {len(added.skips)} skipped; "
+                  f"{added.paragraphs} paragraphs to match against; {path} now holds {total[0]} document(s), "
+                  f"{total[1]} paragraphs\n")  # fmt: skip
+        err.writelines(s.describe() + "\n" for s in added.skips)
+    return EXIT_INPUT_ERRORS if any(s.error for s in added.skips) else EXIT_OK

@@ -22,6 +22,7 @@ __all__ = [
     "BinaryInputError",
     "DataFileError",
     "DedupError",
+    "IndexMismatchError",
     "InputError",
     "KernelCacheWarning",
     "LockedError",
@@ -74,6 +75,10 @@ class OutputWriteError(DedupError, OSError):
 
 class ScratchError(OutputWriteError):
     """A scratch file (a sorted run spilled to disk) could not be written, or was not there whole when read back."""
+
+
+class IndexMismatchError(UsageError):
+    """A run's settings differ from those an index was built with, in a way that changes matches."""
 
 
 class KernelCacheWarning(UserWarning):

@@ -128,6 +128,31 @@ def _with_work(args: argparse.Namespace, plan: Plan, in_path: Path | None) -> Pl
     return dataclasses.replace(plan, work=work)
 
 
+def index_plan(args: argparse.Namespace, index: Path) -> Plan:
+    """The input of ``dedup index build`` or ``add``: a folder, a file or standard input, never the index.
+
+    Raises:
+        UsageError: the input does not exist.
+        OutputError: the index would be read as input, or holds the input.
+    """
+    if args.input == "-":
+        if args.jsonl:
+            return Plan("jsonl", [], None, None, jsonl=JsonlInput(None, "-"))
+        return Plan("text", read_stdin(args), None, None)
+    in_path = existing_input(args)
+    shown, shown_in = printable(str(index)), printable(str(in_path))
+    if is_within(index, in_path) if in_path.is_dir() else index.resolve() == in_path.resolve():
+        raise OutputError(f"index {shown} is inside the input {shown_in}: it would be read as input")
+    if is_within(in_path, index):
+        raise OutputError(f"input {shown_in} is inside the index {shown}")
+    if in_path.is_dir():
+        return Plan("tree", file_items(args, in_path, None)[0], None, None)
+    source = single_input(args, in_path)
+    if isinstance(source, JsonlInput):
+        return Plan("jsonl", [], None, None, jsonl=source)
+    return Plan("text", source, None, None)
+
+
 def read_jsonl_input(source: JsonlInput, max_bytes: int) -> list[Item]:
     """A JSONL stream's records, read whole; a file that cannot be opened is an error skip."""
     if source.path is None:

@@ -39,7 +39,7 @@ NearRemoval = tuple[int, int, int, str, int, float]
 """``(document in shard, paragraph, kind code, partner's document id, partner's paragraph, similarity)``."""
 
 DocumentIds = Callable[[NDArray[np.int64]], list[str]]
-"""The ids of documents given by number (the run's, or an index's)."""
+"""The ids of the documents of an index's paragraphs at some positions."""
 
 
 def near_path(corpus: Path, shard: int) -> Path:
@@ -60,7 +60,7 @@ def near_removals(
     rep_par = stores.column("par", reps)
     rep_ids = np.empty(reps.size, dtype=object)
     from_index = reps < run_base
-    rep_ids[from_index] = index_ids(rep_doc[from_index])
+    rep_ids[from_index] = index_ids(reps[from_index])
     rep_ids[~from_index] = _run_ids(docs, rep_doc[~from_index])
     shard, local = docs.locate(doc)
     order = np.argsort(shard, kind="stable")

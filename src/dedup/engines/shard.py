@@ -27,6 +27,7 @@ import pickle
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,7 +41,9 @@ from dedup.io.read import Skip, read_file
 from dedup.pipeline import FileItem, prepare_document
 from dedup.records import CleanedDocument, Document
 
-__all__ = ["Line", "ShardDone", "ShardTask", "fingerprint", "load_array", "load_results", "run_shard"]
+__all__ = [
+    "Line", "ShardDone", "ShardTask", "fingerprint", "load_array", "load_results", "load_skips", "run_shard",
+]
 
 Line = tuple[int, bytes | None]
 """A JSONL line: its number and its bytes (``None``: longer than the size limit, not read)."""
@@ -123,7 +126,10 @@ def _write(
         temp.mkdir(parents=True)
         with open(temp / "results.pkl", "wb") as out:
             pickle.dump(results, out, protocol=pickle.HIGHEST_PROTOCOL)
-        np.savez(temp / "small.npz", **{k: v for k, v in arrays.items() if k not in LARGE})
+        with open(temp / "skips.pkl", "wb") as out:
+            pickle.dump([r for r in results if isinstance(r, Skip)], out, protocol=pickle.HIGHEST_PROTOCOL)
+        small: dict[str, Any] = {k: v for k, v in arrays.items() if k not in LARGE}
+        np.savez(temp / "small.npz", **small)
         for name in LARGE:
             np.save(temp / f"{name}.npy", arrays[name], allow_pickle=False)
         write_json(temp / "meta.json", {"fingerprint": task.fingerprint, "results": len(results)})
@@ -140,6 +146,13 @@ def load_results(folder: Path) -> list[CleanedDocument | Skip]:
     with open(folder / "results.pkl", "rb") as stream:
         results: list[CleanedDocument | Skip] = pickle.load(stream)
     return results
+
+
+def load_skips(folder: Path) -> list[Skip]:
+    """The skips of a finished shard (without reading its documents)."""
+    with open(folder / "skips.pkl", "rb") as stream:
+        skips: list[Skip] = pickle.load(stream)
+    return skips
 
 
 def load_array(folder: Path, name: str, *, mapped: bool = False) -> NDArray[np.generic]:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,7 +39,7 @@ from dedup._check import check_config, check_document, check_int
 from dedup._workers import signals_held, stop_workers, watch_parent
 from dedup.config import Config
 from dedup.engines.budget import default_memory, parse_memory
-from dedup.engines.corpus import mark_shard, positions, pre_path, write_store
+from dedup.engines.corpus import Inputs, mark_shard, positions, pre_path, write_store
 from dedup.engines.documents import Documents, read_documents
 from dedup.engines.matching import match_stores
 from dedup.engines.render import DocumentIds, near_removals, rendered
@@ -53,7 +54,10 @@ from dedup.near.sorting import KeySorter
 from dedup.pipeline import DocumentLike, as_document, warm_up
 from dedup.records import CleanedDocument
 
-__all__ = ["Progress", "clean_stream", "run_stream", "settings_of"]
+__all__ = [
+    "Prior", "Progress", "clean_stream", "prepare_corpus", "ranks_by_position", "run_stream", "settings_of",
+    "store_inputs",
+]
 
 Progress = Callable[[int], None]
 """Called with the number of results (documents and skips) of each shard as it is finished or found done."""
@@ -67,6 +71,22 @@ def settings_of(config: Config, **extra: object) -> str:
     return json.dumps({"config": asdict(config), **extra}, sort_keys=True, default=str)
 
 
+class Prior(Protocol):
+    """Paragraphs of earlier crawls that a run matches against, first in the keep rule's order (an index)."""
+
+    def stores(self) -> list[Store]:
+        """Their stores (one per crawl), in order."""
+        ...
+
+    def ranks(self) -> NDArray[np.int64]:
+        """The rank of each of their paragraphs' documents, by position over the stores."""
+        ...
+
+    def ids(self, positions: NDArray[np.int64]) -> list[str]:
+        """The ids of the documents of their paragraphs at ``positions``."""
+        ...
+
+
 def run_stream(
     tasks: Iterable[ShardTask],
     config: Config,
@@ -75,12 +95,30 @@ def run_stream(
     jobs: int = 1,
     max_bytes: int = MAX_BYTES,
     memory: int | None = None,
-    index: object | None = None,
+    index: Prior | None = None,
     progress: Progress | None = None,
     refuse_repeated_ids: bool = False,
 ) -> Iterator[CleanedDocument | Skip]:
     """The whole pipeline over shard tasks, in ``work``; results in input order (see the module docstring)."""
     budget = memory or default_memory()
+    docs = prepare_corpus(tasks, config, work, jobs=jobs, max_bytes=max_bytes, budget=budget, progress=progress)
+    if config.dedup.enabled:
+        _match(docs, config, work, budget, index)
+    yield from rendered(docs, work.corpus, near=config.dedup.enabled, refuse_repeated_ids=refuse_repeated_ids)
+
+
+def prepare_corpus(
+    tasks: Iterable[ShardTask],
+    config: Config,
+    work: WorkFolder,
+    *,
+    jobs: int,
+    max_bytes: int,
+    budget: int,
+    progress: Progress | None = None,
+) -> Documents:
+    """Every shard cleaned (or found finished), then the corpus's documents read and their template lines and
+    exact repeats marked: what matching, indexing and rendering start from."""
     shards = _clean_shards(tasks, config, work, jobs, max_bytes, progress)
     docs = read_documents(shards, config.dedup.order, work.scratch, budget // SORT_SHARE)
     sorters = functools.partial(_sorter, work.scratch, budget // SORT_SHARE)
@@ -88,9 +126,14 @@ def run_stream(
     dropped = docs.dropped()
     for k, shard in enumerate(shards):
         mark_shard(shard, dropped[docs.bases[k] : docs.bases[k + 1]], templates, config, pre_path(work.corpus, k))
-    if config.dedup.enabled:
-        _match(docs, config, work, budget, index)
-    yield from rendered(docs, work.corpus, near=config.dedup.enabled, refuse_repeated_ids=refuse_repeated_ids)
+    return docs
+
+
+def store_inputs(docs: Documents, config: Config, work: WorkFolder, budget: int) -> tuple[Inputs, Store]:
+    """The paragraphs left to match, numbered by position and written to the run's store."""
+    inputs = positions(docs, work.corpus)
+    write_store(docs, inputs, work.corpus, config, work.corpus / "store", budget)
+    return inputs, Store(work.corpus / "store")
 
 
 def _sorter(folder: Path, budget: int) -> KeySorter:
@@ -98,24 +141,22 @@ def _sorter(folder: Path, budget: int) -> KeySorter:
     return SortedKeys(folder, budget)
 
 
-def _match(docs: Documents, config: Config, work: WorkFolder, budget: int, index: object | None) -> None:
+def _match(docs: Documents, config: Config, work: WorkFolder, budget: int, index: Prior | None) -> None:
     """Near-duplicates of the run's paragraphs among themselves and against ``index``; removals saved per shard."""
-    inputs = positions(docs, work.corpus)
-    write_store(docs, inputs, work.corpus, config, work.corpus / "store", budget)
-    segments: list[Store] = list(getattr(index, "stores", lambda: [])())
-    stores = Stores([*segments, Store(work.corpus / "store")], budget=budget // SORT_SHARE)
+    inputs, store = store_inputs(docs, config, work, budget)
+    segments = index.stores() if index is not None else []
+    stores = Stores([*segments, store], budget=budget // SORT_SHARE)
     run_base = int(stores.bases[-2])
-    rank = _ranks_by_position(docs, inputs.counts)
-    index_ranks: NDArray[np.int64] = getattr(index, "ranks", lambda: np.empty(0, np.int64))()
+    index_ranks = index.ranks() if index is not None else np.empty(0, np.int64)
     offset = int(index_ranks.max()) + 1 if index_ranks.size else 0
-    doc = np.concatenate([index_ranks, rank + offset])
+    doc = np.concatenate([index_ranks, ranks_by_position(docs, inputs.counts) + offset])
     sorters = functools.partial(_sorter, work.scratch, budget // SORT_SHARE)
     found = match_stores(stores, doc, config, sorters)
-    index_ids: DocumentIds = getattr(index, "ids", lambda numbers: [])
+    index_ids: DocumentIds = index.ids if index is not None else (lambda numbers: [])
     near_removals(found, stores, run_base, docs, index_ids, work.corpus)
 
 
-def _ranks_by_position(docs: Documents, counts: NDArray[np.int64]) -> NDArray[np.int64]:
+def ranks_by_position(docs: Documents, counts: NDArray[np.int64]) -> NDArray[np.int64]:
     """The rank of the document of every position (documents in rank order, each repeated per input)."""
     return np.repeat(docs.rank[docs.by_rank], counts[docs.by_rank])
 
@@ -197,7 +238,7 @@ def clean_stream(
     jobs: int = 1,
     work: str | os.PathLike[str] | None = None,
     memory: int | str | None = None,
-    against: object | None = None,
+    against: Prior | None = None,
 ) -> Iterator[CleanedDocument]:
     """Clean a corpus in bounded memory: documents in, cleaned documents out, as a generator.
 
