@@ -27,6 +27,7 @@ __all__ = [
     "LockedError",
     "OutputError",
     "OutputWriteError",
+    "ScratchError",
     "UsageError",
 ]
 
@@ -69,6 +70,10 @@ class LockedError(OutputError):
 
 class OutputWriteError(DedupError, OSError):
     """An output could not be written (full disk, read-only folder, closed pipe); nothing half-written is left."""
+
+
+class ScratchError(OutputWriteError):
+    """A scratch file (a sorted run spilled to disk) could not be written, or was not there whole when read back."""
 
 
 class KernelCacheWarning(UserWarning):
