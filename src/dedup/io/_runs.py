@@ -15,6 +15,7 @@ several sorts can share a folder. A failed write deletes what it began and raise
 from __future__ import annotations
 
 import heapq
+import itertools
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -134,44 +135,32 @@ def reduce_runs(runs: list[R], fan_in: int, merge: Callable[[list[R]], R], delet
         del runs[:fan_in]
 
 
-def _parts(entries: Iterable[tuple[bytes, int]], limit: int) -> Iterator[list[tuple[bytes, int]]]:
-    """``entries`` in lists that each cost about ``limit`` bytes."""
-    part: list[tuple[bytes, int]] = []
-    cost = 0
-    for entry in entries:
-        part.append(entry)
-        cost += len(entry[0]) + ENTRY_BYTES
-        if cost >= limit:
-            yield part
-            part = []
-            cost = 0
-    if part:
-        yield part
-
-
-def write_strings(folder: Path, entries: Iterable[tuple[bytes, int]], budget: int) -> StringRun:
-    """Write sorted (id, number) ``entries`` as a new run in ``folder``, a quarter of ``budget`` at a time."""
+def write_strings(folder: Path, blocks: Iterable[tuple[Sequence[bytes], NDArray[np.int64]]]) -> StringRun:
+    """Write sorted ids as a new run in ``folder``, from blocks of (ids, their numbers)."""
     ids_file, ids_path = scratch_file(folder, "ids-")
     try:
-        index_file, index_path = scratch_file(folder, "index-")
+        table_file, table_path = scratch_file(folder, "index-")
     except BaseException as exc:
         ids_file.close()
         raise failed_write([ids_path], exc) from exc
     length = 0
+    offset = 0
     try:
-        with ids_file, index_file:
-            offset = 0
-            for part in _parts(entries, budget // 4):
-                ids_file.write(b"".join(ident for ident, _ in part))
-                index = np.empty((len(part), 2), dtype=np.int64)
-                index[:, 0] = np.fromiter((len(ident) for ident, _ in part), np.int64, len(part)).cumsum() + offset
-                index[:, 1] = np.fromiter((number for _, number in part), np.int64, len(part))
-                index_file.write(index.tobytes())
-                offset = int(index[-1, 0])
-                length += len(part)
+        with ids_file, table_file:
+            for ids, numbers in blocks:
+                if not len(ids):
+                    continue
+                ids_file.writelines(ids)  # no joined copy of the block
+                table = np.empty((len(ids), 2), dtype=np.int64)
+                np.cumsum(np.fromiter(map(len, ids), np.int64, len(ids)), out=table[:, 0])
+                table[:, 0] += offset
+                table[:, 1] = numbers
+                table_file.write(table.tobytes())
+                offset = int(table[-1, 0])
+                length += len(ids)
     except BaseException as exc:
-        raise failed_write([ids_path, index_path], exc) from exc
-    return StringRun(ids_path, index_path, length)
+        raise failed_write([ids_path, table_path], exc) from exc
+    return StringRun(ids_path, table_path, length)
 
 
 def delete_strings(run: StringRun) -> None:
@@ -204,16 +193,26 @@ def read_strings(run: StringRun, block: int) -> Iterator[tuple[bytes, int]]:
         take = max(1, int(np.searchsorted(index[:, 0], start + block, "right")))
         end = int(index[take - 1, 0])
         blob = read_exact(run.ids, start, end - start)
-        previous = 0
-        for stop, number in zip((index[:take, 0] - start).tolist(), index[:take, 1].tolist(), strict=True):
-            yield blob[previous:stop], number
-            previous = stop
+        bounds = (index[:take, 0] - start).tolist()
+        ids = [blob[a:b] for a, b in itertools.pairwise([0, *bounds])]
+        yield from zip(ids, index[:take, 1].tolist(), strict=True)
         entry += take
         start = end
 
 
-def merge_strings(runs: Sequence[StringRun], budget: int) -> Iterator[tuple[bytes, int]]:
-    """The entries of ``runs`` in (id, number) order; the blocks read together take half of ``budget``."""
-    block = max(MIN_STRING_BLOCK, budget // (2 * len(runs)))
-    return heapq.merge(*(read_strings(run, block) for run in runs))
+def sort_ids(ids: list[bytes], first: int) -> tuple[list[bytes], NDArray[np.int64]]:
+    """``ids``, numbered from ``first`` on, sorted stably: (the ids, their numbers) in (id, number) order."""
+    perm = sorted(range(len(ids)), key=ids.__getitem__)
+    return [ids[i] for i in perm], first + np.fromiter(perm, np.int64, len(perm))
 
+
+def merge_strings(runs: Sequence[StringRun], budget: int) -> Iterator[tuple[Sequence[bytes], NDArray[np.int64]]]:
+    """The entries of ``runs`` in (id, number) order, as blocks of (ids, their numbers).
+
+    The blocks read from the runs take half of ``budget``, each block given out about a quarter.
+    """
+    block = max(MIN_STRING_BLOCK, budget // (2 * len(runs)))
+    merged = heapq.merge(*(read_strings(run, block) for run in runs))
+    while entries := list(itertools.islice(merged, max(1, budget // (4 * ENTRY_BYTES)))):
+        ids, numbers = zip(*entries, strict=True)
+        yield ids, np.array(numbers, dtype=np.int64)

@@ -23,7 +23,7 @@ StringOrder(order=array([1, 0, 2]), duplicates=array([[0, 2]]))
 from __future__ import annotations
 
 import itertools
-from array import array
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -45,6 +45,7 @@ from dedup.io._runs import (
     merge_keys,
     merge_strings,
     reduce_runs,
+    sort_ids,
     write_keys,
     write_strings,
 )
@@ -53,6 +54,7 @@ __all__ = ["MIN_BUDGET", "SortedKeys", "StringOrder", "distinct_sorted", "rank_s
 
 MIN_BUDGET = 4096
 """The smallest memory budget, in bytes, a sort accepts (small budgets work, with many runs and merge passes)."""
+
 
 class StringOrder(NamedTuple):
     """What :func:`rank_strings` finds: the stable sort order of the ids and the repeated ones."""
@@ -116,8 +118,10 @@ def _rechunk(pieces: Iterable[NDArray[np.uint64]], size: int, shift: int) -> Ite
 
 
 class SortedKeys:
-    """Collects uint64 keys; hands them back ascending (repeats kept), spilling sorted runs to ``folder`` when
-    the buffer passes ``budget`` bytes.
+    """Collects uint64 keys and hands them back ascending (repeats kept), spilling sorted runs past a budget.
+
+    Keys go into a buffer of half the budget; when it is full and more come, it is sorted in place and written
+    to ``folder`` as a run. Reading merges the runs a block at a time; without runs, it is one sort in place.
 
     Args:
         folder: an existing private scratch folder; run files get names unique to this object.
@@ -186,7 +190,8 @@ class SortedKeys:
         Raises:
             UsageError: the keys were already read, or the object is closed (the keys can be read once).
 
-        The run files are deleted when the iteration ends, or on :meth:`close`.
+        The run files are deleted when the iteration ends or the iterator is closed (as when it is dropped
+        half-way), and by :meth:`close` (which a ``with`` block calls) in any case.
         """
         check_int("SortedKeys.chunks", "group_shift", group_shift)
         check_int("SortedKeys.chunks", "chunk_keys", chunk_keys)
@@ -310,19 +315,16 @@ def rank_strings(batches: Iterable[Sequence[bytes]], folder: Path, budget: int) 
     runs: list[StringRun] = []
 
     def merge(group: list[StringRun]) -> StringRun:
-        return write_strings(folder, merge_strings(group, budget), budget)
+        return write_strings(folder, merge_strings(group, budget))
 
     try:
-        entries, count = _take_ids(batches, folder, budget, runs)
+        held, count = _take_ids(batches, folder, budget, runs)
         if not runs:
-            entries.sort()
-            return _collect(entries, count)
-        if entries:
-            entries.sort()
-            runs.append(write_strings(folder, entries, budget))
-        del entries
-        fan_in = max(2, budget // (2 * MIN_STRING_BLOCK))
-        reduce_runs(runs, fan_in, merge, delete_strings)
+            return _collect([sort_ids(held, 0)], count)
+        if held:
+            runs.append(write_strings(folder, [sort_ids(held, count - len(held))]))
+        del held
+        reduce_runs(runs, max(2, budget // (2 * MIN_STRING_BLOCK)), merge, delete_strings)
         return _collect(merge_strings(runs, budget), count)
     finally:
         for run in runs:
@@ -331,46 +333,64 @@ def rank_strings(batches: Iterable[Sequence[bytes]], folder: Path, budget: int) 
 
 def _take_ids(
     batches: Iterable[Sequence[bytes]], folder: Path, budget: int, runs: list[StringRun]
-) -> tuple[list[tuple[bytes, int]], int]:
+) -> tuple[list[bytes], int]:
     """Number the ids, adding a sorted run to ``runs`` whenever those held cost ``budget`` bytes.
 
-    Returns the ids still held, with their numbers, and how many ids there were.
+    Returns the ids still held (the last ones) and how many ids there were.
     """
-    entries: list[tuple[bytes, int]] = []
+    held: list[bytes] = []
     cost = 0
     number = 0
     for batch in batches:
-        if isinstance(batch, bytes | bytearray | str):
-            got = type(batch).__name__
-            raise ArgumentTypeError(f"rank_strings: a batch must be a sequence of ids, not a single {got}")
-        for ident in batch:
-            if not isinstance(ident, bytes):
-                raise type_error("rank_strings", f"id {number}", "bytes", ident)
-            entries.append((ident, number))
-            number += 1
-            cost += len(ident) + ENTRY_BYTES
+        _check_batch(batch, number)
+        costs = np.cumsum(np.fromiter(map(len, batch), np.int64, len(batch)) + ENTRY_BYTES)
+        start = 0
+        while start < len(batch):
+            before = int(costs[start - 1]) if start else 0
+            stop = min(len(batch), int(np.searchsorted(costs, before + budget - cost, "left")) + 1)
+            held.extend(batch[start:stop])
+            cost += int(costs[stop - 1]) - before
+            number += stop - start
+            start = stop
             if cost >= budget:
-                entries.sort()
-                runs.append(write_strings(folder, entries, budget))
-                entries = []
+                runs.append(write_strings(folder, [sort_ids(held, number - len(held))]))
+                held = []
                 cost = 0
-    return entries, number
+    return held, number
 
 
-def _collect(entries: Iterable[tuple[bytes, int]], count: int) -> StringOrder:
-    """The :class:`StringOrder` of ``count`` (id, number) entries that come in (id, number) order."""
-    repeats = array("q")
+def _check_batch(batch: Sequence[bytes], number: int) -> None:
+    """Raise unless ``batch`` is a sequence of bytes (its first id being number ``number``)."""
+    if isinstance(batch, bytes | bytearray | str):
+        got = type(batch).__name__
+        raise ArgumentTypeError(f"rank_strings: a batch must be a sequence of ids, not a single {got}")
+    if not set(map(type, batch)) <= {bytes}:
+        bad = next(i for i, ident in enumerate(batch) if type(ident) is not bytes)
+        raise type_error("rank_strings", f"id {number + bad}", "bytes", batch[bad])
 
-    def numbers() -> Iterator[int]:
-        previous: bytes | None = None
-        first = -1
-        for ident, number in entries:
-            if ident == previous:
-                repeats.extend((first, number))
-            else:
-                previous, first = ident, number
-            yield number
 
-    order = np.fromiter(numbers(), dtype=np.int64, count=count)
-    pairs = np.frombuffer(repeats, dtype=np.int64).reshape(-1, 2)
+def _collect(blocks: Iterable[tuple[Sequence[bytes], NDArray[np.int64]]], count: int) -> StringOrder:
+    """The :class:`StringOrder` of ``count`` (id, number) entries that come in (id, number) order, in blocks.
+
+    Within a block the repeats are found with numpy: an id equal to the one before it is a later occurrence,
+    and the first occurrence is the number at the start of its run of equal ids.
+    """
+    order = np.empty(count, dtype=np.int64)
+    filled = 0
+    found: list[NDArray[np.int64]] = []
+    previous: bytes | None = None
+    first = -1
+    for ids, numbers in blocks:
+        if not len(ids):
+            continue
+        order[filled : filled + len(ids)] = numbers
+        filled += len(ids)
+        same = np.empty(len(ids), dtype=bool)
+        same[0] = ids[0] == previous
+        same[1:] = np.fromiter(map(operator.eq, ids[1:], ids), dtype=bool, count=len(ids) - 1)
+        starts = np.concatenate([[first], numbers[~same]])  # the run that goes on from the block before first
+        firsts = starts[np.cumsum(~same)]
+        found.append(np.stack([firsts[same], numbers[same]], axis=1))
+        previous, first = ids[-1], int(firsts[-1])
+    pairs = np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
     return StringOrder(order, pairs[np.argsort(pairs[:, 1], kind="stable")])
