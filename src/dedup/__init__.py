@@ -15,6 +15,8 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from dedup.config import CleanConfig, Config, DedupConfig, MinHashConfig, StripConfig
+from dedup.engines.index import Index
+from dedup.engines.stream import clean_stream
 from dedup.hashing.minhash import (
     estimate_jaccard,
     lean_minhashes,
@@ -43,6 +45,7 @@ __all__ = [
     "DedupConfig",
     "Document",
     "Edit",
+    "Index",
     "Member",
     "MinHashConfig",
     "Paragraph",
@@ -51,6 +54,7 @@ __all__ = [
     "StripConfig",
     "__version__",
     "clean_documents",
+    "clean_stream",
     "clean_text",
     "estimate_jaccard",
     "find_duplicates",

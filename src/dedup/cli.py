@@ -159,6 +159,7 @@ def _add_index(sub: Any) -> None:
     _add_input(add)
     info = actions.add_parser("info", help="print the index's settings and size as JSON")
     info.add_argument("index", help="the index folder")
+    info.add_argument("--no-progress", action="store_true", help=argparse.SUPPRESS)  # as every command takes it
     for parser in (build, add):
         parser.add_argument("--memory", default=None, metavar="SIZE", help="memory budget, such as 512M or 2G")
 
