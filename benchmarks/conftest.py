@@ -7,11 +7,13 @@ the same run.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
 
+import cli_runs
 from dedup.evaluation.corpus import Corpus, make_corpus
 
 
@@ -62,6 +64,70 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         help="bench_pipeline.py: build the pages from the *.input.txt pages of DIR (repeatable; default the seeds)",
     )
+    parser.addoption(
+        "--scale-docs",
+        metavar="N[,N...]",
+        default="20000",
+        help="bench_scale.py: record counts to clean (default 20000; the real run: 100000,1000000,3000000)",
+    )
+    parser.addoption(
+        "--scale-dir",
+        metavar="DIR",
+        default="/tmp/dedup-scale",
+        help="bench_scale/index/resume.py: where generated records are kept and runs write (default /tmp/dedup-scale)",
+    )
+    parser.addoption(
+        "--scale-jobs",
+        metavar="N",
+        type=int,
+        default=1,
+        help="bench_scale/index/resume.py: dedup clean --jobs N (default 1)",
+    )
+    parser.addoption(
+        "--scale-memory",
+        metavar="SIZE",
+        default=None,
+        help="bench_scale/index/resume.py: dedup clean --memory SIZE (such as 2G), when the CLI has --memory",
+    )
+    parser.addoption(
+        "--scale-cli",
+        metavar="COMMAND",
+        default=None,
+        help="bench_scale/index/resume.py: how to start dedup (default: this Python's -m dedup), "
+        "such as '/work/other/.venv/bin/python -m dedup'",
+    )
+    parser.addoption(
+        "--scale-results",
+        metavar="FILE",
+        default=None,
+        help="bench_scale.py: write the results as JSON here (default SCALE_DIR/scale-results.json)",
+    )
+    parser.addoption(
+        "--index-docs",
+        metavar="N",
+        type=int,
+        default=20_000,
+        help="bench_index.py: records in the indexed base crawl (default 20000; the real run: 1000000)",
+    )
+    parser.addoption(
+        "--new-docs",
+        metavar="N",
+        type=int,
+        default=5_000,
+        help="bench_index.py: records in the new crawl matched against it (default 5000; the real run: 100000)",
+    )
+    parser.addoption(
+        "--resume-docs",
+        metavar="N",
+        type=int,
+        default=20_000,
+        help="bench_resume.py: records in the corpus killed at half time and resumed (default 20000)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if cli := config.getoption("--scale-cli"):
+        cli_runs.CLI[:] = shlex.split(cli)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,9 @@ import it, and two modules run as commands:
 - :mod:`~dedup.evaluation.baselines`: jusText on plain-text lines (a development dependency).
 - :mod:`~dedup.evaluation.pages`: a seeded folder of scraped-looking pages built from real ones, for the
   end-to-end benchmark (``python -m dedup.evaluation.pages OUT_DIR --mb 10``).
+- :mod:`~dedup.evaluation.records`: seeded JSONL records by the million, and later crawls of them, for
+  the scale, index and resume benchmarks (``python -m dedup.evaluation.records OUT.jsonl --docs N``);
+  their words come from :mod:`~dedup.evaluation.vocabulary`.
 - :mod:`~dedup.evaluation.profile`: the pipeline's steps one after another, CPU seconds each
   (``python -m dedup.evaluation.profile IN_DIR``).
 """

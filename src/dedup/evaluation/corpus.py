@@ -84,9 +84,14 @@ def paragraph_lengths(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.clip(np.round(rng.lognormal(np.log(75), 0.55, n)), 5, 150).astype(np.int64)
 
 
-def spellings(rng: np.random.Generator, ids: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Choose each word's spelling: sentence ends every 8-25 words and at paragraph ends, some commas."""
-    v = VOCABULARY
+def spellings(
+    rng: np.random.Generator, ids: np.ndarray, starts: np.ndarray, vocabulary: int = VOCABULARY
+) -> np.ndarray:
+    """Choose each word's spelling: sentence ends every 8-25 words and at paragraph ends, some commas.
+
+    Returns indices into :func:`word_table` of a list of ``vocabulary`` words.
+    """
+    v = vocabulary
     total = ids.size
     suffix = np.where(rng.random(total) < 0.06, 1, 0)
     sentence_end = rng.random(total) < 1 / 15
