@@ -120,11 +120,11 @@ def _with_work(args: argparse.Namespace, plan: Plan, in_path: Path | None) -> Pl
         raise OutputError(f"work folder {shown} is inside the input folder {in_path}: it would be read as input")
     if in_path is not None and is_within(in_path, work):
         raise OutputError(f"work folder {shown} holds the input {printable(str(in_path))}")
+    if plan.mode == "tree" and plan.out is not None and work.resolve() == plan.out.resolve():
+        raise OutputError(f"work folder {shown} is the output folder; leave --work out or choose another folder")
     for output in (plan.out, plan.report):
         if output is not None and (is_within(output, work) or (plan.mode != "tree" and is_within(work, output))):
             raise OutputError(f"work folder {shown} and output {printable(str(output))} would overlap")
-    if plan.mode == "tree" and plan.out is not None and work.resolve() == plan.out.resolve():
-        raise OutputError(f"work folder {shown} is the output folder; leave --work out or choose another folder")
     return dataclasses.replace(plan, work=work)
 
 

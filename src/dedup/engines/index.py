@@ -37,16 +37,19 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from dedup._check import check_document
 from dedup.config import CleanConfig, Config, DedupConfig, MinHashConfig, StripConfig
 from dedup.engines.budget import default_memory
 from dedup.engines.documents import Documents, ids_of
 from dedup.engines.shard import ShardTask, load_skips
+from dedup.engines.sources import item_tasks
 from dedup.engines.store import Store
 from dedup.engines.stream import Progress, prepare_corpus, settings_of, store_inputs
 from dedup.engines.work import WorkFolder, read_json, remove_tree, write_json
 from dedup.errors import IndexMismatchError, LockedError, OutputError, OutputWriteError, UsageError
 from dedup.io.read import MAX_BYTES, Skip
 from dedup.near.banding import choose_banding
+from dedup.pipeline import DocumentLike, as_document
 
 __all__ = ["FORMAT", "VERSION", "Added", "Index", "matching_settings"]
 
@@ -213,6 +216,19 @@ class Index:
             skips = tuple(s for shard in docs.shards for s in load_skips(shard))
             work.close(remove=True)
         return Added(docs.count - len(docs.first_of), inputs.total, skips)
+
+    def add_documents(
+        self, documents: Iterable[DocumentLike], *, jobs: int = 1, memory: int | None = None
+    ) -> Added:
+        """:meth:`add` for documents or ``(id, text)`` pairs (any iterable, read once).
+
+        >>> import tempfile, pathlib
+        >>> with Index.create(pathlib.Path(tempfile.mkdtemp()) / "idx", Config()) as index:
+        ...     index.add_documents([("a", "A paragraph of an earlier crawl, long enough to match.")]).documents
+        1
+        """
+        checked = (as_document(check_document("Index.add_documents", i, d)) for i, d in enumerate(documents))
+        return self.add(item_tasks(checked), jobs=jobs, memory=memory)
 
     def _publish(self, name: str, docs: Documents, store: Store, paragraphs: int) -> None:
         """Turn the run's store into segment ``name``: documents renumbered by rank, ids saved in rank order."""
