@@ -25,8 +25,6 @@ within each crawl).
 from __future__ import annotations
 
 import dataclasses
-import errno
-import fcntl
 import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -46,8 +44,9 @@ from dedup.engines.sources import item_tasks
 from dedup.engines.store import Store
 from dedup.engines.stream import Progress, prepare_corpus, settings_of, store_inputs
 from dedup.engines.work import WorkFolder, read_json, remove_tree, write_json
-from dedup.errors import IndexMismatchError, LockedError, OutputError, OutputWriteError, UsageError
+from dedup.errors import IndexMismatchError, OutputError, OutputWriteError, UsageError
 from dedup.io.read import MAX_BYTES, Skip
+from dedup.io.write import lock_folder
 from dedup.near.banding import choose_banding
 from dedup.pipeline import DocumentLike, as_document
 
@@ -111,7 +110,7 @@ class Index:
         if manifest.get("version") != VERSION:
             found = manifest.get("version")
             raise UsageError(f"index {folder} has version {found}; this dedup reads version {VERSION}")
-        index = cls(folder, _lock(folder, write), manifest)
+        index = cls(folder, lock_folder(folder, "index", shared=not write), manifest)
         if config is not None:
             index.check(config)
         return index
@@ -133,7 +132,7 @@ class Index:
             (folder / "segments").mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputWriteError(exc.errno or 0, f"could not make index {folder}: {exc.strerror}") from exc
-        fd = _lock(folder, True)
+        fd = lock_folder(folder, "index")
         config = dataclasses.replace(config, dedup=dataclasses.replace(config.dedup, enabled=True))
         manifest = {"format": FORMAT, "version": VERSION, "settings": matching_settings(config),
                     "config": asdict(config), "segments": []}  # fmt: skip
@@ -281,21 +280,3 @@ def _save_ids(docs: Documents, folder: Path) -> None:
     np.cumsum(lengths, out=offsets[1:])
     np.save(folder / "ids.npy", np.concatenate(chunks) if chunks else np.empty(0, np.uint8))
     np.save(folder / "id_off.npy", offsets)
-
-
-def _lock(folder: Path, write: bool) -> int:
-    """Lock the index folder, exclusively to write, shared to read.
-
-    Raises:
-        LockedError: the lock is held the other way.
-    """
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        fcntl.flock(fd, (fcntl.LOCK_EX if write else fcntl.LOCK_SH) | fcntl.LOCK_NB)
-    except OSError as exc:
-        os.close(fd)
-        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
-            doing = "reading or writing" if write else "writing to"
-            raise LockedError(f"index {folder}: another dedup run is {doing} it; wait for it to end") from exc
-        raise OutputWriteError(exc.errno or 0, f"could not lock index {folder}: {exc.strerror}") from exc
-    return fd

@@ -21,8 +21,6 @@ False
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import json
 import os
 import shutil
@@ -30,7 +28,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from dedup.errors import LockedError, OutputError, OutputWriteError
+from dedup.errors import OutputError, OutputWriteError
+from dedup.io.write import lock_folder
 
 __all__ = ["RUN_FILE", "WorkFolder", "read_json", "remove_tree", "write_json"]
 
@@ -63,17 +62,9 @@ class WorkFolder:
         _check_own(root)
         try:
             root.mkdir(parents=True, exist_ok=True)
-            fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as exc:
             raise OutputWriteError(exc.errno or 0, f"could not make work folder {root}: {exc.strerror}") from exc
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(fd)
-            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
-                raise LockedError(f"work folder {root} is in use by another dedup run; wait for it to end") from exc
-            raise OutputWriteError(exc.errno or 0, f"could not lock work folder {root}: {exc.strerror}") from exc
-        work = cls(root, fd)
+        work = cls(root, lock_folder(root, "work folder"))
         try:
             work._prepare(settings)
         except BaseException:

@@ -81,6 +81,29 @@ def check_output_dir(in_dir: Path, out_dir: Path, *, force: bool = False) -> Non
             )
 
 
+def lock_folder(root: Path, what: str, *, shared: bool = False) -> int:
+    """Open the existing folder ``root`` and lock it (``flock``, exclusive or ``shared``); return its descriptor.
+
+    The kernel releases the lock when the process dies, so a killed run never leaves a folder locked.
+
+    Raises:
+        LockedError: another process holds the lock the other way (``what`` names the folder's role).
+        OutputWriteError: the folder cannot be opened or locked.
+    """
+    try:
+        fd = os.open(root, DIR_FLAGS & ~os.O_NOFOLLOW)
+    except OSError as exc:
+        raise _write_failed(root, exc) from exc
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+            raise LockedError(f"{what} {root} is in use by another dedup run; wait for it to end") from exc
+        raise _write_failed(root, exc) from exc
+    return fd
+
+
 def _temp_name() -> str:
     """A fresh temporary file name: hidden, unique to this process, matching :data:`TEMP_NAME`.
 
@@ -257,20 +280,12 @@ class OutputTree:
         """
         try:
             root.mkdir(parents=True, exist_ok=True)
-            fd = os.open(root, DIR_FLAGS & ~os.O_NOFOLLOW)
         except OSError as exc:
             raise _write_failed(root, exc) from exc
+        tree = cls(root, lock_folder(root, "output folder"))
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(fd)
-            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
-                raise LockedError(f"output folder {root} is in use by another dedup run; wait for it to end") from exc
-            raise _write_failed(root, exc) from exc
-        tree = cls(root, fd)
-        try:
-            if not _marker_exists(fd):
-                _replace_in(fd, MARKER, b"", root / MARKER)
+            if not _marker_exists(tree._fd):
+                _replace_in(tree._fd, MARKER, b"", root / MARKER)
             tree.remove_stale()
         except BaseException:
             tree.close()
