@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from dedup.io.write import TEMP_SUFFIX
+from dedup.io.write import MARKER, TEMP_SUFFIX
 from dedup.plan import WORK_NAME
 
 pytestmark = pytest.mark.slow  # subprocesses and real kills: CI runs them, see tests/conftest.py
@@ -122,8 +122,9 @@ def test_a_second_run_on_the_same_folder_is_refused_and_a_dead_run_frees_it(refe
     out = tmp_path / "out"
     first = subprocess.Popen(command(src, out, 1), start_new_session=True)
     deadline = time.monotonic() + 30
-    while not out.exists() and time.monotonic() < deadline:
+    while not (out / MARKER).exists() and time.monotonic() < deadline:  # the marker is written once the lock is held
         time.sleep(0.05)
+    first.send_signal(signal.SIGSTOP)  # frozen holding the lock: the second run cannot start after it ended
     second = subprocess.run(command(src, out, 1), capture_output=True, timeout=120)
     assert second.returncode == 2
     assert b"in use by another dedup run" in second.stderr
