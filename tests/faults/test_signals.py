@@ -7,6 +7,7 @@ corpus is the seed articles repeated, so a run lasts a few seconds and a kill la
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import signal
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from dedup.evaluation.records import write_records
 from dedup.io.write import MARKER, TEMP_SUFFIX
 from dedup.plan import WORK_NAME
 
@@ -158,3 +160,41 @@ def test_a_signal_after_the_run_keeps_the_exit_code(tmp_path: Path, sig: int) ->
     assert done.returncode == 0, (done.returncode, done.stderr.decode())
     assert b"Traceback" not in done.stderr
     assert (out / "a.txt").exists()
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes, bytes]:
+    """About 20 MB of generated JSONL records (three shards) and the output of an uninterrupted run."""
+    root = tmp_path_factory.mktemp("records")
+    src = root / "in.jsonl"
+    write_records(src, 36_000, seed=3)
+    out, report = root / "out.jsonl", root / "report.jsonl"
+    subprocess.run(jsonl_command(src, out, report), check=True, timeout=600)
+    return src, out.read_bytes(), report.read_bytes()
+
+
+def jsonl_command(src: Path, out: Path, report: Path) -> list[str]:
+    return [sys.executable, "-m", "dedup", "clean", str(src), "-o", str(out), "--report", str(report), "--jobs", "2",
+            "--no-strip", "--no-progress", "-q"]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_killed_jsonl_run_resumes_and_writes_what_an_uninterrupted_one_writes(records, tmp_path, seed) -> None:
+    """SIGKILL at a random point of a run over JSONL records, then the same command: the output and report are
+    those of an uninterrupted run, and the work folder beside the output is gone."""
+    src, expected, expected_report = records
+    out, report = tmp_path / "out.jsonl", tmp_path / "report.jsonl"
+    work = tmp_path / ".out.jsonl.dedup-work"
+    proc = subprocess.Popen(jsonl_command(src, out, report), start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not (work / "shards").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(random.Random(seed).uniform(0.0, 8.0))
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert not out.exists() or out.read_bytes() == expected  # the output appears whole, or not at all
+    rerun = subprocess.run(jsonl_command(src, out, report), capture_output=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr.decode()
+    assert out.read_bytes() == expected
+    assert report.read_bytes() == expected_report
+    assert not work.exists()
