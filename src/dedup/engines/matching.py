@@ -10,6 +10,7 @@ in the keep rule's order) and the run's own store, one after the other.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,7 +26,7 @@ from dedup.near.sorting import KeySorter, Sorters, distinct_chunks
 __all__ = ["match_stores"]
 
 
-def match_stores(stores: Stores, doc: NDArray[np.int64], config: Config, sorters: Sorters) -> Decisions:
+def match_stores(stores: Stores, doc: NDArray[np.integer[Any]], config: Config, sorters: Sorters) -> Decisions:
     """The keep rule's decisions for the paragraphs of ``stores``, ``doc`` giving each position's document rank."""
     dedup = config.dedup
     sizes = stores.sizes()
@@ -48,7 +49,9 @@ def match_stores(stores: Stores, doc: NDArray[np.int64], config: Config, sorters
         found.close()
 
 
-def _add_band_pairs(found: KeySorter, stores: Stores, doc: NDArray[np.int64], config: Config, sorters: Sorters) -> None:
+def _add_band_pairs(
+    found: KeySorter, stores: Stores, doc: NDArray[np.integer[Any]], config: Config, sorters: Sorters
+) -> None:
     """Add the pairs of eligible paragraphs that share a band key (within a document only, unless across)."""
     sizes = stores.sizes()
     eligible = np.flatnonzero(sizes >= config.dedup.min_shingles)

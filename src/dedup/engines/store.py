@@ -155,7 +155,8 @@ class Stores:
         self.budget = budget
         self.bases = np.zeros(len(self.stores) + 1, dtype=np.int64)
         np.cumsum([s.count for s in self.stores], out=self.bases[1:])
-        self._sizes = np.concatenate([np.diff(s.offsets()) for s in self.stores] or [np.empty(0, np.int64)])
+        sizes = [np.diff(s.offsets()).astype(np.int32) for s in self.stores]  # 4 bytes a paragraph
+        self._sizes = np.concatenate(sizes or [np.empty(0, np.int32)])
 
     @property
     def count(self) -> int:
@@ -167,8 +168,8 @@ class Stores:
         """The number of hashes in all sets."""
         return sum(s.hashes for s in self.stores)
 
-    def sizes(self) -> NDArray[np.int64]:
-        """Each set's number of hashes, by position."""
+    def sizes(self) -> NDArray[np.int32]:
+        """Each set's number of hashes, by position (int32: one paragraph has fewer than 2**31 shingles)."""
         return self._sizes
 
     def windows(self) -> Iterator[tuple[int, Store, int, int]]:

@@ -149,7 +149,7 @@ def _match(docs: Documents, config: Config, work: WorkFolder, budget: int, index
     run_base = int(stores.bases[-2])
     index_ranks = index.ranks() if index is not None else np.empty(0, np.int64)
     offset = int(index_ranks.max()) + 1 if index_ranks.size else 0
-    doc = np.concatenate([index_ranks, ranks_by_position(docs, inputs.counts) + offset])
+    doc = np.concatenate([index_ranks, ranks_by_position(docs, inputs.counts) + offset]).astype(np.int32)
     sorters = functools.partial(_sorter, work.scratch, budget // SORT_SHARE)
     found = match_stores(stores, doc, config, sorters)
     index_ids: DocumentIds = index.ids if index is not None else (lambda numbers: [])

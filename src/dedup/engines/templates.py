@@ -37,18 +37,18 @@ def find_templates(docs: Documents, config: StripConfig, sorters: Sorters) -> Te
     candidates = _often(_first_halves(docs, dropped), config.template_min_docs, sorters)
     if not candidates.size:
         return {}
-    keys, sites = _records(docs, dropped, candidates)
-    order = np.lexsort((keys[:, 1], keys[:, 0]))
-    keys, sites = keys[order], sites[order]
-    new = np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)]
-    starts = np.flatnonzero(new)
-    found = np.diff(np.append(starts, keys.shape[0]))
-    pages = docs.pages[site_index(docs.sites, sites[starts])]
+    found = _exact_counts(docs, dropped, candidates)
+    if not found:
+        return {}
+    keys = list(found)
+    sites = np.array([found[k][1] for k in keys], dtype=np.uint64).reshape(-1, 2)
+    pages = docs.pages[site_index(docs.sites, sites)]
     table: Templates = {}
-    for start, count, total in zip(starts.tolist(), found.tolist(), pages.tolist(), strict=True):
+    for key, total in zip(keys, pages.tolist(), strict=True):
+        count = found[key][0]
         need = max(config.template_min_docs, math.ceil(config.template_share * total))
         if count >= need:
-            table[int(keys[start, 0]), int(keys[start, 1])] = (count, total)
+            table[key] = (count, total)
     return table
 
 
@@ -90,19 +90,29 @@ def _often(halves: Iterator[NDArray[np.uint64]], least: int, sorters: Sorters) -
         sorter.close()
 
 
-def _records(
+def _exact_counts(
     docs: Documents, dropped: NDArray[np.bool_], candidates: NDArray[np.uint64]
-) -> tuple[NDArray[np.uint64], NDArray[np.uint64]]:
-    """The counted keys whose first half is a candidate, with their page's site digest."""
-    keys, sites = [], []
+) -> dict[tuple[int, int], tuple[int, tuple[int, int]]]:
+    """For every counted key whose first half is a candidate: the pages carrying it and its site's digest,
+    counted a shard at a time (memory grows with the distinct candidate keys, not with the pages)."""
+    found: dict[tuple[int, int], tuple[int, tuple[int, int]]] = {}
     for k, shard in enumerate(docs.shards):
-        counted = _counted(shard, dropped[docs.bases[k] : docs.bases[k + 1]])
         all_keys = np.asarray(load_array(shard, "par_tkey"), dtype=np.uint64)
         at = np.searchsorted(candidates, all_keys[:, 0])
-        hit = counted & (at < candidates.size)
+        hit = _counted(shard, dropped[docs.bases[k] : docs.bases[k + 1]]) & (at < candidates.size)
         hit[hit] = candidates[at[hit]] == all_keys[hit, 0]
+        if not hit.any():
+            continue
         doc_par = load_array(shard, "doc_par")
         owner = np.repeat(np.arange(doc_par.size - 1), np.diff(doc_par))
-        keys.append(all_keys[hit])
-        sites.append(np.asarray(load_array(shard, "doc_site"), dtype=np.uint64)[owner[hit]])
-    return np.concatenate(keys), np.concatenate(sites)
+        keys = all_keys[hit]
+        sites = np.asarray(load_array(shard, "doc_site"), dtype=np.uint64)[owner[hit]]
+        order = np.lexsort((keys[:, 1], keys[:, 0]))
+        keys, sites = keys[order], sites[order]
+        starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)])
+        counts = np.diff(np.append(starts, keys.shape[0]))
+        for start, count in zip(starts.tolist(), counts.tolist(), strict=True):
+            key = (int(keys[start, 0]), int(keys[start, 1]))
+            before = found.get(key, (0, (int(sites[start, 0]), int(sites[start, 1]))))
+            found[key] = (before[0] + count, before[1])
+    return found

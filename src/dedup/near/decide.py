@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -65,7 +66,7 @@ class Decisions:
     verified: int
 
 
-def oriented(pairs: Pairs, sizes: NDArray[np.int64]) -> Pairs:
+def oriented(pairs: Pairs, sizes: NDArray[np.integer[Any]]) -> Pairs:
     """The pairs with ``left`` the set with fewer shingles (the smaller position among equals).
 
     >>> oriented(Pairs(np.array([0, 1]), np.array([2, 2])), np.array([5, 3, 3]))
@@ -78,7 +79,7 @@ def oriented(pairs: Pairs, sizes: NDArray[np.int64]) -> Pairs:
 
 def decide(
     source: SetSource,
-    doc: NDArray[np.int64],
+    doc: NDArray[np.integer[Any]],
     candidates: Iterable[Pairs],
     text_hashes: TextHashes,
     dedup: DedupConfig,
@@ -108,7 +109,7 @@ def decide(
 
 
 def _verified(
-    source: SetSource, sizes: NDArray[np.int64], candidates: Iterable[Pairs], dedup: DedupConfig
+    source: SetSource, sizes: NDArray[np.integer[Any]], candidates: Iterable[Pairs], dedup: DedupConfig
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_], int]:
     """The candidates that are duplicates, oriented, whether each one *extends* (the larger contains the
     smaller but is no near-duplicate of it), and how many candidates were checked."""
@@ -135,8 +136,8 @@ def _distinct(values: NDArray[np.int64]) -> NDArray[np.int64]:
 
 def _keep_rule(
     labels: NDArray[np.int64],
-    doc: NDArray[np.int64],
-    sizes: NDArray[np.int64],
+    doc: NDArray[np.integer[Any]],
+    sizes: NDArray[np.integer[Any]],
     extends: Pairs,
     similarity: Similarity,
     text_hash: NDArray[np.int64],
@@ -183,7 +184,8 @@ def _keep_rule(
 
 
 def is_duplicate(
-    jaccard: NDArray[np.float64], contained: NDArray[np.float64], smaller: NDArray[np.int64], dedup: DedupConfig
+    jaccard: NDArray[np.float64], contained: NDArray[np.float64], smaller: NDArray[np.integer[Any]],
+    dedup: DedupConfig,
 ) -> NDArray[np.bool_]:
     """Whether verified pairs are duplicates: near (Jaccard) or contained (with enough shingles)."""
     return np.asarray(

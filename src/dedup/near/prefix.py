@@ -12,6 +12,7 @@ which needs a high Jaccard similarity.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -30,6 +31,9 @@ MAX_POSTINGS = 1 << 14
 
 _COUNT_TABLE_BITS = 24
 """At most ``2 ** _COUNT_TABLE_BITS`` one-byte shingle counters (16 MB)."""
+
+_CHUNK = 1 << 20
+"""Rows whose prefix lengths are computed at once (bounds the temporaries)."""
 
 _TOKEN_BITMAP_BITS = 28
 """At most ``2 ** _TOKEN_BITMAP_BITS`` bits (32 MB) mark the shingles of some prefix."""
@@ -94,7 +98,7 @@ def containment_pairs(
 def containment_pair_chunks(
     source: SetSource,
     rows: NDArray[np.int64],
-    group: NDArray[np.int64],
+    group: NDArray[np.integer[Any]],
     containment: float,
     sorters: Sorters,
     *,
@@ -107,36 +111,42 @@ def containment_pair_chunks(
     bitmap of prefix shingles), then each part's holder keys. A key carries its set's number among
     ``rows`` in its low bits, so the sorted keys are the same whatever the parts.
     """
-    sizes = source.sizes()[rows]
+    sizes = source.sizes()[rows].astype(np.int32)  # 4 bytes a row: a corpus has millions
     index_bits = index_bits_for(rows.size)
     layout = _kernels.KeyLayout(max(8, index_bits + 1), 1 << index_bits)
-    lengths = np.minimum(prefix_lengths(sizes, containment), sizes)
     table = np.zeros(_power_of_two(2 * source.total, _COUNT_TABLE_BITS), dtype=np.uint8)
     for _, part in source.parts():
         _kernels.shingle_counts(part, 1, table)
     # Sized from the prefix lengths before unshared shingles are dropped: a larger bitmap only drops
     # more holder keys of shingles in no prefix, which join nothing.
-    bitmap = np.zeros(_power_of_two(8 * int(lengths.sum()), _TOKEN_BITMAP_BITS) // 64, dtype=np.uint64)
+    total = sum(int(_lengths(sizes[lo : lo + _CHUNK], containment).sum()) for lo in range(0, sizes.size, _CHUNK))
+    bitmap = np.zeros(_power_of_two(8 * total, _TOKEN_BITMAP_BITS) // 64, dtype=np.uint64)
     join = sorters()
     try:
         for local, index, part in _joined_parts(source, rows):
-            keys = _relabel(_prefix_keys(part, local, lengths[index], table, layout), layout, index, rows.size)
+            lengths = _lengths(sizes[index], containment)
+            keys = _relabel(_prefix_keys(part, local, lengths, table, layout), layout, index, rows.size)
             _kernels.mark_tokens(keys, layout, bitmap)
             join.add(keys)
         for local, index, part in _joined_parts(source, rows):
             join.add(_relabel(_holder_keys(part, local, bitmap, layout), layout, index, rows.size))
-        group_rows = np.asarray(group, dtype=np.int64)[rows]
+        group_rows = np.asarray(group)[rows].astype(np.int32)
         for chunk in join.chunks(group_shift=layout.shift):
             yield _token_pairs(chunk, layout, sizes, group_rows, max_postings).of(rows)
     finally:
         join.close()
 
 
+def _lengths(sizes: NDArray[np.int32], containment: float) -> NDArray[np.int64]:
+    """Each set's prefix length, at most its size."""
+    return np.minimum(prefix_lengths(sizes, containment), sizes)
+
+
 def _token_pairs(
     keys: NDArray[np.uint64],
     layout: _kernels.KeyLayout,
-    sizes: NDArray[np.int64],
-    group: NDArray[np.int64],
+    sizes: NDArray[np.int32],
+    group: NDArray[np.int32],
     max_postings: int,
 ) -> Pairs:
     """The pairs of rows that a sorted chunk of join keys (whole tokens only) joins."""

@@ -19,7 +19,7 @@ numbers, so the finder's decisions do not depend on where the sets live.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,7 +37,7 @@ class SetSource(Protocol):
         """The number of hashes in all sets."""
         ...
 
-    def sizes(self) -> NDArray[np.int64]:
+    def sizes(self) -> NDArray[np.integer[Any]]:
         """Each set's number of hashes, by position."""
         ...
 
@@ -64,7 +64,7 @@ class MemorySets:
         """The number of hashes in all sets."""
         return int(self.sets.hashes.size)
 
-    def sizes(self) -> NDArray[np.int64]:
+    def sizes(self) -> NDArray[np.integer[Any]]:
         """Each set's number of hashes."""
         return self.sets.sizes()
 
