@@ -68,7 +68,8 @@ def index_run(folder: Path, base_docs: int, new_docs: int, run_dir: Path, config
     base = records_file(folder, base_docs)
     new = records_file(folder, new_docs, crawl=1, base_docs=base_docs)
     index = fresh(run_dir) / "index"
-    steps = {"index build (base)": run_measured(dedup("index", "build", str(base.path), "-o", str(index)),
+    jobs = ("--jobs", str(config.getoption("--scale-jobs")), "--no-progress")
+    steps = {"index build (base)": run_measured(dedup("index", "build", str(base.path), "-o", str(index), *jobs),
                                                  run_dir / "build")}
     index_mb = size_mb(index)
     alone_dir, against_dir = fresh(run_dir / "alone"), fresh(run_dir / "against")
@@ -76,7 +77,8 @@ def index_run(folder: Path, base_docs: int, new_docs: int, run_dir: Path, config
     steps["clean new --against"] = run_measured(clean_argv(new, against_dir, config, "--against", str(index)),
                                                 run_dir / "against")
     if help_text("index", "add") is not None:
-        steps["index add (new)"] = run_measured(dedup("index", "add", str(index), str(new.path)), run_dir / "add")
+        steps["index add (new)"] = run_measured(dedup("index", "add", str(index), str(new.path), *jobs),
+                                                run_dir / "add")
     alone = check_clean(new, alone_dir / "out.jsonl", alone_dir / "report.jsonl")
     against = check_clean(new, against_dir / "out.jsonl", against_dir / "report.jsonl")
     assert against.duplicates > alone.duplicates, (

@@ -12,7 +12,6 @@ at a time, gathering each window from every shard that holds part of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from numpy.typing import NDArray
 from dedup.config import Config
 from dedup.engines.documents import Documents
 from dedup.engines.shard import load_array
-from dedup.engines.store import Store, StoreWriter, joined
+from dedup.engines.store import Store, StoreWriter
 from dedup.engines.templates import Templates
 from dedup.hashing import ShingleSets, permutations
 from dedup.near.banding import choose_banding
@@ -32,9 +31,6 @@ __all__ = ["KEEP", "REPEAT", "TEMPLATE", "Inputs", "mark_shard", "positions", "p
 
 KEEP, TEMPLATE, REPEAT = 0, 1, 2
 """Codes of a paragraph's mark in a ``pre`` file: kept so far, a template line, an exact repeat."""
-
-WINDOW_SHARE = 8
-"""A window of the store takes about ``budget / WINDOW_SHARE`` bytes."""
 
 
 def pre_path(corpus: Path, shard: int) -> Path:
@@ -126,20 +122,53 @@ def positions(docs: Documents, corpus: Path) -> Inputs:
     return Inputs(first, counts, int(counts.sum()), hashes)
 
 
-def write_store(docs: Documents, inputs: Inputs, corpus: Path, config: Config, folder: Path, budget: int) -> None:
-    """Copy every input into one store in position order, a window of documents (in rank order) at a time;
-    then save the screen's pairs within documents as positions (``screen.npy``)."""
+def write_store(docs: Documents, inputs: Inputs, corpus: Path, config: Config, folder: Path) -> None:
+    """Copy every input into one store in position order, a shard at a time (each shard's inputs scattered to
+    their positions); then save the screen's pairs within documents as positions (``screen.npy``)."""
     bands = choose_banding(config.dedup.lsh_threshold, config.minhash.num_perm).bands
-    per = max(1, budget // WINDOW_SHARE // max(1, (8 * inputs.hashes // max(1, inputs.total)) + 8 * bands + 32))
     with StoreWriter(folder, count=inputs.total, hashes=inputs.hashes, bands=bands) as out:
-        for lo, hi in _windows(inputs.counts[docs.by_rank], per):
-            window = docs.by_rank[lo:hi]
-            window = window[inputs.counts[window] > 0]
-            if window.size:
-                sets, band_rows, columns = _gather(docs, inputs, corpus, window)
-                out.write(int(inputs.first[window[0]]), sets, band_rows, columns)
+        sizes = np.zeros(inputs.total, dtype=np.int32)
+        for k, shard in enumerate(docs.shards):
+            where, ids, _ = _placed(docs, inputs, corpus, k)
+            offsets = np.asarray(load_array(shard, "set_off"), dtype=np.int64)
+            sizes[where] = offsets[ids + 1] - offsets[ids]
+        out.sizes(sizes)
+        del sizes
+        screened = [np.zeros((0, 2), dtype=np.int64)]
+        for k, shard in enumerate(docs.shards):
+            where, ids, owner = _placed(docs, inputs, corpus, k)
+            sets = ShingleSets(load_array(shard, "set_off", mapped=True),  # type: ignore[arg-type]
+                               load_array(shard, "set_hashes", mapped=True))  # type: ignore[arg-type]
+            columns = {
+                "text": np.asarray(load_array(shard, "set_text", mapped=True)[ids], dtype=np.int64),
+                "par": np.asarray(load_array(shard, "set_par", mapped=True)[ids], dtype=np.int64),
+                "doc": owner,
+            }
+            band_rows = np.asarray(load_array(shard, "set_bands", mapped=True)[:, ids], dtype=np.uint64)
+            out.scatter(where, sets.take(ids), band_rows, columns)
+            screened.append(_screened(shard, where, ids))
     later = _screened_here(Store(folder), _later(docs, inputs), inputs, config)
-    np.save(folder / "screen.npy", np.concatenate([_screened(docs, inputs, corpus), later]))
+    np.save(folder / "screen.npy", np.concatenate([*screened, later]))
+
+
+def _placed(
+    docs: Documents, inputs: Inputs, corpus: Path, k: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Shard ``k``'s inputs: their positions, their set numbers in the shard, and their documents' numbers."""
+    with np.load(pre_path(corpus, k)) as saved:
+        counts, ids = saved["counts"], saved["inputs"]
+    owner = docs.bases[k] + np.repeat(np.arange(counts.size), counts)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if counts.size else counts
+    where = inputs.first[owner] + np.arange(owner.size) - np.repeat(starts, counts)
+    return where.astype(np.int64), ids.astype(np.int64), owner.astype(np.int64)
+
+
+def _screened(shard: Path, where: NDArray[np.int64], ids: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The screen's pairs of a shard (made in the worker) whose paragraphs are both inputs, as positions."""
+    position = np.full(int(load_array(shard, "set_off").size) - 1, -1, dtype=np.int64)
+    position[ids] = where
+    pairs = position[np.asarray(load_array(shard, "screen"), dtype=np.int64)]
+    return pairs[(pairs >= 0).all(axis=1)]
 
 
 def _later(docs: Documents, inputs: Inputs) -> NDArray[np.int64]:
@@ -164,69 +193,3 @@ def _screened_here(store: Store, later: NDArray[np.int64], inputs: Inputs, confi
                              min_contained=dedup.min_contained_shingles)  # fmt: skip
         found.append(np.stack([pairs.left, pairs.right], axis=1).reshape(-1, 2) + first)
     return np.concatenate(found)
-
-
-def _screened(docs: Documents, inputs: Inputs, corpus: Path) -> NDArray[np.int64]:
-    """The screen's pairs within documents (made in the workers) whose paragraphs are both inputs, as positions."""
-    found = [np.zeros((0, 2), dtype=np.int64)]
-    for k, shard in enumerate(docs.shards):
-        saved = np.load(pre_path(corpus, k))
-        position = np.full(int(load_array(shard, "set_off").size) - 1, -1, dtype=np.int64)
-        counts = saved["counts"]
-        lengths = counts
-        owner = docs.bases[k] + np.repeat(np.arange(counts.size), lengths)
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if lengths.size else lengths
-        position[saved["inputs"]] = inputs.first[owner] + np.arange(owner.size) - np.repeat(starts, lengths)
-        pairs = position[np.asarray(load_array(shard, "screen"), dtype=np.int64)]
-        found.append(pairs[(pairs >= 0).all(axis=1)])
-    return np.concatenate(found)
-
-
-def _windows(counts: NDArray[np.int64], per: int) -> Iterator[tuple[int, int]]:
-    """Ranges of documents (in rank order) holding about ``per`` inputs each."""
-    ends = np.cumsum(counts)
-    lo = 0
-    while lo < counts.size:
-        hi = max(lo + 1, int(np.searchsorted(ends, (ends[lo - 1] if lo else 0) + per, side="right")))
-        yield lo, hi
-        lo = hi
-
-
-def _gather(
-    docs: Documents, inputs: Inputs, corpus: Path, window: NDArray[np.int64]
-) -> tuple[ShingleSets, NDArray[np.uint64], dict[str, NDArray[np.int64]]]:
-    """The inputs of documents ``window`` (in rank order), in position order: sets, band hashes, columns."""
-    shard_of, local = docs.locate(window)
-    pieces = []
-    for k in np.unique(shard_of).tolist():
-        mine = shard_of == k
-        pieces.append(_piece(docs.shards[k], pre_path(corpus, k), window[mine], local[mine], inputs))
-    where = np.concatenate([p[0] for p in pieces])
-    order = np.argsort(where, kind="stable")
-    sets = joined([p[1] for p in pieces]).take(order)
-    band_rows = np.concatenate([p[2] for p in pieces], axis=1)[:, order]
-    columns = {name: np.concatenate([p[3][name] for p in pieces])[order] for name in ("text", "par", "doc")}
-    return sets, band_rows, columns
-
-
-def _piece(
-    shard: Path, pre: Path, docs: NDArray[np.int64], local: NDArray[np.int64], inputs: Inputs
-) -> tuple[NDArray[np.int64], ShingleSets, NDArray[np.uint64], dict[str, NDArray[np.int64]]]:
-    """One shard's part of a window: its inputs' positions, sets, band hashes and columns."""
-    saved = np.load(pre)
-    counts = saved["counts"]
-    starts = np.zeros(counts.size + 1, dtype=np.int64)
-    np.cumsum(counts, out=starts[1:])
-    lengths = counts[local]
-    picks = np.repeat(starts[local] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
-    ids = saved["inputs"][picks]
-    where = np.repeat(inputs.first[docs] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
-    sets = ShingleSets(load_array(shard, "set_off", mapped=True), load_array(shard, "set_hashes", mapped=True))  # type: ignore[arg-type]
-    taken = sets.take(ids)
-    band_rows = np.asarray(load_array(shard, "set_bands", mapped=True)[:, ids], dtype=np.uint64)
-    columns = {
-        "text": np.asarray(load_array(shard, "set_text", mapped=True)[ids], dtype=np.int64),
-        "par": np.asarray(load_array(shard, "set_par", mapped=True)[ids], dtype=np.int64),
-        "doc": np.repeat(docs, lengths),
-    }
-    return where, taken, band_rows, columns

@@ -28,13 +28,14 @@ from dedup.records import Document
 
 __all__ = ["SHARD_BYTES", "SHARD_FILES", "SHARD_ITEMS", "item_tasks", "jsonl_tasks"]
 
-SHARD_BYTES = 8 << 20
-"""Bytes of text (or JSONL lines) per shard: a few seconds of work, a few tens of MB in a worker."""
+SHARD_BYTES = 2 << 20
+"""Bytes of text (or JSONL lines) per shard: a few seconds of work and a few tens of MB in a worker. Small
+shards balance the workers and lose little to a kill (a rerun redoes the shards that were in flight)."""
 
 SHARD_ITEMS = 16384
 """At most this many documents or lines per shard."""
 
-SHARD_FILES = 256
+SHARD_FILES = 64
 """At most this many files per shard (their sizes are not known before they are read)."""
 
 
