@@ -25,6 +25,13 @@ TYPE_ERRORS: list[tuple[Callable[[], Any], str]] = [
     (lambda: dedup.clean_documents([("a", "x"), (1, "y")]), r"clean_documents: documents\[1\] id must be str, not int"),
     (lambda: dedup.clean_documents([dedup.Document("a", None)]), r"documents\[0\] text must be str, not NoneType"),
     (lambda: dedup.clean_documents([("a", "x")], jobs="2"), "clean_documents: jobs must be int, not str"),
+    (lambda: dedup.clean_stream(None), "clean_stream: documents must be an iterable of Document objects or"),
+    (lambda: dedup.clean_stream("abc"), "clean_stream: documents must be an iterable .* not str"),
+    (lambda: list(dedup.clean_stream(["abc"])), r"clean_stream: documents\[0\] must be a Document or \(id, text\)"),
+    (lambda: dedup.clean_stream([("a", "x")], jobs=2.0), "clean_stream: jobs must be int, not float"),
+    (lambda: dedup.clean_stream([("a", "x")], memory=[1]), "clean_stream: memory must be an int, a size"),
+    (lambda: dedup.clean_stream([("a", "x")], work=3), "clean_stream: work must be a path or None, not int"),
+    (lambda: dedup.clean_stream([], dedup.DedupConfig()), "clean_stream: config must be Config or None"),
     (
         lambda: dedup.find_duplicates(["s"]),
         r"find_duplicates: paragraphs\[0\] must be a \(doc_id, index, text\) tuple or Paragraph, not str",

@@ -30,6 +30,7 @@ __all__ = [
     "check_document",
     "check_documents",
     "check_int",
+    "check_iterable",
     "check_paragraphs",
     "check_texts",
     "check_type",
@@ -133,6 +134,18 @@ def check_documents(
     """
     items = items_of(func, name, documents, "Document objects or (id, text) tuples")
     return [check_document(func, i, item, name) for i, item in enumerate(items)]
+
+
+def check_iterable(func: str, name: str, value: object, expected: str) -> None:
+    """Raise unless ``value`` is an iterable that is not a str or bytes (read lazily, so not checked further).
+
+    >>> check_iterable("clean_stream", "documents", None, "an iterable of documents")
+    Traceback (most recent call last):
+    ...
+    dedup.errors.ArgumentTypeError: clean_stream: documents must be an iterable of documents, not NoneType
+    """
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise type_error(func, name, expected, value)
 
 
 def check_document(func: str, i: int, item: object, name: str = "documents") -> Document | tuple[str, str]:

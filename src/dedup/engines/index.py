@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from dedup._check import check_document
+from dedup._check import check_config, check_document, type_error
 from dedup.config import CleanConfig, Config, DedupConfig, MinHashConfig, StripConfig
 from dedup.engines.budget import default_memory
 from dedup.engines.documents import Documents, ids_of
@@ -103,6 +103,7 @@ class Index:
             IndexMismatchError: ``config`` matches differently than the index was built to.
             LockedError: another run is writing to it (or, to write, reading it).
         """
+        check_config("Index.open", config, Config)
         folder = Path(path)
         manifest = read_json(folder / MANIFEST)
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
@@ -123,6 +124,9 @@ class Index:
         Raises:
             OutputError: ``path`` is an index already, a file, or a folder with other files.
         """
+        check_config("Index.create", config, Config)
+        if config is None:
+            raise type_error("Index.create", "config", "a Config", config)
         folder = Path(path)
         if (folder / MANIFEST).exists():
             raise OutputError(f"{folder} is an index already; add to it with: dedup index add {folder} NEW")

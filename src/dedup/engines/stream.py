@@ -35,7 +35,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from dedup._check import check_config, check_document, check_int
+from dedup._check import check_config, check_document, check_int, check_iterable, type_error
 from dedup._workers import signals_held, stop_workers, watch_parent
 from dedup.config import Config
 from dedup.engines.budget import default_memory, parse_memory
@@ -258,15 +258,32 @@ def clean_stream(
         against: an :class:`dedup.engines.index.Index`: paragraphs that repeat its paragraphs are removed.
 
     Raises:
-        ArgumentTypeError: an argument or document is of the wrong type.
+        ArgumentTypeError: an argument is of the wrong type (at the call), or a document is (when reached).
         InputError: two documents have the same id (raised before any document is yielded).
+
+    >>> clean_stream([("a", "x")], memory=[1])
+    Traceback (most recent call last):
+    ...
+    dedup.errors.ArgumentTypeError: clean_stream: memory must be an int, a size such as '2G', or None, not list
     """
+    check_iterable("clean_stream", "documents", documents, "an iterable of Document objects or (id, text) tuples")
     check_config("clean_stream", config, Config)
     check_int("clean_stream", "jobs", jobs)
-    config = config or Config()
+    if memory is not None and (isinstance(memory, bool) or not isinstance(memory, int | str)):
+        raise type_error("clean_stream", "memory", "an int, a size such as '2G', or None", memory)
+    if work is not None and not isinstance(work, str | os.PathLike):
+        raise type_error("clean_stream", "work", "a path or None", work)
     budget = parse_memory(memory) if isinstance(memory, str) else memory
+    return _cleaned(documents, config or Config(), jobs, Path(work) if work is not None else None, budget, against)
+
+
+def _cleaned(
+    documents: Iterable[DocumentLike], config: Config, jobs: int, work: Path | None, budget: int | None,
+    against: Prior | None,
+) -> Iterator[CleanedDocument]:
+    """:func:`clean_stream`'s generator, its arguments checked."""
     temporary = work is None
-    root = Path(tempfile.mkdtemp(prefix="dedup-work-")) if work is None else Path(work)
+    root = Path(tempfile.mkdtemp(prefix="dedup-work-")) if work is None else work
     checked = (as_document(check_document("clean_stream", i, d)) for i, d in enumerate(documents))
     folder = WorkFolder.open(root, settings_of(config, engine="library"))
     finished = False
