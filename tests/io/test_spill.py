@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 from budget import examples
 from dedup.errors import ArgumentTypeError, ArgumentValueError, OutputWriteError, ScratchError, UsageError
 from dedup.io import _runs, spill
-from dedup.io.spill import MIN_BUDGET, SortedKeys, distinct_sorted, rank_strings
+from dedup.io.spill import MIN_BUDGET, SortedKeys, rank_strings
+from dedup.near.sorting import distinct_chunks
 
 TOP = 2**64 - 1
 EDGES = [0, 1, 2, 2**32, 2**63 - 1, 2**63, TOP - 1, TOP]
@@ -94,7 +95,7 @@ def test_chunks_are_the_sorted_keys(
     if chunk_keys and not shift:  # no groups to keep whole: every chunk but the last has exactly chunk_keys
         assert all(len(c) == chunk_keys for c in chunks[:-1])
         assert all(len(c) <= chunk_keys for c in chunks)
-    distinct = list(distinct_sorted(chunks))
+    distinct = list(distinct_chunks(chunks))
     assert np.array_equal(np.concatenate(distinct) if distinct else u64([]), np.unique(keys))
 
 
@@ -115,7 +116,7 @@ def test_edge_keys_with_many_runs(tmp_path: Path) -> None:
         assert sk.spilled
         chunks = list(sk.chunks(chunk_keys=64))
     assert np.array_equal(np.concatenate(chunks), np.sort(keys))
-    assert [c.tolist() for c in distinct_sorted(chunks)] == [[0], [1], [2**63 - 1], [2**63], [TOP - 1], [TOP]]
+    assert [c.tolist() for c in distinct_chunks(chunks)] == [[0], [1], [2**63 - 1], [2**63], [TOP - 1], [TOP]]
 
 
 def test_chunk_sizes_follow_chunk_keys_and_groups(tmp_path: Path) -> None:
@@ -162,8 +163,8 @@ def test_empty_input(tmp_path: Path) -> None:
         sk.add(u64([]))
         assert (sk.count, sk.spilled) == (0, False)
         assert list(sk.chunks(group_shift=3, chunk_keys=10)) == []
-    assert list(distinct_sorted([])) == []
-    assert list(distinct_sorted([u64([]), u64([])])) == []
+    assert list(distinct_chunks([])) == []
+    assert list(distinct_chunks([u64([]), u64([])])) == []
 
 
 def test_spilled_and_count_follow_the_buffer(tmp_path: Path) -> None:
@@ -297,11 +298,11 @@ def test_bad_arguments_are_named(tmp_path: Path, call: object, error: type[Excep
         call(tmp_path)  # type: ignore[operator]
 
 
-def test_distinct_sorted_refuses_a_descending_stream() -> None:
+def test_distinct_chunks_refuses_a_descending_stream() -> None:
     with pytest.raises(ArgumentValueError, match="chunk 1 breaks"):
-        list(distinct_sorted([u64([1, 5]), u64([4, 6])]))
+        list(distinct_chunks([u64([1, 5]), u64([4, 6])]))
     with pytest.raises(ArgumentValueError, match="chunk 0 breaks"):
-        list(distinct_sorted([u64([2, 1])]))
+        list(distinct_chunks([u64([2, 1])]))
 
 
 def test_a_run_cut_short_is_a_scratch_error(tmp_path: Path) -> None:

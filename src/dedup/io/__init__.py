@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dedup.io.jsonl import read_jsonl
 from dedup.io.read import MAX_BYTES, Skip, decode, iter_files, printable, read_file
-from dedup.io.spill import SortedKeys, StringOrder, distinct_sorted, rank_strings
+from dedup.io.spill import SortedKeys, StringOrder, rank_strings
 from dedup.io.write import OutputTree, check_output_dir, write_atomic, write_stream
 
 __all__ = [
@@ -24,7 +24,6 @@ __all__ = [
     "StringOrder",
     "check_output_dir",
     "decode",
-    "distinct_sorted",
     "iter_files",
     "printable",
     "rank_strings",

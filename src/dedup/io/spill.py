@@ -2,7 +2,6 @@
 
 - :class:`SortedKeys` collects uint64 keys and hands them back ascending, in chunks; with ``group_shift``
   every group of keys (equal ``key >> group_shift``) comes whole in one chunk.
-- :func:`distinct_sorted` drops the repeats of an ascending stream of chunks.
 - :func:`rank_strings` sorts byte strings (document ids) stably and lists the ones given more than once.
 
 Runs are files in a folder the caller owns, under names unique to each sort (several sorts may share the
@@ -50,7 +49,7 @@ from dedup.io._runs import (
     write_strings,
 )
 
-__all__ = ["MIN_BUDGET", "SortedKeys", "StringOrder", "distinct_sorted", "rank_strings"]
+__all__ = ["MIN_BUDGET", "SortedKeys", "StringOrder", "rank_strings"]
 
 MIN_BUDGET = 4096
 """The smallest memory budget, in bytes, a sort accepts (small budgets work, with many runs and merge passes)."""
@@ -268,30 +267,6 @@ class SortedKeys:
 
     def _merge_to_run(self, runs: list[KeyRun]) -> KeyRun:
         return write_keys(self._folder, merge_keys(runs, self._block(len(runs))))
-
-
-def distinct_sorted(chunks: Iterable[NDArray[np.uint64]]) -> Iterator[NDArray[np.uint64]]:
-    """The keys of an ascending stream of chunks without repeats, within and across chunks (no empty chunks).
-
-    Raises:
-        ArgumentValueError: the stream is not ascending.
-
-    >>> parts = [np.array(p, dtype=np.uint64) for p in ([1, 1, 2], [2, 2], [2, 5, 5])]
-    >>> [c.tolist() for c in distinct_sorted(parts)]
-    [[1, 2], [5]]
-    """
-    last: np.uint64 | None = None
-    for number, chunk in enumerate(chunks):
-        if not len(chunk):
-            continue
-        keep = np.empty(len(chunk), dtype=bool)
-        keep[0] = last is None or chunk[0] != last
-        np.not_equal(chunk[1:], chunk[:-1], out=keep[1:])
-        if (last is not None and chunk[0] < last) or np.any(chunk[1:] < chunk[:-1]):
-            raise ArgumentValueError(f"distinct_sorted: chunk {number} breaks the ascending order")
-        last = chunk[-1]
-        if keep.any():
-            yield chunk[keep]
 
 
 def rank_strings(batches: Iterable[Sequence[bytes]], folder: Path, budget: int) -> StringOrder:

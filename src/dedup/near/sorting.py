@@ -19,6 +19,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from dedup.errors import ArgumentValueError
 from dedup.near.pairs import distinct
 
 __all__ = ["KeySorter", "MemoryKeys", "Sorters", "distinct_chunks", "memory_sorters"]
@@ -75,15 +76,22 @@ def memory_sorters() -> KeySorter:
 
 
 def distinct_chunks(chunks: Iterable[NDArray[np.uint64]]) -> Iterator[NDArray[np.uint64]]:
-    """The chunks of an ascending stream with every repeat dropped, also across chunk boundaries.
+    """The chunks of an ascending stream with every repeat dropped, also across chunk boundaries (no empty chunk).
+
+    Raises:
+        ArgumentValueError: the stream is not ascending (a sorter that does not sort: a bug).
 
     >>> [c.tolist() for c in distinct_chunks([np.array([1, 1, 2], dtype=np.uint64), np.array([2, 4], dtype=np.uint64)])]
     [[1, 2], [4]]
     """
     last: np.uint64 | None = None
-    for chunk in chunks:
+    for number, chunk in enumerate(chunks):
+        if not chunk.size:
+            continue
+        if (last is not None and chunk[0] < last) or bool(np.any(chunk[1:] < chunk[:-1])):
+            raise ArgumentValueError(f"distinct_chunks: chunk {number} breaks the ascending order")
         out = distinct(chunk)
-        if last is not None and out.size and out[0] == last:
+        if last is not None and out[0] == last:
             out = out[1:]
         if out.size:
             last = out[-1]
