@@ -91,6 +91,8 @@ def _sink(plan: Plan, tree: OutputTree | None) -> ResultSink:
 
 def run_clean(args: argparse.Namespace, err: IO[str], config: Config) -> int:
     """The ``clean`` and ``strip`` subcommands with ``config``: the output folder is held (locked) from start to end."""
+    if getattr(args, "against", None) and not config.dedup.enabled:
+        raise UsageError("--against needs de-duplication (leave --no-dedup out)")
     plan = make_plan(args)
     with contextlib.ExitStack() as stack:
         tree = stack.enter_context(OutputTree.open(plan.out)) if plan.mode == "tree" and plan.out else None

@@ -96,3 +96,31 @@ def test_standard_input_is_the_same_with_either_engine(run_cli, tmp_path, small_
     got = {e: run_cli("clean", "-", "--jsonl", "--engine", e, stdin=data, strip=True) for e in ("memory", "stream")}
     assert got["stream"].out == got["memory"].out
     assert got["stream"].code == got["memory"].code == 1
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\n\n", b'{"text": 5}\n{not json\n', json.dumps({"id": "a", "text": "   "}).encode() + b"\n"],
+    ids=["empty", "blank-lines", "only-bad-records", "only-white-space"],
+)
+def test_inputs_with_nothing_to_clean_are_the_same_with_either_engine(run_cli, tmp_path, content) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(content)
+    got = {}
+    for engine in ("memory", "stream"):
+        out, report = tmp_path / f"{engine}.jsonl", tmp_path / f"{engine}.report.jsonl"
+        result = run_cli("clean", str(src), "-o", str(out), "--report", str(report), "--engine", engine)
+        got[engine] = (result.code, out.read_bytes(), report.read_bytes())
+    assert got["stream"] == got["memory"]
+
+
+def test_against_without_dedup_or_in_memory_is_refused(run_cli, tmp_path) -> None:
+    src = jsonl_corpus(tmp_path / "in.jsonl")
+    built = run_cli("index", "build", str(src), "-o", str(tmp_path / "idx"))
+    assert built.code == 1  # the bad records are errors, reported, the repeated id too
+    assert "29 document(s) added, 3 skipped" in built.err
+    assert 'duplicate id "r-repeated"' in built.err
+    for extra, message in ((["--no-dedup"], "--against needs de-duplication"), (["--engine", "memory"], "streaming")):
+        result = run_cli("clean", str(src), "-o", str(tmp_path / "o.jsonl"), "--against", str(tmp_path / "idx"), *extra)
+        assert result.code == 2
+        assert message in result.err

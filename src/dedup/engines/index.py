@@ -39,6 +39,7 @@ from dedup._check import check_config, check_document, type_error
 from dedup.config import CleanConfig, Config, DedupConfig, MinHashConfig, StripConfig
 from dedup.engines.budget import default_memory
 from dedup.engines.documents import Documents, ids_of
+from dedup.engines.render import repeated_id_skips
 from dedup.engines.shard import ShardTask, load_skips
 from dedup.engines.sources import item_tasks
 from dedup.engines.store import Store
@@ -216,7 +217,7 @@ class Index:
             inputs, store = store_inputs(docs, config, work)
             name = f"{len(self.manifest['segments']):06d}"
             self._publish(name, docs, store, inputs.total)
-            skips = tuple(s for shard in docs.shards for s in load_skips(shard))
+            skips = (*(s for shard in docs.shards for s in load_skips(shard)), *repeated_id_skips(docs))
             work.close(remove=True)
         return Added(docs.count - len(docs.first_of), inputs.total, skips)
 

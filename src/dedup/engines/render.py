@@ -26,7 +26,7 @@ from dedup.near.decide import KINDS, Decisions
 from dedup.records import CleanedDocument, Kind, Paragraph, ParagraphRef, Removal, Repeat
 from dedup.strip.templates import template_removal
 
-__all__ = ["DocumentIds", "near_path", "near_removals", "rendered"]
+__all__ = ["DocumentIds", "near_path", "near_removals", "rendered", "repeated_id_skips"]
 
 _REMOVAL_RULES: dict[Kind, tuple[Repeat, str]] = {
     "exact": ("exact", "exact_duplicate"),
@@ -116,6 +116,20 @@ def rendered(
                 local = number - int(docs.bases[k])
                 yield _marked(result, saved, int(doc_par[local]), removals.get(local, []))
             number += 1
+
+
+def repeated_id_skips(docs: Documents) -> list[Skip]:
+    """The error skips of the documents dropped for an id an earlier document has, in input order."""
+    lines = _first_lines(docs)
+    numbers = sorted(docs.first_of)
+    shard, local = docs.locate(np.array(numbers, dtype=np.int64))
+    out: list[Skip] = []
+    loaded, found = -1, []
+    for number, k, i in zip(numbers, shard.tolist(), local.tolist(), strict=True):
+        if k != loaded:
+            loaded, found = k, [r for r in load_results(docs.shards[k]) if isinstance(r, CleanedDocument)]
+        out.append(_repeated_id(found[i], lines[number]))
+    return out
 
 
 def _first_lines(docs: Documents) -> dict[int, tuple[int, int]]:
