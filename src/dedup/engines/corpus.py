@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from dedup.config import Config
 from dedup.engines.documents import Documents
 from dedup.engines.shard import load_array
-from dedup.engines.store import Store, StoreWriter
+from dedup.engines.store import Store, StoreWriter, joined
 from dedup.engines.templates import Templates
 from dedup.hashing import ShingleSets, permutations
 from dedup.near.banding import choose_banding
@@ -31,6 +31,9 @@ __all__ = ["KEEP", "REPEAT", "TEMPLATE", "Inputs", "mark_shard", "positions", "p
 
 KEEP, TEMPLATE, REPEAT = 0, 1, 2
 """Codes of a paragraph's mark in a ``pre`` file: kept so far, a template line, an exact repeat."""
+
+WINDOW_SHARE = 4
+"""A window of the store takes about ``budget / WINDOW_SHARE`` bytes in memory."""
 
 
 def pre_path(corpus: Path, shard: int) -> Path:
@@ -122,33 +125,68 @@ def positions(docs: Documents, corpus: Path) -> Inputs:
     return Inputs(first, counts, int(counts.sum()), hashes)
 
 
-def write_store(docs: Documents, inputs: Inputs, corpus: Path, config: Config, folder: Path) -> None:
-    """Copy every input into one store in position order, a shard at a time (each shard's inputs scattered to
-    their positions); then save the screen's pairs within documents as positions (``screen.npy``)."""
+def write_store(docs: Documents, inputs: Inputs, corpus: Path, config: Config, folder: Path, budget: int) -> None:
+    """Copy every input into one store in position order, a window of positions at a time, each gathered from
+    the shards that hold part of it; then save the screen's pairs within documents as positions (``screen.npy``).
+
+    Windows are written whole and in order (contiguous writes, whatever the keep rule's order does to the
+    positions of a shard); each shard's positions are saved once, with their range, so a window reads only
+    the shards whose range meets it.
+    """
     bands = choose_banding(config.dedup.lsh_threshold, config.minhash.num_perm).bands
+    ranges, screened = _save_positions(docs, inputs, corpus)
+    per = max(1, budget // WINDOW_SHARE // ((8 * inputs.hashes // max(1, inputs.total)) + 8 * bands + 40))
     with StoreWriter(folder, count=inputs.total, hashes=inputs.hashes, bands=bands) as out:
-        sizes = np.zeros(inputs.total, dtype=np.int32)
-        for k, shard in enumerate(docs.shards):
-            where, ids, _ = _placed(docs, inputs, corpus, k)
-            offsets = np.asarray(load_array(shard, "set_off"), dtype=np.int64)
-            sizes[where] = offsets[ids + 1] - offsets[ids]
-        out.sizes(sizes)
-        del sizes
-        screened = [np.zeros((0, 2), dtype=np.int64)]
-        for k, shard in enumerate(docs.shards):
-            where, ids, owner = _placed(docs, inputs, corpus, k)
-            sets = ShingleSets(load_array(shard, "set_off", mapped=True),  # type: ignore[arg-type]
-                               load_array(shard, "set_hashes", mapped=True))  # type: ignore[arg-type]
-            columns = {
-                "text": np.asarray(load_array(shard, "set_text", mapped=True)[ids], dtype=np.int64),
-                "par": np.asarray(load_array(shard, "set_par", mapped=True)[ids], dtype=np.int64),
-                "doc": owner,
-            }
-            band_rows = np.asarray(load_array(shard, "set_bands", mapped=True)[:, ids], dtype=np.uint64)
-            out.scatter(where, sets.take(ids), band_rows, columns)
-            screened.append(_screened(shard, where, ids))
+        for lo in range(0, inputs.total, per):
+            hi = min(inputs.total, lo + per)
+            meets = np.flatnonzero((ranges[:, 0] < hi) & (ranges[:, 1] >= lo))
+            sets, band_rows, columns = _window(docs, corpus, meets.tolist(), lo, hi)
+            out.write(lo, sets, band_rows, columns)
     later = _screened_here(Store(folder), _later(docs, inputs), inputs, config)
     np.save(folder / "screen.npy", np.concatenate([*screened, later]))
+
+
+def _save_positions(
+    docs: Documents, inputs: Inputs, corpus: Path
+) -> tuple[NDArray[np.int64], list[NDArray[np.int64]]]:
+    """Save each shard's inputs as ``(position, set number, document)`` rows (``pos-NNNNNN.npy``); return each
+    shard's range of positions (empty: ``(total, -1)``) and its screen's pairs as positions."""
+    ranges = np.tile(np.array([inputs.total, -1], dtype=np.int64), (len(docs.shards), 1))
+    screened = [np.zeros((0, 2), dtype=np.int64)]
+    for k, shard in enumerate(docs.shards):
+        where, ids, owner = _placed(docs, inputs, corpus, k)
+        np.save(corpus / f"pos-{k:06d}.npy", np.stack([where, ids, owner]))
+        if where.size:
+            ranges[k] = where.min(), where.max()
+        screened.append(_screened(shard, where, ids))
+    return ranges, screened
+
+
+def _window(
+    docs: Documents, corpus: Path, shards: list[int], lo: int, hi: int
+) -> tuple[ShingleSets, NDArray[np.uint64], dict[str, NDArray[np.int64]]]:
+    """The inputs at positions ``lo .. hi - 1``, from ``shards``, in position order: sets, band hashes, columns."""
+    where, sets, band_rows, texts, pars, owners = [], [], [], [], [], []
+    for k in shards:
+        placed = np.load(corpus / f"pos-{k:06d}.npy")
+        keep = (placed[0] >= lo) & (placed[0] < hi)
+        if not keep.any():
+            continue
+        ids = placed[1, keep]
+        shard = docs.shards[k]
+        where.append(placed[0, keep])
+        owners.append(placed[2, keep])
+        sets.append(ShingleSets(load_array(shard, "set_off", mapped=True),  # type: ignore[arg-type]
+                                load_array(shard, "set_hashes", mapped=True)).take(ids))  # type: ignore[arg-type]
+        band_rows.append(np.asarray(load_array(shard, "set_bands", mapped=True)[:, ids], dtype=np.uint64))
+        texts.append(np.asarray(load_array(shard, "set_text", mapped=True)[ids], dtype=np.int64))
+        pars.append(np.asarray(load_array(shard, "set_par", mapped=True)[ids], dtype=np.int64))
+    order = np.argsort(np.concatenate(where), kind="stable")
+    if order.size != hi - lo:
+        raise ValueError(f"positions {lo}..{hi - 1}: {order.size} inputs found")
+    columns = {"text": np.concatenate(texts)[order], "par": np.concatenate(pars)[order],
+               "doc": np.concatenate(owners)[order]}  # fmt: skip
+    return joined(sets).take(order), np.concatenate(band_rows, axis=1)[:, order], columns
 
 
 def _placed(

@@ -214,7 +214,7 @@ class Index:
         config, budget = self.config, memory or default_memory()
         with WorkFolder.open(self.path / WORK, settings_of(config, index=True, max_bytes=max_bytes)) as work:
             docs = prepare_corpus(tasks, config, work, jobs=jobs, max_bytes=max_bytes, budget=budget, progress=progress)
-            inputs, store = store_inputs(docs, config, work)
+            inputs, store = store_inputs(docs, config, work, budget)
             name = f"{len(self.manifest['segments']):06d}"
             self._publish(name, docs, store, inputs.total)
             skips = (*(s for shard in docs.shards for s in load_skips(shard)), *repeated_id_skips(docs))

@@ -14,9 +14,7 @@ stays bounded whatever the corpus size. Arrays are mapped only while a window is
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> sets = shingle_hashes(["a b c d", "a b c", "x y z"])
 >>> with StoreWriter(folder, count=3, hashes=int(sets.hashes.size), bands=2) as out:
-...     out.sizes(sets.sizes())
-...     out.scatter(np.array([2, 0, 1]), sets.take(np.array([2, 0, 1])), np.zeros((2, 3), np.uint64),
-...                 {"text": np.arange(3), "par": np.arange(3), "doc": np.zeros(3)})
+...     out.write(0, sets, np.zeros((2, 3), np.uint64), {"text": np.arange(3), "par": np.arange(3), "doc": np.zeros(3)})
 >>> stores = Stores([Store(folder)], budget=1 << 20)
 >>> stores.sizes().tolist(), [float(x) for x in stores.similarity(np.array([1]), np.array([0]))[1]]
 ([2, 1, 1], [1.0])
@@ -41,9 +39,6 @@ __all__ = ["COLUMNS", "Store", "StoreWriter", "Stores", "joined"]
 COLUMNS = ("text", "par", "doc")
 """The per-paragraph int64 columns of a store besides its sets and band hashes."""
 
-CHUNK = 1 << 20
-"""Paragraphs whose offsets are computed at once."""
-
 MIN_WINDOW = 1 << 16
 """Hashes in the smallest window of :meth:`Stores.windows` (0.5 MB: smaller ones cost more in calls than they save)."""
 
@@ -52,9 +47,8 @@ PAIR_BYTES = 512
 
 
 class StoreWriter:
-    """Writes a store of ``count`` paragraphs holding ``hashes`` shingle hashes: first every set's size
-    (:meth:`sizes`), then the paragraphs in any order, a piece at a time (:meth:`scatter`), each written
-    through mappings dropped right after, so that resident memory holds one piece."""
+    """Writes a store of ``count`` paragraphs holding ``hashes`` shingle hashes, a window of consecutive
+    positions at a time, in order, each through mappings dropped right after (resident memory holds one window)."""
 
     def __init__(self, folder: Path, *, count: int, hashes: int, bands: int) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -65,49 +59,27 @@ class StoreWriter:
         for name, (shape, dtype) in shapes.items():
             array = open_memmap(folder / f"{name}.npy", mode="w+", dtype=dtype, shape=shape)
             del array
-        self._written = 0
+        self._next = 0
+        self._base = 0
 
-    def sizes(self, sizes: NDArray[np.integer[Any]]) -> None:
-        """Set every paragraph's number of hashes (by position), which places its set among the hashes."""
-        offsets = self._mapped("offsets")
-        total = 0
-        for lo in range(0, self.count, CHUNK):
-            ends = np.cumsum(sizes[lo : lo + CHUNK], dtype=np.int64) + total
-            offsets[lo + 1 : lo + 1 + ends.size] = ends
-            total = int(ends[-1])
-        offsets.flush()
-        del offsets
-        if total != self.hashes:
-            raise ValueError(f"the sets hold {total} hashes, not {self.hashes}")
-
-    def scatter(
-        self,
-        positions: NDArray[np.int64],
-        sets: ShingleSets,
-        bands: NDArray[np.uint64],
-        columns: Mapping[str, NDArray[np.generic]],
+    def write(
+        self, first: int, sets: ShingleSets, bands: NDArray[np.uint64], columns: Mapping[str, NDArray[np.generic]]
     ) -> None:
-        """Write the paragraphs at ``positions``: their sets, band hashes (``(bands, len(positions))``) and columns."""
-        offsets = self._mapped("offsets")
-        starts = np.asarray(offsets[positions], dtype=np.int64)
-        del offsets
-        lengths = np.diff(sets.offsets)
-        if (np.asarray(self._mapped("offsets")[positions + 1]) - starts != lengths).any():
-            raise ValueError("a set's size differs from the one given to sizes()")
-        where = np.repeat(starts - sets.offsets[:-1], lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
-        self._put("hashes", where, sets.hashes)
-        self._put("bands", (slice(None), positions), bands)
+        """Write paragraphs ``first .. first + len(sets)`` (each window right after the previous one)."""
+        count = sets.offsets.size - 1
+        if first != self._next:
+            raise ValueError(f"store windows must come in order: expected {self._next}, got {first}")
+        end = self._base + int(sets.hashes.size)
+        self._put("offsets", slice(first + 1, first + count + 1), sets.offsets[1:] + self._base)
+        self._put("hashes", slice(self._base, end), sets.hashes)
+        self._put("bands", (slice(None), slice(first, first + count)), bands)
         for name in COLUMNS:
-            self._put(name, positions, columns[name])
-        self._written += positions.size
+            self._put(name, slice(first, first + count), columns[name])
+        self._next, self._base = first + count, end
 
-    def _mapped(self, name: str) -> np.memmap[Any, np.dtype[Any]]:
-        array: np.memmap[Any, np.dtype[Any]] = np.load(self.folder / f"{name}.npy", mmap_mode="r+")
-        return array
-
-    def _put(self, name: str, where: Any, values: NDArray[np.generic]) -> None:
+    def _put(self, name: str, where: slice | tuple[slice, slice], values: NDArray[np.generic]) -> None:
         """Write ``values`` at ``where`` of array ``name`` through a mapping dropped right after."""
-        array = self._mapped(name)
+        array: np.memmap[Any, np.dtype[Any]] = np.load(self.folder / f"{name}.npy", mmap_mode="r+")
         array[where] = values
         array.flush()
         del array
@@ -121,8 +93,9 @@ class StoreWriter:
 
     def close(self) -> None:
         """Check that every paragraph was written, and write ``meta.json`` (a store without it is incomplete)."""
-        if self._written != self.count:
-            raise ValueError(f"store holds {self._written} of {self.count} paragraphs")
+        if self._next != self.count or self._base != self.hashes:
+            raise ValueError(f"store holds {self._next} of {self.count} paragraphs and {self._base} of {self.hashes} "
+                             "hashes")  # fmt: skip
         write_json(self.folder / "meta.json", {"count": self.count, "hashes": self.hashes, "bands": self.bands})
 
 

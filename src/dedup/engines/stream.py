@@ -129,10 +129,10 @@ def prepare_corpus(
     return docs
 
 
-def store_inputs(docs: Documents, config: Config, work: WorkFolder) -> tuple[Inputs, Store]:
+def store_inputs(docs: Documents, config: Config, work: WorkFolder, budget: int) -> tuple[Inputs, Store]:
     """The paragraphs left to match, numbered by position and written to the run's store."""
     inputs = positions(docs, work.corpus)
-    write_store(docs, inputs, work.corpus, config, work.corpus / "store")
+    write_store(docs, inputs, work.corpus, config, work.corpus / "store", budget)
     return inputs, Store(work.corpus / "store")
 
 
@@ -143,7 +143,7 @@ def _sorter(folder: Path, budget: int) -> KeySorter:
 
 def _match(docs: Documents, config: Config, work: WorkFolder, budget: int, index: Prior | None) -> None:
     """Near-duplicates of the run's paragraphs among themselves and against ``index``; removals saved per shard."""
-    inputs, store = store_inputs(docs, config, work)
+    inputs, store = store_inputs(docs, config, work, budget)
     segments = index.stores() if index is not None else []
     stores = Stores([*segments, store], budget=budget // SORT_SHARE)
     run_base = int(stores.bases[-2])
