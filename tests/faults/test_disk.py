@@ -92,5 +92,5 @@ def test_a_report_that_cannot_be_written_is_an_output_error(seeds: Path, tmp_pat
     assert result.returncode == 4
     assert b"could not write" in result.stderr
     assert blocker.read_text() == "a file, not a folder\n"
-    assert (tmp_path / "out" / "000_e62473a3f13614cc.txt").read_text()  # documents came before the report
-    assert not (tmp_path / "out" / "report.jsonl").exists()
+    out = tmp_path / "out"  # the report is opened before any document is cleaned: the run stops at once
+    assert not list(out.glob("*.txt"))
