@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,6 +15,7 @@ from test_stream import corpus, same_results
 from budget import examples
 from dedup import Document, clean_documents
 from dedup.config import Config, DedupConfig, StripConfig
+from dedup.engines import documents as documents_module
 from dedup.engines import index as index_module
 from dedup.engines import sources
 from dedup.engines.index import Index
@@ -119,6 +121,24 @@ def test_an_add_killed_before_it_is_listed_leaves_the_old_index(tmp_path, monkey
         index.add(item_tasks(second))
         assert index.documents == 16
         assert [s["name"] for s in index.manifest["segments"]] == ["000000", "000001"]
+
+
+def test_the_ids_are_saved_in_rank_order_reading_each_shard_a_few_times(tmp_path, monkeypatch) -> None:
+    """Ids whose order visits the shards at random are saved in rank order with each shard's ids read once for the
+    run's documents and once per window of ranks (a shard read per document took over half an hour at 1 M)."""
+    monkeypatch.setattr(sources, "SHARD_BYTES", 200)
+    text = "Paragraph number {} of a page of its own."
+    docs = [Document(f"{(k * 7919) % 1000:04d}-{k}", text.format(k), site=None) for k in range(300)]
+    reads: list[Path] = []
+    real = documents_module._shard_ids
+    monkeypatch.setattr(documents_module, "_shard_ids", lambda shard: reads.append(shard) or real(shard))
+    with Index.create(tmp_path / "idx", Config()) as index:
+        index.add(item_tasks(docs), memory=1 << 30)
+        shards = len(set(reads))
+        assert shards > 10
+        assert len(reads) <= shards * 2  # read_documents, then one window of 300 ranks
+        wanted = sorted(d.id for d in docs)
+        assert index.ids(np.arange(index.paragraphs)) == [wanted[r] for r in index.ranks().tolist()]
 
 
 def test_readers_and_writers_are_locked_apart(tmp_path) -> None:

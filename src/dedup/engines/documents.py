@@ -80,19 +80,30 @@ def read_documents(shards: Sequence[Path], order: Order, scratch: Path, budget: 
     return Documents(tuple(shards), bases, rank, by_rank, first_of, sites, pages)
 
 
-def ids_of(shard: Path) -> list[str]:
-    """The ids of a shard's documents."""
+def ids_of(docs: Documents, numbers: NDArray[np.int64]) -> list[bytes]:
+    """The UTF-8 ids of documents ``numbers``, in that order; each shard's ids are read once, whatever the order
+    (the keep rule's order visits the shards at random)."""
+    out: list[bytes] = [b""] * numbers.size
+    shard, local = docs.locate(numbers)
+    order = np.argsort(shard, kind="stable")
+    cuts = np.searchsorted(shard[order], np.arange(len(docs.shards) + 1))
+    for k in np.flatnonzero(np.diff(cuts)).tolist():
+        ids = _shard_ids(docs.shards[k])
+        for i in order[cuts[k] : cuts[k + 1]].tolist():
+            out[i] = ids[int(local[i])]
+    return out
+
+
+def _shard_ids(shard: Path) -> list[bytes]:
+    """A shard's document ids as UTF-8 bytes (whose byte order is the ids' code point order)."""
     blob = load_array(shard, "doc_ids").tobytes()
     offsets = load_array(shard, "doc_id_off").tolist()
-    return [blob[a:b].decode("utf-8", "surrogatepass") for a, b in itertools.pairwise(offsets)]
+    return [blob[a:b] for a, b in itertools.pairwise(offsets)]
 
 
 def _id_batches(shards: Sequence[Path]) -> Iterator[list[bytes]]:
-    """Each shard's document ids as UTF-8 bytes (whose byte order is the ids' code point order)."""
-    for shard in shards:
-        blob = load_array(shard, "doc_ids").tobytes()
-        offsets = load_array(shard, "doc_id_off").tolist()
-        yield [blob[a:b] for a, b in itertools.pairwise(offsets)]
+    """Each shard's document ids."""
+    return map(_shard_ids, shards)
 
 
 def _site_pages(

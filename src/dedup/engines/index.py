@@ -43,7 +43,7 @@ from dedup.engines.render import repeated_id_skips
 from dedup.engines.shard import ShardTask, load_skips
 from dedup.engines.sources import item_tasks
 from dedup.engines.store import Store
-from dedup.engines.stream import Progress, prepare_corpus, settings_of, store_inputs
+from dedup.engines.stream import SORT_SHARE, Progress, prepare_corpus, settings_of, store_inputs
 from dedup.engines.work import WorkFolder, read_json, remove_tree, write_json
 from dedup.errors import IndexMismatchError, OutputError, OutputWriteError, UsageError
 from dedup.io.read import MAX_BYTES, Skip
@@ -59,6 +59,8 @@ VERSION = 1
 
 MANIFEST = "index.json"
 WORK = ".work"
+ID_BYTES = 128
+"""Memory an id takes while the ids are gathered in rank order (a bytes object and its place in a list)."""
 
 
 def matching_settings(config: Config) -> dict[str, Any]:
@@ -216,7 +218,7 @@ class Index:
             docs = prepare_corpus(tasks, config, work, jobs=jobs, max_bytes=max_bytes, budget=budget, progress=progress)
             inputs, store = store_inputs(docs, config, work, budget)
             name = f"{len(self.manifest['segments']):06d}"
-            self._publish(name, docs, store, inputs.total)
+            self._publish(name, docs, store, inputs.total, budget)
             skips = (*(s for shard in docs.shards for s in load_skips(shard)), *repeated_id_skips(docs))
             work.close(remove=True)
         return Added(docs.count - len(docs.first_of), inputs.total, skips)
@@ -234,7 +236,7 @@ class Index:
         checked = (as_document(check_document("Index.add_documents", i, d)) for i, d in enumerate(documents))
         return self.add(item_tasks(checked), jobs=jobs, memory=memory)
 
-    def _publish(self, name: str, docs: Documents, store: Store, paragraphs: int) -> None:
+    def _publish(self, name: str, docs: Documents, store: Store, paragraphs: int, budget: int) -> None:
         """Turn the run's store into segment ``name``: documents renumbered by rank, ids saved in rank order."""
         segments = self.path / "segments"
         for stale in segments.iterdir():  # a segment an interrupted add left, never listed
@@ -245,7 +247,7 @@ class Index:
             doc[lo : lo + (1 << 20)] = docs.rank[doc[lo : lo + (1 << 20)]]
         doc.flush()
         del doc
-        _save_ids(docs, store.folder)
+        _save_ids(docs, store.folder, budget // SORT_SHARE)
         os.rename(store.folder, segments / name)  # not listed yet: an add killed now leaves the index as it was
         entry = {"name": name, "documents": docs.count, "paragraphs": paragraphs, "hashes": store.hashes}
         manifest = {**self.manifest, "segments": [*self.manifest["segments"], entry]}
@@ -265,22 +267,16 @@ class Index:
             self._fd = -1
 
 
-def _save_ids(docs: Documents, folder: Path) -> None:
-    """The ids of the documents in rank order, as one UTF-8 blob (``ids.npy``) and offsets (``id_off.npy``)."""
+def _save_ids(docs: Documents, folder: Path, budget: int) -> None:
+    """The ids of the documents in rank order, as one UTF-8 blob (``ids.npy``) and offsets (``id_off.npy``),
+    gathered a window of ranks at a time (each window reads every shard's ids at most once)."""
+    window = max(1 << 16, budget // ID_BYTES)
     lengths = np.zeros(docs.count, dtype=np.int64)
-    cache: dict[int, list[bytes]] = {}
     chunks = []
-    for lo in range(0, docs.count, 1 << 16):
-        numbers = docs.by_rank[lo : lo + (1 << 16)]
-        shard, local = docs.locate(numbers)
-        window = []
-        for s, i in zip(shard.tolist(), local.tolist(), strict=True):
-            if s not in cache:
-                cache.clear()
-                cache[s] = [x.encode("utf-8", "surrogatepass") for x in ids_of(docs.shards[s])]
-            window.append(cache[s][i])
-        lengths[lo : lo + len(window)] = [len(x) for x in window]
-        chunks.append(np.frombuffer(b"".join(window), dtype=np.uint8))
+    for lo in range(0, docs.count, window):
+        ids = ids_of(docs, docs.by_rank[lo : lo + window])
+        lengths[lo : lo + len(ids)] = [len(x) for x in ids]
+        chunks.append(np.frombuffer(b"".join(ids), dtype=np.uint8))
     offsets = np.zeros(docs.count + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     np.save(folder / "ids.npy", np.concatenate(chunks) if chunks else np.empty(0, np.uint8))

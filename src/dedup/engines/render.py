@@ -77,13 +77,7 @@ def near_removals(
 
 def _run_ids(docs: Documents, numbers: NDArray[np.int64]) -> list[str]:
     """The ids of the run's documents ``numbers``."""
-    out: list[str] = [""] * numbers.size
-    shard, local = docs.locate(numbers)
-    for k in np.unique(shard).tolist():
-        ids = ids_of(docs.shards[k])
-        for i in np.flatnonzero(shard == k).tolist():
-            out[i] = ids[int(local[i])]
-    return out
+    return [x.decode("utf-8", "surrogatepass") for x in ids_of(docs, numbers)]
 
 
 def rendered(
