@@ -29,7 +29,6 @@ import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -47,7 +46,7 @@ from dedup.engines.stream import SORT_SHARE, Progress, prepare_corpus, settings_
 from dedup.engines.work import WorkFolder, read_json, remove_tree, write_json
 from dedup.errors import IndexMismatchError, OutputError, OutputWriteError, UsageError
 from dedup.io.read import MAX_BYTES, Skip
-from dedup.io.write import lock_folder
+from dedup.io.write import HeldFolder, lock_folder
 from dedup.near.banding import choose_banding
 from dedup.pipeline import DocumentLike, as_document
 
@@ -91,11 +90,12 @@ class Added:
     skips: tuple[Skip, ...]
 
 
-class Index:
+class Index(HeldFolder):
     """An index folder held open (locked shared to read, exclusive to write). See the module docstring."""
 
     def __init__(self, path: Path, fd: int, manifest: dict[str, Any]) -> None:
-        self.path, self._fd, self.manifest = path, fd, manifest
+        super().__init__(path, fd)
+        self.path, self.manifest = path, manifest
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, config: Config | None = None, write: bool = False) -> Index:
@@ -253,18 +253,6 @@ class Index:
         manifest = {**self.manifest, "segments": [*self.manifest["segments"], entry]}
         write_json(self.path / MANIFEST, manifest)
         self.manifest = manifest
-
-    def __enter__(self) -> Index:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Release the lock."""
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
 
 
 def _save_ids(docs: Documents, folder: Path, budget: int) -> None:

@@ -25,11 +25,10 @@ import json
 import os
 import shutil
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from dedup.errors import OutputError, OutputWriteError
-from dedup.io.write import lock_folder
+from dedup.io.write import HeldFolder, lock_folder
 
 __all__ = ["RUN_FILE", "WorkFolder", "read_json", "remove_tree", "write_json"]
 
@@ -43,12 +42,8 @@ OWN = frozenset({RUN_FILE, "shards", "scratch", "corpus"})
 """The entries dedup makes in a work folder (only these are ever removed)."""
 
 
-class WorkFolder:
+class WorkFolder(HeldFolder):
     """A locked work folder; see the module's docstring. Use :meth:`open` as a context manager."""
-
-    def __init__(self, root: Path, fd: int) -> None:
-        self.root = root
-        self._fd = fd
 
     @classmethod
     def open(cls, root: Path, settings: str) -> WorkFolder:
@@ -85,12 +80,6 @@ class WorkFolder:
         for stale in (self.root / "shards").glob(".tmp-*"):
             remove_tree(stale)
 
-    def __enter__(self) -> WorkFolder:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
-
     @property
     def scratch(self) -> Path:
         """The folder for spilled sorted runs and other short-lived files."""
@@ -117,14 +106,11 @@ class WorkFolder:
 
     def close(self, *, remove: bool = False) -> None:
         """Release the lock; with ``remove``, first delete what dedup made here, and the folder if it is empty."""
-        if self._fd < 0:
-            return
-        if remove:
+        if self._fd >= 0 and remove:
             self.clear()
             with contextlib.suppress(OSError):
                 self.root.rmdir()
-        os.close(self._fd)
-        self._fd = -1
+        super().close()
 
 
 def _check_own(root: Path) -> None:

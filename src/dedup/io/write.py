@@ -27,7 +27,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from types import TracebackType
-from typing import BinaryIO
+from typing import BinaryIO, Self
 
 from dedup.errors import LockedError, OutputError, OutputWriteError
 
@@ -260,15 +260,32 @@ def write_stream(stream: BinaryIO, text: str, shown: str = "standard output") ->
         raise _write_failed(shown, exc) from exc
 
 
-class OutputTree:
-    """An output folder held for one run: locked, marked, and written without following links.
-
-    Use :meth:`open` as a context manager; :meth:`write` takes paths relative to the folder.
-    """
+class HeldFolder:
+    """A folder held for as long as this object lives: its descriptor, which carries the folder's lock
+    (:func:`lock_folder`). A context manager; :meth:`close` releases the lock, and a second close does nothing."""
 
     def __init__(self, root: Path, fd: int) -> None:
         self.root = root
         self._fd = fd
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the lock."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+class OutputTree(HeldFolder):
+    """An output folder held for one run: locked, marked, and written without following links.
+
+    Use :meth:`open` as a context manager; :meth:`write` takes paths relative to the folder.
+    """
 
     @classmethod
     def open(cls, root: Path) -> OutputTree:
@@ -291,18 +308,6 @@ class OutputTree:
             tree.close()
             raise
         return tree
-
-    def __enter__(self) -> OutputTree:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Release the lock."""
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
 
     def remove_stale(self) -> None:
         """Remove the temporary files an interrupted run left (only names :data:`TEMP_NAME` matches)."""
