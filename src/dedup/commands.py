@@ -93,13 +93,13 @@ def run_clean(args: argparse.Namespace, err: IO[str], config: Config) -> int:
     """The ``clean`` and ``strip`` subcommands with ``config``: the output folder is held (locked) from start to end."""
     if getattr(args, "against", None) and not config.dedup.enabled:
         raise UsageError("--against needs de-duplication (leave --no-dedup out)")
+    if getattr(args, "against", None) and args.engine == "memory":
+        raise UsageError("--against needs the streaming engine (leave --engine memory out)")
     plan = make_plan(args)
     with contextlib.ExitStack() as stack:
         tree = stack.enter_context(OutputTree.open(plan.out)) if plan.mode == "tree" and plan.out else None
         sink = stack.enter_context(_sink(plan, tree))
         if args.engine == "memory":
-            if getattr(args, "against", None):
-                raise UsageError("--against needs the streaming engine (leave --engine memory out)")
             items = plan.all_items(args.max_bytes)
             for result in clean_items(items, config, jobs=args.jobs, max_bytes=args.max_bytes,
                                       progress=progress_bar(args, len(items))):  # fmt: skip
