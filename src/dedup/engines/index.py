@@ -95,7 +95,12 @@ class Index(HeldFolder):
 
     def __init__(self, path: Path, fd: int, manifest: dict[str, Any]) -> None:
         super().__init__(path, fd)
-        self.path, self.manifest = path, manifest
+        self.manifest = manifest
+
+    @property
+    def path(self) -> Path:
+        """The index folder."""
+        return self.root
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, config: Config | None = None, write: bool = False) -> Index:
