@@ -17,7 +17,7 @@ CROSSING = {"__init__", "__main__", "pipeline", "cli", "commands", "plan", "eval
 """The modules (and the measuring subpackage) that may import from several subpackages."""
 ALLOWED = {
     "io": {"text"}, "text": set(), "strip": {"text"}, "hashing": set(), "near": {"hashing"},
-    "engines": {"io", "text", "strip", "hashing", "near", "pipeline"},
+    "engines": {"io", "text", "strip", "hashing", "near", "pipeline"}, "spark": {"engines"},
 }
 """For each subpackage, the other subpackages it may import (besides the base modules)."""
 MAX_LINES = 400

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import IO, Any
 
 from dedup.errors import DataFileError
@@ -34,6 +35,14 @@ def _path(name: str) -> Traversable:
     entry = resources.files(PACKAGE).joinpath(FOLDER)
     for part in name.split("/"):
         entry = entry.joinpath(part)
+    return entry
+
+
+def file_path(name: str) -> Path:
+    """The path of the shipped file ``name`` on disk (for programs that read it themselves, such as Spark)."""
+    entry = _path(name)
+    if not isinstance(entry, Path) or not entry.is_file():
+        raise DataFileError(f"dedup data file {name} is not a file on disk: {entry}")
     return entry
 
 

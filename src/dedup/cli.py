@@ -67,9 +67,13 @@ def _add_output(parser: argparse.ArgumentParser) -> None:
                         help="write the per-document report (JSONL) here (default: OUT_DIR/report.jsonl)")
     parser.add_argument("--force", action="store_true",
                         help="write into an output folder that already holds other files")
-    parser.add_argument("--engine", choices=["stream", "memory"], default="stream",
+    parser.add_argument("--engine", choices=["stream", "memory", "spark"], default="stream",
                         help="stream (default): shards in a work folder, bounded memory, a rerun resumes; "
-                        "memory: the whole corpus in memory (the same output)")
+                        "memory: the whole corpus in memory; spark: as stream, the shards cleaned on Apache Spark "
+                        "(needs dedup[spark] and a Java runtime); the same output from all three")
+    parser.add_argument("--master", default=None, metavar="URL",
+                        help="with --engine spark: the Spark master, such as local[4] or spark://host:7077 "
+                        "(default: local[JOBS])")
     parser.add_argument("--memory", default=None, metavar="SIZE",
                         help="memory budget of the corpus steps' sorts, such as 512M or 2G (default: an eighth "
                         "of the memory available, at most 1G); beyond it they spill to the work folder")

@@ -20,7 +20,7 @@ from typing import IO, Any
 from dedup.config import Config
 from dedup.engines.budget import parse_memory
 from dedup.engines.index import Index
-from dedup.engines.stream import run_stream, settings_of
+from dedup.engines.stream import Runner, run_stream, settings_of
 from dedup.engines.work import WorkFolder
 from dedup.errors import UsageError
 from dedup.io.read import Skip
@@ -95,6 +95,8 @@ def run_clean(args: argparse.Namespace, err: IO[str], config: Config) -> int:
         raise UsageError("--against needs de-duplication (leave --no-dedup out)")
     if getattr(args, "against", None) and args.engine == "memory":
         raise UsageError("--against needs the streaming engine (leave --engine memory out)")
+    if getattr(args, "master", None) and args.engine != "spark":
+        raise UsageError("--master needs --engine spark")
     plan = make_plan(args)
     with contextlib.ExitStack() as stack:
         tree = stack.enter_context(OutputTree.open(plan.out)) if plan.mode == "tree" and plan.out else None
@@ -129,14 +131,23 @@ def _stream(
     if temporary:
         stack.callback(work.close, remove=True)
     tick = progress_ticks(args)
+    runner = _spark_runner(args, stack) if args.engine == "spark" else None
     with contextlib.closing(input_tasks(plan, args.max_bytes)) as tasks:
         results = run_stream(tasks, config, work, jobs=args.jobs, max_bytes=args.max_bytes,
                              memory=parse_memory(args.memory) if args.memory else None, index=index,
-                             progress=tick)  # fmt: skip
+                             progress=tick, runner=runner)  # fmt: skip
         for result in results:
             check_terminated()
             sink.add(result)
     return work
+
+
+def _spark_runner(args: argparse.Namespace, stack: contextlib.ExitStack) -> Runner:
+    """A runner on the active Spark session, or on a new one at ``--master`` (default ``local[JOBS]``) that is
+    stopped when the run ends."""
+    from dedup.engines.spark import SparkRunner, session_at
+
+    return SparkRunner(stack.enter_context(session_at(args.master or f"local[{max(1, args.jobs)}]")))
 
 
 def progress_ticks(args: argparse.Namespace) -> Any:

@@ -109,7 +109,7 @@ def _with_work(args: argparse.Namespace, plan: Plan, in_path: Path | None) -> Pl
     Raises:
         OutputError: the work folder would be read as input, or holds the input or an output.
     """
-    if getattr(args, "engine", "stream") != "stream":
+    if getattr(args, "engine", "stream") == "memory":
         return plan
     work = Path(args.work) if getattr(args, "work", None) else default_work(plan)
     if work is None:

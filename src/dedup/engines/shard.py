@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dedup.config import Config
-from dedup.engines.extract import shard_arrays
+from dedup.engines.extract import Arrays, shard_arrays
 from dedup.engines.work import remove_tree, write_json
 from dedup.errors import OutputWriteError
 from dedup.io.jsonl import parse_line
@@ -42,7 +42,8 @@ from dedup.pipeline import FileItem, prepare_document
 from dedup.records import CleanedDocument, Document
 
 __all__ = [
-    "Line", "ShardDone", "ShardTask", "fingerprint", "load_array", "load_results", "load_skips", "run_shard",
+    "Arrays", "Line", "ShardDone", "ShardTask", "clean_shard", "fingerprint", "load_array", "load_results",
+    "load_skips", "run_shard", "write_shard",
 ]
 
 Line = tuple[int, bytes | None]
@@ -94,8 +95,22 @@ def run_shard(task: ShardTask, config: Config, max_bytes: int, folder: Path) -> 
     Raises:
         OutputWriteError: the shard could not be written (a full disk).
     """
+    return write_shard(folder, task, *clean_shard(task, config, max_bytes))
+
+
+def clean_shard(task: ShardTask, config: Config, max_bytes: int) -> tuple[list[CleanedDocument | Skip], Arrays]:
+    """A shard's results (its items read and cleaned, skips in their places) and their arrays: what
+    :func:`write_shard` writes. Pure of the file system but for the files a shard's items name."""
     results = _results(task, config, max_bytes)
-    arrays = shard_arrays(results, config)
+    return results, shard_arrays(results, config)
+
+
+def write_shard(folder: Path, task: ShardTask, results: list[CleanedDocument | Skip], arrays: Arrays) -> ShardDone:
+    """Write a cleaned shard to ``folder`` (made atomically; replaced if there).
+
+    Raises:
+        OutputWriteError: the shard could not be written (a full disk).
+    """
     _write(folder, task, results, arrays)
     docs = [r for r in results if isinstance(r, CleanedDocument)]
     return ShardDone(task.number, len(results), len(docs), sum(len(d.paragraphs) for d in docs))
@@ -116,9 +131,7 @@ def _results(task: ShardTask, config: Config, max_bytes: int) -> list[CleanedDoc
     return out
 
 
-def _write(
-    folder: Path, task: ShardTask, results: list[CleanedDocument | Skip], arrays: dict[str, NDArray[np.generic]]
-) -> None:
+def _write(folder: Path, task: ShardTask, results: list[CleanedDocument | Skip], arrays: Arrays) -> None:
     """Write the shard under a temporary name beside ``folder``, then rename it into place."""
     temp = folder.with_name(f".tmp-{folder.name}-{os.getpid()}")
     remove_tree(temp)

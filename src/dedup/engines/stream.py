@@ -55,8 +55,8 @@ from dedup.pipeline import DocumentLike, as_document, warm_up
 from dedup.records import CleanedDocument
 
 __all__ = [
-    "Prior", "Progress", "clean_stream", "prepare_corpus", "ranks_by_position", "run_stream", "settings_of",
-    "store_inputs",
+    "Prior", "Progress", "Runner", "clean_stream", "prepare_corpus", "ranks_by_position", "run_in_processes",
+    "run_stream", "settings_of", "store_inputs",
 ]
 
 Progress = Callable[[int], None]
@@ -87,6 +87,19 @@ class Prior(Protocol):
         ...
 
 
+class Runner(Protocol):
+    """Cleans shards into a work folder (:func:`run_in_processes`, or a Spark cluster: :mod:`dedup.engines.spark`).
+
+    It must take every task of ``todo`` and, before it returns, have written each one's shard to
+    ``work.shard(task.number)`` (:func:`dedup.engines.shard.write_shard`), calling ``progress`` with each
+    shard's number of results.
+    """
+
+    def __call__(
+        self, todo: Iterator[ShardTask], config: Config, work: WorkFolder, max_bytes: int, progress: Progress | None
+    ) -> None: ...
+
+
 def run_stream(
     tasks: Iterable[ShardTask],
     config: Config,
@@ -98,10 +111,13 @@ def run_stream(
     index: Prior | None = None,
     progress: Progress | None = None,
     refuse_repeated_ids: bool = False,
+    runner: Runner | None = None,
 ) -> Iterator[CleanedDocument | Skip]:
-    """The whole pipeline over shard tasks, in ``work``; results in input order (see the module docstring)."""
+    """The whole pipeline over shard tasks, in ``work``; results in input order (see the module docstring).
+    ``runner`` cleans the shards (default: ``jobs`` worker processes)."""
     budget = memory or default_memory()
-    docs = prepare_corpus(tasks, config, work, jobs=jobs, max_bytes=max_bytes, budget=budget, progress=progress)
+    docs = prepare_corpus(tasks, config, work, jobs=jobs, max_bytes=max_bytes, budget=budget, progress=progress,
+                          runner=runner)  # fmt: skip
     if config.dedup.enabled:
         _match(docs, config, work, budget, index)
     yield from rendered(docs, work.corpus, near=config.dedup.enabled, refuse_repeated_ids=refuse_repeated_ids)
@@ -116,10 +132,11 @@ def prepare_corpus(
     max_bytes: int,
     budget: int,
     progress: Progress | None = None,
+    runner: Runner | None = None,
 ) -> Documents:
     """Every shard cleaned (or found finished), then the corpus's documents read and their template lines and
     exact repeats marked: what matching, indexing and rendering start from."""
-    shards = _clean_shards(tasks, config, work, jobs, max_bytes, progress)
+    shards = _clean_shards(tasks, config, work, jobs, max_bytes, progress, runner)
     docs = read_documents(shards, config.dedup.order, work.scratch, budget // SORT_SHARE)
     sorters = functools.partial(_sorter, work.scratch, budget // SORT_SHARE)
     templates = find_templates(docs, config.strip, sorters)
@@ -162,20 +179,32 @@ def ranks_by_position(docs: Documents, counts: NDArray[np.int64]) -> NDArray[np.
 
 
 def _clean_shards(
-    tasks: Iterable[ShardTask], config: Config, work: WorkFolder, jobs: int, max_bytes: int, progress: Progress | None
+    tasks: Iterable[ShardTask], config: Config, work: WorkFolder, jobs: int, max_bytes: int, progress: Progress | None,
+    runner: Runner | None,
 ) -> list[Path]:
-    """Clean every shard not finished yet (in ``jobs`` processes); return all shard folders in order."""
+    """Clean every shard not finished yet (by ``runner``, or in ``jobs`` processes); all shard folders in order."""
     shards: list[Path] = []
     todo = _unfinished(tasks, work, shards, progress)
+    run = runner or functools.partial(run_in_processes, jobs=jobs)
+    run(todo, config, work, max_bytes, progress)
+    for _ in todo:  # a runner that stopped early has not cleaned these: they must still be listed
+        raise RuntimeError("a shard runner returned before it had taken every shard")
+    return shards
+
+
+def run_in_processes(
+    todo: Iterator[ShardTask], config: Config, work: WorkFolder, max_bytes: int, progress: Progress | None, *,
+    jobs: int = 1,
+) -> None:
+    """The default :class:`Runner`: shards cleaned in this process (``jobs`` 1) or in ``jobs`` worker processes."""
     fn = functools.partial(run_shard, config=config, max_bytes=max_bytes)
     if jobs <= 1:
         for task in todo:
             done = fn(task, folder=work.shard(task.number))
             if progress is not None:
                 progress(done.results)
-        return shards
+        return
     _in_pool(todo, fn, work, jobs, progress, functools.partial(warm_up, config))
-    return shards
 
 
 def _unfinished(

@@ -1,0 +1,181 @@
+"""The Spark engine (a real Spark on ``local[2]``) gives the local engine's documents and report, byte for byte:
+``dedup clean --engine spark`` on folders and JSONL, and :func:`clean_dataframe` on 1, 2 and 7 partitions of
+the seeds, the near-duplicate evaluation corpus and random corpora. Without pyspark or a Java runtime these
+tests are skipped locally and fail under CI (``.ci/run`` installs both)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_cli_engines import jsonl_corpus, tree_of
+from test_stream import corpus
+
+from dedup import Document
+from dedup.config import Config, DedupConfig, StripConfig
+from dedup.engines import sources
+from dedup.engines.stream import clean_stream
+from dedup.errors import ArgumentTypeError, ArgumentValueError, InputError
+from dedup.evaluation.near import make_eval
+
+SEEDS = Path(__file__).resolve().parents[2] / "fixtures" / "seeds"
+
+
+def _spark_or_skip() -> Any:
+    reason = ""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        reason = "pyspark is not installed (pip install -e '.[dev]')"
+    if not reason and not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        reason = "no Java runtime (apt-get install openjdk-17-jre-headless)"
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the Spark tests: {reason}")
+        pytest.skip(reason)
+    from dedup.spark import spark_session
+
+    return spark_session("local[2]", conf={"spark.sql.shuffle.partitions": "4"})
+
+
+@pytest.fixture(scope="module")
+def spark() -> Any:
+    session = _spark_or_skip()
+    yield session
+    session.stop()
+
+
+def frame(spark: Any, docs: list[Document], partitions: int, *, extra: bool = False) -> Any:
+    """The documents as a DataFrame of ``partitions`` partitions (id, text, url; and a column to pass through)."""
+    rows = [(d.id, d.text, f"https://{d.site}/p" if d.site else None, len(d.text)) for d in docs]
+    df = spark.createDataFrame(rows, "id string, text string, url string, size long")
+    return df.repartition(partitions) if extra else df.drop("size").repartition(partitions)
+
+
+def expected(docs: list[Document], config: Config | None = None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The local engine's documents and report lines, sorted by id."""
+    results = list(clean_stream(docs, config))
+    texts = sorted((d.id, d.text) for d in results)
+    report = sorted((d.id, json.dumps(d.report(), ensure_ascii=False)) for d in results)
+    return texts, report
+
+
+def cleaned(spark: Any, docs: list[Document], partitions: int, config: Config | None = None) -> tuple[list, list]:
+    from dedup.spark import clean_dataframe
+
+    out = clean_dataframe(frame(spark, docs, partitions), config, url_column="url")
+    texts = sorted((r["id"], r["text"]) for r in out.documents.collect())
+    report = sorted((r["id"], r["report"]) for r in out.report.collect())
+    return texts, report
+
+
+def seed_documents() -> list[Document]:
+    docs = [Document(p.name, p.read_text(encoding="utf-8"), site="seeds.org") for p in sorted(SEEDS.glob("*.txt"))]
+    return docs + [Document(f"copy-{d.id}", d.text, site="other.org") for d in docs]  # syndicated copies
+
+
+def eval_documents(sources_count: int = 400, seed: int = 3) -> list[Document]:
+    """The near-duplicate evaluation corpus as documents (its paragraphs in position order)."""
+    paragraphs: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for doc_id, position, text in make_eval(sources_count, seed, SEEDS).corpus:
+        paragraphs[doc_id].append((position, text))
+    return [Document(d, "\n\n".join(t for _, t in sorted(ps))) for d, ps in sorted(paragraphs.items())]
+
+
+@pytest.mark.parametrize("partitions", [1, 2, 7])
+def test_a_dataframe_of_the_seeds_and_their_copies_is_cleaned_as_locally(spark, partitions) -> None:
+    docs = seed_documents()
+    want = expected(docs)
+    assert any('"near"' in line or '"contained"' in line for _, line in want[1])  # copies were found
+    assert cleaned(spark, docs, partitions) == want
+
+
+@pytest.mark.parametrize("partitions", [1, 2, 7])
+def test_the_near_duplicate_evaluation_corpus_is_cleaned_as_locally(spark, partitions) -> None:
+    docs = eval_documents()
+    assert cleaned(spark, docs, partitions) == expected(docs)
+
+
+@pytest.mark.parametrize(("seed", "partitions", "name"), [(1, 1, "default"), (2, 2, "no-strip"), (3, 7, "within"),
+                                                          (4, 7, "default"), (5, 2, "no-dedup")])  # fmt: skip
+def test_random_corpora_are_cleaned_as_locally(spark, monkeypatch, seed, partitions, name) -> None:
+    from dedup.engines import spark as engine
+
+    monkeypatch.setattr(engine, "SHARD_CHARS", 500)  # several shards per partition
+    configs = {
+        "default": Config(),
+        "no-strip": Config(strip=StripConfig(enabled=False)),
+        "within": Config(dedup=DedupConfig(across_documents=False, min_shingles=2)),
+        "no-dedup": Config(dedup=DedupConfig(enabled=False)),
+    }
+    docs = corpus(seed, 60)
+    assert cleaned(spark, docs, partitions, configs[name]) == expected(docs, configs[name])
+
+
+def test_other_columns_pass_through_and_null_texts_are_reported(spark) -> None:
+    from dedup.spark import clean_dataframe
+
+    df = spark.createDataFrame([("a", "Hello there , reader.", 1), ("b", None, 2), (None, "No id here.", 3)],
+                               "id string, text string, n long")  # fmt: skip
+    out = clean_dataframe(df)
+    assert out.documents.columns == ["id", "text", "n"]
+    assert [tuple(r) for r in out.documents.collect()] == [("a", "Hello there, reader.\n", 1)]
+    report = {r["id"]: json.loads(r["report"]) for r in out.report.collect()}
+    assert report["b"]["status"] == "error"
+    assert "no 'text'" in report["b"]["reason"]
+    assert report[None]["status"] == "error"
+    assert "no 'id'" in report[None]["reason"]
+
+
+def test_bad_arguments_are_refused_before_any_job(spark) -> None:
+    from dedup.spark import clean_dataframe
+
+    df = spark.createDataFrame([("a", "x", 1)], "id string, body string, n long")
+    with pytest.raises(ArgumentValueError, match="no column 'text'"):
+        clean_dataframe(df)
+    with pytest.raises(ArgumentTypeError, match="'n' must be a string column"):
+        clean_dataframe(df, id_column="n", text_column="body")
+    with pytest.raises(ArgumentValueError, match="no input order"):
+        clean_dataframe(df, Config(dedup=DedupConfig(order="input")), text_column="body")
+
+
+def test_repeated_ids_are_refused(spark) -> None:
+    from dedup.spark import clean_dataframe
+
+    df = spark.createDataFrame([("a", "One text."), ("a", "Another text.")], "id string, text string")
+    with pytest.raises(InputError, match="a"):
+        clean_dataframe(df)
+
+
+@pytest.fixture
+def small_shards(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sources, "SHARD_BYTES", 2000)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_cli_writes_the_same_bytes_with_spark_and_locally(spark, run_cli, tmp_path, small_shards, jobs) -> None:
+    src = jsonl_corpus(tmp_path / "in.jsonl")
+    outputs = {}
+    for engine in ("stream", "spark"):
+        out, report = tmp_path / f"{engine}.jsonl", tmp_path / f"{engine}.report.jsonl"
+        result = run_cli("clean", str(src), "-o", str(out), "--report", str(report), "--engine", engine,
+                         "--jobs", jobs, strip=True)  # fmt: skip
+        assert result.code == 1, result.err  # the bad lines are errors
+        outputs[engine] = (out.read_bytes(), report.read_bytes(), result.err.replace(f"/{engine}.", "/OUT."))
+    assert outputs["spark"] == outputs["stream"]
+    for engine in ("stream", "spark"):
+        result = run_cli("clean", str(SEEDS), "-o", str(tmp_path / engine), "--engine", engine, strip=True)
+        assert result.code == 0, result.err
+    assert tree_of(tmp_path / "spark") == tree_of(tmp_path / "stream")
+
+
+def test_master_without_the_spark_engine_is_a_usage_error(run_cli, tmp_path) -> None:
+    result = run_cli("clean", str(SEEDS), "-o", str(tmp_path / "out"), "--master", "local[2]")
+    assert result.code == 2
+    assert "--master needs --engine spark" in result.err
+    assert not (tmp_path / "out").exists()
