@@ -35,7 +35,11 @@ DUPLICATE_STAGES = ("exact", "near", "contained")
 
 @dataclass(frozen=True)
 class Measured:
-    """One run of a command: seconds and peak memory (MB; PSS ``None`` where it cannot be read)."""
+    """One run of a command: seconds and peak memory (MB; PSS ``None`` where it cannot be read).
+
+    ``cpu`` is the larger of the CPU time of the processes waited for (``cpu_s``) and that of every process
+    seen in the tree (``tree_cpu_s``, which also counts a JVM that Spark starts and its Python workers).
+    """
 
     wall: float
     cpu: float
@@ -50,7 +54,8 @@ class Measured:
     def read(cls, path: Path, load: tuple[float, float]) -> Measured:
         data = json.loads(path.read_text())
         mb = lambda kib: None if kib is None else kib * 1024 / MB  # noqa: E731
-        return cls(data["wall_s"], data["cpu_s"], mb(data["maxrss_kib"]), mb(data["peak_tree_pss_kib"]),
+        cpu = max(data["cpu_s"], data.get("tree_cpu_s", 0.0))
+        return cls(data["wall_s"], cpu, mb(data["maxrss_kib"]), mb(data["peak_tree_pss_kib"]),
                    mb(data["peak_tree_rss_kib"]), mb(data["peak_tree_pss_anon_kib"]), load)
 
     def row(self) -> dict[str, float | None]:

@@ -71,10 +71,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="bench_scale.py: record counts to clean (default 20000; the real run: 100000,1000000,3000000)",
     )
     parser.addoption(
+        "--spark-docs",
+        metavar="N",
+        type=int,
+        default=20_000,
+        help="bench_spark.py: records to clean with each engine (default 20000; the real run: 170000, about 100 MB)",
+    )
+    parser.addoption(
         "--scale-dir",
         metavar="DIR",
         default="/tmp/dedup-scale",
-        help="bench_scale/index/resume.py: where generated records are kept and runs write (default /tmp/dedup-scale)",
+        help="bench_scale/index/resume/spark.py: where generated records are kept and runs write "
+        "(default /tmp/dedup-scale)",
     )
     parser.addoption(
         "--scale-jobs",

@@ -24,6 +24,11 @@ command's exit status.
     Where it cannot be read (kernels before 4.14) the PSS fields are ``null`` and ``tree_source``
     says ``statm``.
 
+  ``tree_cpu_s`` is the CPU time of every process seen in the tree (``/proc/PID/stat``, each process's
+  last reading, taken at each scan): it counts processes that ``cpu_s`` misses because nobody waited
+  for them (a JVM that Spark starts, and its Python workers), less what a process used after the last
+  scan that saw it (at most ``TREE_EVERY`` of it).
+
   ``rss_samples`` and ``pss_samples`` say how many polls there were, ``peak_processes`` the most
   processes seen at once, ``measure_cpu_s`` what the polls cost (this process's CPU, not the
   command's; on a machine with few cores they still take some from it). A peak that lasts less than
@@ -38,7 +43,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 INTERVAL = 0.05
@@ -50,6 +55,7 @@ PSS_SHARE = 0.1
 15 ms per GB resident. A PSS poll waits at least 1 / PSS_SHARE times the last one's duration."""
 ROLLUP_FIELDS = {"Pss:": "pss", "Pss_Anon:": "pss_anon"}
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -63,6 +69,7 @@ class Peaks:
     rss_samples: int = 0
     pss_samples: int = 0
     source: str = "smaps_rollup"
+    ticks: dict[int, int] = field(default_factory=dict)
 
 
 def children_of() -> dict[int, list[int]]:
@@ -88,6 +95,17 @@ def tree(root: int) -> list[int]:
         out.append(pid)
         todo.extend(children.get(pid, []))
     return out
+
+
+def cpu_ticks(pids: list[int], ticks: dict[int, int]) -> None:
+    """Record each process's user and system CPU ticks so far (``/proc/PID/stat``, fields 14 and 15)."""
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_bytes()
+        except OSError:  # gone
+            continue
+        fields = stat[stat.rindex(b")") + 2 :].split()
+        ticks[pid] = int(fields[11]) + int(fields[12])
 
 
 def resident(pids: list[int]) -> tuple[int, int]:
@@ -127,6 +145,7 @@ def poll(root: int, peaks: Peaks, stop: threading.Event) -> None:
         now = time.perf_counter()
         if now - scanned >= TREE_EVERY:
             pids, scanned = tree(root), now
+            cpu_ticks(pids, peaks.ticks)
         rss, alive = resident(pids)
         peaks.rss, peaks.processes = max(peaks.rss, rss), max(peaks.processes, alive)
         peaks.rss_samples += 1
@@ -168,6 +187,7 @@ def run(out_file: Path, argv: list[str]) -> int:
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 4),
         "user_s": round(usage.ru_utime, 4),
         "sys_s": round(usage.ru_stime, 4),
+        "tree_cpu_s": round(sum(peaks.ticks.values()) / TICKS, 2),
         "maxrss_kib": usage.ru_maxrss,
         "peak_tree_pss_kib": peaks.pss,
         "peak_tree_rss_kib": peaks.rss,
