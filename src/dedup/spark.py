@@ -17,6 +17,7 @@ input the CLI reads on Spark's executors. How it works and what runs where: ``do
 
 from __future__ import annotations
 
-from dedup.engines.spark import CleanedFrames, SparkRunner, clean_dataframe, session_at, spark_session
+from dedup.engines.frames import CleanedFrames, clean_dataframe
+from dedup.engines.spark import SparkRunner, session_at, spark_session
 
 __all__ = ["CleanedFrames", "SparkRunner", "clean_dataframe", "session_at", "spark_session"]

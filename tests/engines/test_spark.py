@@ -104,9 +104,9 @@ def test_the_near_duplicate_evaluation_corpus_is_cleaned_as_locally(spark, parti
 @pytest.mark.parametrize(("seed", "partitions", "name"), [(1, 1, "default"), (2, 2, "no-strip"), (3, 7, "within"),
                                                           (4, 7, "default"), (5, 2, "no-dedup")])  # fmt: skip
 def test_random_corpora_are_cleaned_as_locally(spark, monkeypatch, seed, partitions, name) -> None:
-    from dedup.engines import spark as engine
+    from dedup.engines import frames
 
-    monkeypatch.setattr(engine, "SHARD_CHARS", 500)  # several shards per partition
+    monkeypatch.setattr(frames, "SHARD_CHARS", 500)  # several shards per partition
     configs = {
         "default": Config(),
         "no-strip": Config(strip=StripConfig(enabled=False)),
@@ -179,3 +179,11 @@ def test_master_without_the_spark_engine_is_a_usage_error(run_cli, tmp_path) -> 
     assert result.code == 2
     assert "--master needs --engine spark" in result.err
     assert not (tmp_path / "out").exists()
+
+
+def test_an_empty_dataframe_gives_empty_frames(spark) -> None:
+    from dedup.spark import clean_dataframe
+
+    out = clean_dataframe(spark.createDataFrame([], "id string, text string"))
+    assert out.documents.count() == 0
+    assert out.report.count() == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import pickle
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,8 @@ from dedup.near.decide import KINDS, Decisions
 from dedup.records import CleanedDocument, Kind, Paragraph, ParagraphRef, Removal, Repeat
 from dedup.strip.templates import template_removal
 
-__all__ = ["DocumentIds", "near_path", "near_removals", "rendered", "repeated_id_skips"]
+__all__ = ["DocumentIds", "ShardMarks", "check_unique_ids", "near_path", "near_removals", "rendered",
+           "repeated_id_skips"]
 
 _REMOVAL_RULES: dict[Kind, tuple[Repeat, str]] = {
     "exact": ("exact", "exact_duplicate"),
@@ -80,6 +82,81 @@ def _run_ids(docs: Documents, numbers: NDArray[np.int64]) -> list[str]:
     return [x.decode("utf-8", "surrogatepass") for x in ids_of(docs, numbers)]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class ShardMarks:
+    """What the corpus steps decided for one shard's paragraphs, compact enough to send to where its documents
+    are (a Spark executor): the marked paragraphs only.
+
+    Attributes:
+        doc_par: each document's first paragraph in the shard (length documents + 1).
+        rows: the shard's paragraphs marked as template lines or exact repeats, ascending; ``code``, ``aux``
+            and ``aux2`` their marks (see :func:`dedup.engines.corpus.mark_shard`).
+        near: the near-duplicate removals, by document in the shard.
+    """
+
+    doc_par: NDArray[np.int64]
+    rows: NDArray[np.int64]
+    code: NDArray[np.uint8]
+    aux: NDArray[np.int64]
+    aux2: NDArray[np.int64]
+    near: dict[int, list[NearRemoval]]
+
+    @classmethod
+    def load(cls, corpus: Path, k: int, shard: Path, *, near: bool) -> ShardMarks:
+        """Shard ``k``'s marks, from the files of the corpus steps (``near``: its near-duplicate removals too)."""
+        with np.load(pre_path(corpus, k)) as npz:
+            code, aux, aux2 = npz["code"], npz["aux"], npz["aux2"]
+        rows = np.flatnonzero(code)
+        removals = _by_document(near_path(corpus, k)) if near else {}
+        return cls(np.asarray(load_array(shard, "doc_par"), dtype=np.int64), rows, code[rows], aux[rows], aux2[rows],
+                   removals)  # fmt: skip
+
+    def apply(self, doc: CleanedDocument, local: int) -> CleanedDocument:
+        """Document ``local`` of the shard (counting documents only) with its removals marked."""
+        first = int(self.doc_par[local])
+        lo, hi = np.searchsorted(self.rows, [first, first + len(doc.paragraphs)]).tolist()
+        near = self.near.get(local, [])
+        if lo == hi and not near:
+            return doc
+        paragraphs = list(doc.paragraphs)
+        for j in range(lo, hi):
+            i, code = int(self.rows[j]) - first, int(self.code[j])
+            p: Paragraph = paragraphs[i]
+            if code == TEMPLATE:
+                paragraphs[i] = p.remove(template_removal(int(self.aux[j]), int(self.aux2[j]), str(doc.site)))
+            elif code == REPEAT:
+                original = ParagraphRef(doc.id, int(self.aux[j]))
+                paragraphs[i] = p.remove(Removal("exact", "exact_repeat", duplicate_of=original, similarity=1.0))
+        for _, index, kind, rep_id, rep_par, similarity in near:
+            stage, rule = _REMOVAL_RULES[KINDS[kind]]
+            removal = Removal(stage, rule, duplicate_of=ParagraphRef(rep_id, rep_par), similarity=similarity)
+            paragraphs[index] = paragraphs[index].remove(removal)
+        return dataclasses.replace(doc, paragraphs=tuple(paragraphs))
+
+    def render(self, results: list[CleanedDocument | Skip]) -> Iterator[CleanedDocument | Skip]:
+        """The shard's results with their removals marked (a shard without repeated ids)."""
+        local = 0
+        for result in results:
+            if isinstance(result, Skip):
+                yield result
+                continue
+            yield self.apply(result, local)
+            local += 1
+
+
+def check_unique_ids(docs: Documents) -> None:
+    """Refuse a run whose documents repeat an id (the library's rule).
+
+    Raises:
+        InputError: two documents share an id.
+    """
+    if docs.first_of:
+        later = min(docs.first_of)
+        first = docs.first_of[later]
+        doc_id = _run_ids(docs, np.array([later]))[0]
+        raise InputError(f"documents {first} and {later} have the same id {doc_id!r}: ids must be unique")
+
+
 def rendered(
     docs: Documents, corpus: Path, *, near: bool, refuse_repeated_ids: bool
 ) -> Iterator[CleanedDocument | Skip]:
@@ -88,17 +165,11 @@ def rendered(
     Raises:
         InputError: ``refuse_repeated_ids`` and two documents share an id (the library's rule).
     """
-    if refuse_repeated_ids and docs.first_of:
-        later = min(docs.first_of)
-        first = docs.first_of[later]
-        doc_id = _run_ids(docs, np.array([later]))[0]
-        raise InputError(f"documents {first} and {later} have the same id {doc_id!r}: ids must be unique")
+    if refuse_repeated_ids:
+        check_unique_ids(docs)
     lines = _first_lines(docs)
     for k, shard in enumerate(docs.shards):
-        with np.load(pre_path(corpus, k)) as npz:
-            saved = {name: npz[name] for name in ("code", "aux", "aux2")}
-        removals = _by_document(near_path(corpus, k)) if near else {}
-        doc_par = load_array(shard, "doc_par")
+        marks = ShardMarks.load(corpus, k, shard, near=near)
         number = int(docs.bases[k])
         for result in load_results(shard):
             if isinstance(result, Skip):
@@ -107,8 +178,7 @@ def rendered(
             if number in docs.first_of:
                 yield _repeated_id(result, lines[number])
             else:
-                local = number - int(docs.bases[k])
-                yield _marked(result, saved, int(doc_par[local]), removals.get(local, []))
+                yield marks.apply(result, number - int(docs.bases[k]))
             number += 1
 
 
@@ -150,26 +220,3 @@ def _by_document(path: Path) -> dict[int, list[NearRemoval]]:
     for row in rows:
         out.setdefault(row[0], []).append(row)
     return out
-
-
-def _marked(
-    doc: CleanedDocument, saved: dict[str, NDArray[np.int64]], first: int, near: list[NearRemoval]
-) -> CleanedDocument:
-    """A document with its template lines, exact repeats and near-duplicates marked."""
-    code = saved["code"][first : first + len(doc.paragraphs)]
-    if not near and not code.any():
-        return doc
-    aux, aux2 = saved["aux"], saved["aux2"]
-    paragraphs = list(doc.paragraphs)
-    for i in np.flatnonzero(code).tolist():
-        p: Paragraph = paragraphs[i]
-        if code[i] == TEMPLATE:
-            paragraphs[i] = p.remove(template_removal(int(aux[first + i]), int(aux2[first + i]), str(doc.site)))
-        elif code[i] == REPEAT:
-            original = ParagraphRef(doc.id, int(aux[first + i]))
-            paragraphs[i] = p.remove(Removal("exact", "exact_repeat", duplicate_of=original, similarity=1.0))
-    for _, index, kind, rep_id, rep_par, similarity in near:
-        stage, rule = _REMOVAL_RULES[KINDS[kind]]
-        removal = Removal(stage, rule, duplicate_of=ParagraphRef(rep_id, rep_par), similarity=similarity)
-        paragraphs[index] = paragraphs[index].remove(removal)
-    return dataclasses.replace(doc, paragraphs=tuple(paragraphs))

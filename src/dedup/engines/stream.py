@@ -55,8 +55,8 @@ from dedup.pipeline import DocumentLike, as_document, warm_up
 from dedup.records import CleanedDocument
 
 __all__ = [
-    "Prior", "Progress", "Runner", "clean_stream", "prepare_corpus", "ranks_by_position", "run_in_processes",
-    "run_stream", "settings_of", "store_inputs",
+    "Prior", "Progress", "Runner", "clean_stream", "match_corpus", "prepare_corpus", "ranks_by_position",
+    "run_in_processes", "run_stream", "settings_of", "store_inputs",
 ]
 
 Progress = Callable[[int], None]
@@ -119,7 +119,7 @@ def run_stream(
     docs = prepare_corpus(tasks, config, work, jobs=jobs, max_bytes=max_bytes, budget=budget, progress=progress,
                           runner=runner)  # fmt: skip
     if config.dedup.enabled:
-        _match(docs, config, work, budget, index)
+        match_corpus(docs, config, work, budget, index)
     yield from rendered(docs, work.corpus, near=config.dedup.enabled, refuse_repeated_ids=refuse_repeated_ids)
 
 
@@ -158,7 +158,7 @@ def _sorter(folder: Path, budget: int) -> KeySorter:
     return SortedKeys(folder, budget)
 
 
-def _match(docs: Documents, config: Config, work: WorkFolder, budget: int, index: Prior | None) -> None:
+def match_corpus(docs: Documents, config: Config, work: WorkFolder, budget: int, index: Prior | None) -> None:
     """Near-duplicates of the run's paragraphs among themselves and against ``index``; removals saved per shard."""
     inputs, store = store_inputs(docs, config, work, budget)
     segments = index.stores() if index is not None else []

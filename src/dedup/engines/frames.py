@@ -1,0 +1,242 @@
+"""A Spark DataFrame of documents cleaned: the documents stay on the executors, the decisions come to them.
+
+1. **Per document, on the executors.** ``mapInArrow`` cuts each partition into shards of about
+   :data:`SHARD_CHARS` characters and cleans each one (:func:`dedup.engines.shard.clean_shard`). A shard
+   is one row: a key (partition and place), its cleaned results and its arrays, both pickled. The rows
+   are kept on the executors' disks (``DISK_ONLY``), all partitions computed by one job.
+2. **Over the corpus, in the driver.** Only the arrays come to the driver, one shard at a time, into a
+   work folder; the streaming engine's corpus steps run on them (templates, exact repeats,
+   near-duplicates, the keep rule; memory bounded by its budget). Each shard's decisions are made
+   into a :class:`~dedup.engines.render.ShardMarks` (the marked paragraphs only).
+3. **Rendering, on the executors.** The marks are joined to the shards by key, and each shard's
+   documents are marked and turned into rows: the cleaned text and the line of ``report.jsonl``.
+
+The documents and the report are those of :func:`dedup.clean_stream`, byte for byte, whatever the
+partitions: the streaming engine's result does not depend on how the input is cut into shards, and
+with ``order="id"`` not on the input's order either.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import pickle
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dedup.config import Config
+from dedup.engines.budget import default_memory
+from dedup.engines.render import ShardMarks, check_unique_ids
+from dedup.engines.shard import ShardTask, clean_shard, write_shard
+from dedup.engines.stream import match_corpus, prepare_corpus, settings_of
+from dedup.engines.work import WorkFolder
+from dedup.errors import ArgumentTypeError, ArgumentValueError
+from dedup.io.read import MAX_BYTES, Skip, site_of_url
+from dedup.records import CleanedDocument, Document
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql import DataFrame
+
+__all__ = ["SHARD_CHARS", "CleanedFrames", "clean_dataframe"]
+
+SHARD_CHARS = 1 << 21
+"""Characters of text a shard of a partition gathers before it is cleaned (about 2 MB, as locally)."""
+
+_SHARDS = "key long, results binary, arrays binary"
+_RENDERED = "id string, text string, report string, document boolean"
+
+
+@dataclass(frozen=True, slots=True)
+class CleanedFrames:
+    """What :func:`clean_dataframe` returns (both checkpointed: they hold their rows, not a plan to redo).
+
+    Attributes:
+        documents: the input's rows with the text column cleaned (rows skipped are left out), other
+            columns as they were.
+        report: one row per input row: ``id`` (null where the row had none) and ``report``, the
+            document's line of ``report.jsonl`` (what was removed and why) as JSON text.
+    """
+
+    documents: DataFrame
+    report: DataFrame
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """The names of the columns a DataFrame's documents are read from."""
+
+    id: str
+    text: str
+    url: str | None
+    site: str | None
+
+
+def clean_dataframe(
+    df: DataFrame,
+    config: Config | None = None,
+    *,
+    id_column: str = "id",
+    text_column: str = "text",
+    url_column: str | None = None,
+    site_column: str | None = None,
+    memory: int | None = None,
+    work: str | Path | None = None,
+) -> CleanedFrames:
+    """Clean a DataFrame of documents on Spark: the same documents and report as :func:`dedup.clean_stream`.
+
+    Args:
+        df: one row per document; ``id_column`` and ``text_column`` are strings, ids unique.
+        config: the pipeline's settings; ``dedup.order`` must be ``"id"`` (a DataFrame has no input order).
+        url_column, site_column: where a document's site comes from (the site column, else the URL's host).
+        memory: the driver's memory budget for the corpus steps (bytes; default from the machine).
+        work: the driver's folder for the corpus steps (default: a temporary one); removed at the end.
+
+    Raises:
+        ArgumentValueError: a column is missing or ``order`` is not ``"id"``.
+        ArgumentTypeError: a column is not a string column.
+        InputError: two rows have the same id.
+    """
+    from pyspark import StorageLevel
+
+    config = config or Config()
+    if config.dedup.order != "id":
+        raise ArgumentValueError("clean_dataframe: a DataFrame has no input order: use DedupConfig(order='id')")
+    columns = _Columns(id_column, text_column, url_column, site_column)
+    _check_columns(df, columns)
+    names = [c for c in (columns.id, columns.text, columns.url, columns.site) if c is not None]
+    clean = functools.partial(_partition_shards, config=config, columns=columns, chars=SHARD_CHARS)
+    shards = df.select(*names).mapInArrow(clean, _SHARDS).persist(StorageLevel.DISK_ONLY)
+    parent = Path(work) if work is not None else None
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="dedup-spark-", dir=parent))
+    try:
+        shards.count()  # every partition cleaned at once; the driver then reads their arrays one at a time
+        with WorkFolder.open(root, settings_of(config, engine="spark")) as folder:
+            marks = _decisions(shards, config, folder, memory or default_memory())
+        spark = df.sparkSession
+        decided = spark.createDataFrame(marks, "key long, marks binary")
+        rendered = shards.select("key", "results").join(decided, "key").mapInArrow(_render_shards, _RENDERED)
+        rendered = rendered.persist(StorageLevel.DISK_ONLY)
+        try:
+            return _frames(df, rendered, columns)
+        finally:
+            rendered.unpersist()
+    finally:
+        shards.unpersist()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _check_columns(df: DataFrame, columns: _Columns) -> None:
+    """Refuse missing columns and columns that are not strings."""
+    types = dict(df.dtypes)
+    for name in (columns.id, columns.text, columns.url, columns.site):
+        if name is None:
+            continue
+        if name not in types:
+            raise ArgumentValueError(f"clean_dataframe: no column {name!r} (columns: {', '.join(df.columns)})")
+        if types[name] != "string":
+            raise ArgumentTypeError(f"clean_dataframe: column {name!r} must be a string column, not {types[name]}")
+
+
+def _decisions(shards: DataFrame, config: Config, folder: WorkFolder, budget: int) -> list[tuple[int, bytes]]:
+    """The corpus steps on the shards' arrays (read into ``folder``); each shard's key and pickled marks."""
+    keys: list[int] = []
+    for number, row in enumerate(shards.select("key", "arrays").toLocalIterator()):
+        arrays = pickle.loads(row["arrays"])
+        write_shard(folder.shard(number), ShardTask(number, ""), [], arrays)  # its documents stay on the executors
+        keys.append(int(row["key"]))
+    tasks = [ShardTask(number, "") for number in range(len(keys))]  # all written: none is cleaned again
+    docs = prepare_corpus(tasks, config, folder, jobs=1, max_bytes=MAX_BYTES, budget=budget)
+    check_unique_ids(docs)
+    if config.dedup.enabled:
+        match_corpus(docs, config, folder, budget, None)
+    marks = (ShardMarks.load(folder.corpus, k, shard, near=config.dedup.enabled) for k, shard in enumerate(docs.shards))
+    return [(key, pickle.dumps(m, protocol=pickle.HIGHEST_PROTOCOL)) for key, m in zip(keys, marks, strict=True)]
+
+
+def _partition_shards(
+    batches: Iterator[pa.RecordBatch], config: Config, columns: _Columns, chars: int
+) -> Iterator[pa.RecordBatch]:
+    """One partition's documents in shards of about ``chars`` characters, each cleaned (on an executor)."""
+    from pyspark import TaskContext
+
+    context = TaskContext.get()
+    partition = context.partitionId() if context is not None else 0
+    items: list[Document | Skip] = []
+    gathered = count = 0
+    for batch in batches:
+        for row in batch.to_pylist():
+            item = _item(row, columns)
+            items.append(item)
+            gathered += len(item.text) if isinstance(item, Document) else 0
+            if gathered >= chars:
+                yield _shard_batch((partition << 32) | count, items, config)
+                items, gathered, count = [], 0, count + 1
+    if items:
+        yield _shard_batch((partition << 32) | count, items, config)
+
+
+def _item(row: dict[str, Any], columns: _Columns) -> Document | Skip:
+    """A row as a document, or an error skip when its id or text is null."""
+    doc_id, text = row[columns.id], row[columns.text]
+    if doc_id is None:
+        return Skip(f"{columns.id}=null", f"no {columns.id!r}", error=True)
+    if text is None:
+        return Skip(f"{columns.id}={doc_id}", f"no {columns.text!r}", error=True, doc_id=doc_id)
+    site = row[columns.site] if columns.site is not None else None
+    if site is None and columns.url is not None and row[columns.url] is not None:
+        site = site_of_url(row[columns.url])
+    return Document(doc_id, text, site=site)
+
+
+def _shard_batch(key: int, items: list[Document | Skip], config: Config) -> pa.RecordBatch:
+    """One shard's items cleaned: a one-row batch of its key, its results and its arrays (pickled)."""
+    import pyarrow as pa
+
+    results, arrays = clean_shard(ShardTask(0, "", items=tuple(items)), config, MAX_BYTES)
+    blobs = [pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL) for x in (results, arrays)]
+    columns = [pa.array([key], pa.int64()), *(pa.array([b], pa.binary()) for b in blobs)]
+    return pa.RecordBatch.from_arrays(columns, names=["key", "results", "arrays"])
+
+
+def _render_shards(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Each shard's results with its marks applied, as rows of cleaned text and report lines (on an executor)."""
+    import pyarrow as pa
+
+    for batch in batches:
+        for row in batch.to_pylist():
+            results: list[CleanedDocument | Skip] = pickle.loads(row["results"])
+            marks: ShardMarks = pickle.loads(row["marks"])
+            out: dict[str, list[Any]] = {"id": [], "text": [], "report": [], "document": []}
+            for result in marks.render(results):
+                is_doc = isinstance(result, CleanedDocument)
+                out["id"].append(result.id if isinstance(result, CleanedDocument) else result.doc_id)
+                out["text"].append(result.text if isinstance(result, CleanedDocument) else None)
+                out["report"].append(json.dumps(result.report(), ensure_ascii=False))
+                out["document"].append(is_doc)
+            yield pa.RecordBatch.from_pydict(out, schema=_rendered_schema())
+
+
+def _rendered_schema() -> pa.Schema:
+    """The Arrow schema of :data:`_RENDERED`."""
+    import pyarrow as pa
+
+    return pa.schema([("id", pa.string()), ("text", pa.string()), ("report", pa.string()), ("document", pa.bool_())])
+
+
+def _frames(df: DataFrame, rendered: DataFrame, columns: _Columns) -> CleanedFrames:
+    """The output DataFrames: the input's rows with the cleaned text, and the report; checkpointed."""
+    from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
+
+    cleaned = rendered.where("document").select(F.col("id").alias("__dedup_id"), F.col("text").alias("__dedup_text"))
+    joined = df.join(cleaned, df[columns.id] == F.col("__dedup_id"), "inner")
+    picked = [F.col("__dedup_text").alias(columns.text) if c == columns.text else df[c] for c in df.columns]
+    documents = joined.select(*picked).localCheckpoint(eager=True)
+    report = rendered.select("id", "report").localCheckpoint(eager=True)
+    return CleanedFrames(documents, report)
