@@ -99,6 +99,7 @@ def run_clean(args: argparse.Namespace, err: IO[str], config: Config) -> int:
         raise UsageError("--master needs --engine spark")
     plan = make_plan(args)
     with contextlib.ExitStack() as stack:
+        runner = _spark_runner(args, stack) if args.engine == "spark" else None  # before any output is touched
         tree = stack.enter_context(OutputTree.open(plan.out)) if plan.mode == "tree" and plan.out else None
         sink = stack.enter_context(_sink(plan, tree))
         if args.engine == "memory":
@@ -108,7 +109,7 @@ def run_clean(args: argparse.Namespace, err: IO[str], config: Config) -> int:
                 sink.add(result)
             sink.commit()
         else:
-            work = _stream(args, plan, config, sink, stack)
+            work = _stream(args, plan, config, sink, stack, runner)
             sink.commit()
             work.close(remove=True)  # everything is written: the work is no longer needed
     if not args.quiet:
@@ -117,7 +118,8 @@ def run_clean(args: argparse.Namespace, err: IO[str], config: Config) -> int:
 
 
 def _stream(
-    args: argparse.Namespace, plan: Plan, config: Config, sink: ResultSink, stack: contextlib.ExitStack
+    args: argparse.Namespace, plan: Plan, config: Config, sink: ResultSink, stack: contextlib.ExitStack,
+    runner: Runner | None,
 ) -> WorkFolder:
     """Run the streaming engine over the plan's input into ``sink``; return its work folder, still held.
 
@@ -131,7 +133,6 @@ def _stream(
     if temporary:
         stack.callback(work.close, remove=True)
     tick = progress_ticks(args)
-    runner = _spark_runner(args, stack) if args.engine == "spark" else None
     with contextlib.closing(input_tasks(plan, args.max_bytes)) as tasks:
         results = run_stream(tasks, config, work, jobs=args.jobs, max_bytes=args.max_bytes,
                              memory=parse_memory(args.memory) if args.memory else None, index=index,

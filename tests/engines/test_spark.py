@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -187,3 +189,23 @@ def test_an_empty_dataframe_gives_empty_frames(spark) -> None:
     out = clean_dataframe(spark.createDataFrame([], "id string, text string"))
     assert out.documents.count() == 0
     assert out.report.count() == 0
+
+
+def test_without_java_the_spark_engine_is_a_usage_error_that_writes_nothing(tmp_path) -> None:
+    pytest.importorskip("pyspark")
+    env = {**os.environ, "JAVA_HOME": str(tmp_path / "no-java")}  # Spark's launcher takes JAVA_HOME first
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "dedup", "clean", str(SEEDS), "-o", str(out), "--engine", "spark",
+                           "--no-progress"], env=env, capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "could not start Spark" in done.stderr
+    assert "Java runtime" in done.stderr
+    assert not out.exists()
+
+
+def test_without_pyspark_the_spark_engine_says_how_to_install_it(run_cli, tmp_path, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark fails
+    result = run_cli("clean", str(SEEDS), "-o", str(tmp_path / "out"), "--engine", "spark")
+    assert result.code == 2
+    assert "pip install 'dedup[spark]'" in result.err
+    assert not (tmp_path / "out").exists()
