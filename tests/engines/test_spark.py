@@ -119,6 +119,28 @@ def test_random_corpora_are_cleaned_as_locally(spark, monkeypatch, seed, partiti
     assert cleaned(spark, docs, partitions, configs[name]) == expected(docs, configs[name])
 
 
+@pytest.mark.parametrize("partitions", [1, 7])
+def test_site_templates_counted_by_spark_are_those_counted_locally(spark, partitions) -> None:
+    """A line on every page of its site (in capitals on some), one on one site only, one on half of a site's
+    pages, one on too few: the same template table, hence the same removals."""
+    docs = []
+    for i in range(40):
+        s = i % 3
+        motto = f"The Gazette of town number {s} has been printed by the river since {1880 + s}"
+        lines = [motto.upper() if i % 4 == 0 else motto,
+                 f"Story {i}: the council met on day {i} and voted on the budget for the year {1990 + i}."]
+        if s == 0:
+            lines.append("Follow site zero on social media")
+        if s == 1 and i % 2:
+            lines.append("Letters to the editor are read every Monday")
+        if i % 7 == 0:
+            lines.append("Rare footer line")
+        docs.append(Document(f"d{i:02d}", "\n\n".join(lines), site=f"site{s}.example"))
+    want = expected(docs)
+    assert sum(line.count('"stage": "template"') for _, line in want[1]) >= 54  # 40 mottos, 14 follows
+    assert cleaned(spark, docs, partitions) == want
+
+
 def test_other_columns_pass_through_and_null_texts_are_reported(spark) -> None:
     from dedup.spark import clean_dataframe
 

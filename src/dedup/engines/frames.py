@@ -28,11 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dedup.config import Config
+import numpy as np
+
+from dedup.config import Config, StripConfig
 from dedup.engines.budget import default_memory
 from dedup.engines.render import ShardMarks, check_unique_ids
 from dedup.engines.shard import ShardTask, clean_shard, write_shard
 from dedup.engines.stream import match_corpus, prepare_corpus, settings_of
+from dedup.engines.templates import Templates, least_pages
 from dedup.engines.work import WorkFolder
 from dedup.errors import ArgumentTypeError, ArgumentValueError
 from dedup.io.read import MAX_BYTES, Skip, site_of_url
@@ -49,6 +52,8 @@ SHARD_CHARS = 1 << 21
 
 _SHARDS = "key long, results binary, arrays binary"
 _RENDERED = "id string, text string, report string, document boolean"
+_TEMPLATE_ROWS = "k0 long, k1 long, s0 long, s1 long"
+_U64 = (1 << 64) - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,12 +157,60 @@ def _decisions(shards: DataFrame, config: Config, folder: WorkFolder, budget: in
         write_shard(folder.shard(number), ShardTask(number, ""), [], arrays)  # its documents stay on the executors
         keys.append(int(row["key"]))
     tasks = [ShardTask(number, "") for number in range(len(keys))]  # all written: none is cleaned again
-    docs = prepare_corpus(tasks, config, folder, jobs=1, max_bytes=MAX_BYTES, budget=budget)
+    docs = prepare_corpus(tasks, config, folder, jobs=1, max_bytes=MAX_BYTES, budget=budget,
+                          templates=_templates(shards, config.strip))  # fmt: skip
     check_unique_ids(docs)
     if config.dedup.enabled:
         match_corpus(docs, config, folder, budget, None)
     marks = (ShardMarks.load(folder.corpus, k, shard, near=config.dedup.enabled) for k, shard in enumerate(docs.shards))
     return [(key, pickle.dumps(m, protocol=pickle.HIGHEST_PROTOCOL)) for key, m in zip(keys, marks, strict=True)]
+
+
+def _templates(shards: DataFrame, config: StripConfig) -> Templates:
+    """The corpus's template lines, counted by Spark: the same table as :func:`dedup.engines.templates.find_templates`.
+
+    Each shard gives its counted template keys (valid, first in their page) with their site, and a row per
+    page of each site; two aggregations (lines per key, pages per site) and a join keep the keys that
+    enough of their site's pages carry. The exact rule (:func:`~dedup.engines.templates.least_pages`) is
+    applied once more here, in Python, on the few rows that come back.
+    """
+    if not config.enabled:
+        return {}
+    from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
+
+    rows = shards.select("arrays").mapInArrow(_template_rows, _TEMPLATE_ROWS)
+    pages = rows.where(F.col("k0").isNull()).groupBy("s0", "s1").agg(F.count("*").alias("pages"))
+    lines = rows.where(F.col("k0").isNotNull()).groupBy("k0", "k1", "s0", "s1").agg(F.count("*").alias("n"))
+    often = lines.where(F.col("n") >= config.template_min_docs).join(pages, ["s0", "s1"])
+    often = often.where(F.col("n") >= F.ceil(F.col("pages") * F.lit(config.template_share)) - 1)  # exact rule below
+    table: Templates = {}
+    for row in often.select("k0", "k1", "n", "pages").toLocalIterator():
+        count, total = int(row["n"]), int(row["pages"])
+        if count >= least_pages(config, total):
+            table[(int(row["k0"]) & _U64, int(row["k1"]) & _U64)] = (count, total)
+    return table
+
+
+def _template_rows(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Per shard: its counted template keys and their sites, then a row per page of a site (keys null); the
+    unsigned 64-bit halves as Spark's signed longs (on an executor)."""
+    import pyarrow as pa
+
+    for batch in batches:
+        for blob in batch.column("arrays").to_pylist():
+            arrays = pickle.loads(blob)
+            doc_par = np.asarray(arrays["doc_par"], dtype=np.int64)
+            owner = np.repeat(np.arange(doc_par.size - 1), np.diff(doc_par))
+            counted = np.asarray(arrays["par_tvalid"], dtype=np.bool_) & np.asarray(arrays["par_tfirst"], np.bool_)
+            sites = np.asarray(arrays["doc_site"], dtype=np.uint64).reshape(-1, 2)
+            keys = np.asarray(arrays["par_tkey"], dtype=np.uint64).reshape(-1, 2)[counted]
+            paged = sites[np.asarray(arrays["doc_has_site"], dtype=np.bool_)]
+            lines, site_of = keys.view(np.int64), sites[owner[counted]].view(np.int64)
+            null = np.r_[np.zeros(lines.shape[0], np.bool_), np.ones(paged.shape[0], np.bool_)]
+            both = np.concatenate([site_of, paged.view(np.int64)])
+            columns = [pa.array(np.r_[lines[:, i], np.zeros(paged.shape[0], np.int64)], mask=null) for i in (0, 1)]
+            columns += [pa.array(both[:, i]) for i in (0, 1)]
+            yield pa.RecordBatch.from_arrays(columns, names=["k0", "k1", "s0", "s1"])
 
 
 def _partition_shards(

@@ -46,7 +46,7 @@ from dedup.engines.render import DocumentIds, near_removals, rendered
 from dedup.engines.shard import ShardDone, ShardTask, run_shard
 from dedup.engines.sources import item_tasks
 from dedup.engines.store import Store, Stores
-from dedup.engines.templates import find_templates
+from dedup.engines.templates import Templates, find_templates
 from dedup.engines.work import WorkFolder
 from dedup.io.read import MAX_BYTES, Skip
 from dedup.io.spill import SortedKeys
@@ -133,13 +133,16 @@ def prepare_corpus(
     budget: int,
     progress: Progress | None = None,
     runner: Runner | None = None,
+    templates: Templates | None = None,
 ) -> Documents:
     """Every shard cleaned (or found finished), then the corpus's documents read and their template lines and
-    exact repeats marked: what matching, indexing and rendering start from."""
+    exact repeats marked: what matching, indexing and rendering start from. ``templates``: the corpus's
+    template lines when they were counted elsewhere (by Spark: :mod:`dedup.engines.frames`)."""
     shards = _clean_shards(tasks, config, work, jobs, max_bytes, progress, runner)
     docs = read_documents(shards, config.dedup.order, work.scratch, budget // SORT_SHARE)
     sorters = functools.partial(_sorter, work.scratch, budget // SORT_SHARE)
-    templates = find_templates(docs, config.strip, sorters)
+    if templates is None:
+        templates = find_templates(docs, config.strip, sorters)
     dropped = docs.dropped()
     for k, shard in enumerate(shards):
         mark_shard(shard, dropped[docs.bases[k] : docs.bases[k + 1]], templates, config, pre_path(work.corpus, k))

@@ -23,7 +23,7 @@ from dedup.engines.documents import Documents, site_index
 from dedup.engines.shard import load_array
 from dedup.near.sorting import Sorters
 
-__all__ = ["Templates", "find_templates"]
+__all__ = ["Templates", "find_templates", "least_pages"]
 
 Templates = dict[tuple[int, int], tuple[int, int]]
 """Template keys (128-bit digests, as two ints) and, for each, ``(pages carrying it, pages of its site)``."""
@@ -46,10 +46,18 @@ def find_templates(docs: Documents, config: StripConfig, sorters: Sorters) -> Te
     table: Templates = {}
     for key, total in zip(keys, pages.tolist(), strict=True):
         count = found[key][0]
-        need = max(config.template_min_docs, math.ceil(config.template_share * total))
-        if count >= need:
+        if count >= least_pages(config, total):
             table[key] = (count, total)
     return table
+
+
+def least_pages(config: StripConfig, pages: int) -> int:
+    """The pages of a site of ``pages`` pages that must carry a line for it to be a template line.
+
+    >>> least_pages(StripConfig(template_min_docs=3, template_share=0.5), 10)
+    5
+    """
+    return max(config.template_min_docs, math.ceil(config.template_share * pages))
 
 
 def _counted(shard: Path, dropped: NDArray[np.bool_]) -> NDArray[np.bool_]:
