@@ -20,6 +20,7 @@ from typing import IO, Any
 from dedup.config import Config
 from dedup.engines.budget import parse_memory
 from dedup.engines.index import Index
+from dedup.engines.parquet import clean_parquet, is_parquet, parquet_plan
 from dedup.engines.stream import Runner, run_stream, settings_of
 from dedup.engines.work import WorkFolder
 from dedup.errors import UsageError
@@ -97,6 +98,8 @@ def run_clean(args: argparse.Namespace, err: IO[str], config: Config) -> int:
         raise UsageError("--against needs the streaming engine (leave --engine memory out)")
     if getattr(args, "master", None) and args.engine != "spark":
         raise UsageError("--master needs --engine spark")
+    if args.input != "-" and is_parquet(Path(args.input)):
+        return _run_parquet(args, err, config)
     plan = make_plan(args)
     with contextlib.ExitStack() as stack:
         runner = _spark_runner(args, stack) if args.engine == "spark" else None  # before any output is touched
@@ -115,6 +118,27 @@ def run_clean(args: argparse.Namespace, err: IO[str], config: Config) -> int:
     if not args.quiet:
         err.write(sink.tally.summary(plan.notes, _written(plan)))
     return EXIT_INPUT_ERRORS if sink.tally.errors else EXIT_OK
+
+
+def _run_parquet(args: argparse.Namespace, err: IO[str], config: Config) -> int:
+    """A Parquet dataset cleaned on Spark into a Parquet dataset and a JSONL report."""
+    source = Path(args.input)
+    if args.engine != "spark":
+        raise UsageError(f"Parquet input {source} needs --engine spark (the local engines read text and JSONL)")
+    if getattr(args, "against", None):
+        raise UsageError("--against does not take Parquet input yet: give JSONL records")
+    if not source.exists():
+        raise UsageError(f"input {source} does not exist")
+    plan = parquet_plan(source, args.output, args.report, force=args.force)
+    with contextlib.ExitStack() as stack:
+        from dedup.engines.spark import session_at
+
+        spark = stack.enter_context(session_at(args.master or f"local[{max(1, args.jobs)}]"))
+        memory = parse_memory(args.memory) if args.memory else None
+        tally = clean_parquet(spark, plan, config, memory=memory, work=Path(args.work) if args.work else None)
+    if not args.quiet:
+        err.write(tally.summary((), [str(plan.out), str(plan.report)]))
+    return EXIT_INPUT_ERRORS if tally.errors else EXIT_OK
 
 
 def _stream(

@@ -231,3 +231,64 @@ def test_without_pyspark_the_spark_engine_says_how_to_install_it(run_cli, tmp_pa
     assert result.code == 2
     assert "pip install 'dedup[spark]'" in result.err
     assert not (tmp_path / "out").exists()
+
+
+def parquet_records(tmp_path: Path) -> tuple[Path, Path]:
+    """The same records as a Parquet file (with a column of its own) and as JSONL."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    lines = [json.loads(line) for line in jsonl_corpus(tmp_path / "all.jsonl").read_text().splitlines()
+             if line.startswith("{\"") and "r-repeated" not in line]  # fmt: skip
+    lines = [r for r in lines if isinstance(r.get("id"), str) and isinstance(r.get("text"), str)]
+    rows = [{"id": r["id"], "text": r["text"], "url": r.get("url"), "lang": f"l{i % 3}"} for i, r in enumerate(lines)]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "in.parquet", row_group_size=7)
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_text("".join(json.dumps({k: v for k, v in r.items() if v is not None and k != "lang"}) + "\n"
+                             for r in rows))  # fmt: skip
+    return tmp_path / "in.parquet", jsonl
+
+
+def test_the_cli_cleans_parquet_as_jsonl_keeping_its_columns(spark, run_cli, tmp_path) -> None:
+    import pyarrow.parquet as pq
+
+    source, jsonl = parquet_records(tmp_path)
+    local = run_cli("clean", str(jsonl), "-o", str(tmp_path / "local.jsonl"), "--report", str(tmp_path / "local.r"))
+    assert local.code == 0, local.err
+    out = tmp_path / "out.parquet"
+    result = run_cli("clean", str(source), "-o", str(out), "--engine", "spark", "--master", "local[2]")
+    assert result.code == 0, result.err
+    want = {r["id"]: r["text"] for r in map(json.loads, (tmp_path / "local.jsonl").read_text().splitlines())}
+    got = pq.read_table(out).to_pylist()
+    assert [r["id"] for r in got] == sorted(want)  # sorted by id
+    assert {r["id"]: r["text"] for r in got} == want
+    langs = {r["id"]: r["lang"] for r in pq.read_table(source).to_pylist()}
+    assert all(r["lang"] == langs[r["id"]] for r in got)
+    local_report = sorted(map(json.loads, (tmp_path / "local.r").read_text().splitlines()), key=lambda r: r["id"])
+    for line in local_report:
+        assert line.pop("source").startswith(str(jsonl))  # a line number: Parquet rows have none
+    assert [json.loads(line) for line in (tmp_path / "out.report.jsonl").read_text().splitlines()] == local_report
+    assert result.err.split("\nwrote")[0] == local.err.split("\nwrote")[0]  # the same summary
+
+
+def test_parquet_output_is_never_overwritten_without_force(spark, run_cli, tmp_path) -> None:
+    source, _ = parquet_records(tmp_path)
+    out = tmp_path / "out.parquet"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    for force in ((), ("--force",)):  # not a dataset: not replaced even with --force
+        refused = run_cli("clean", str(source), "-o", str(out), "--engine", "spark", *force)
+        assert refused.code == 2, refused.err
+        assert ("not a Parquet dataset" if force else "exists: give --force") in refused.err
+        assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert run_cli("clean", str(source), "-o", str(tmp_path / "out.jsonl"), "--engine", "spark").code == 2
+    local = run_cli("clean", str(source), "-o", str(tmp_path / "o.parquet"))
+    assert (local.code, "needs --engine spark" in local.err) == (2, True)
+    (out / "keep.txt").unlink()
+    out.rmdir()
+    first = run_cli("clean", str(source), "-o", str(out), "--engine", "spark")
+    assert first.code == 0, first.err
+    again = run_cli("clean", str(source), "-o", str(out), "--engine", "spark", "--force")
+    assert again.code == 0, again.err
+    assert any(p.suffix == ".parquet" for p in out.iterdir())
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # nothing staged is left
