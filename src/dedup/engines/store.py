@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import Any
 
 import numpy as np
+from numpy.lib import format as npformat
 from numpy.lib.format import open_memmap
 from numpy.typing import NDArray
 
@@ -44,6 +45,12 @@ MIN_WINDOW = 1 << 16
 
 PAIR_BYTES = 512
 """Bytes a pair of gathered sets takes, about (sizes the chunks of :meth:`Stores.similarity`)."""
+
+SPAN_BYTES = 32 << 20
+"""Bytes of a store array mapped at once while rows are gathered from it at random. The pages a gather
+touches stay resident while their mapping lives, so a gather across a whole store (the sets of a chunk of
+pairs, spread over every position) maps it one span at a time: otherwise the store's whole ``hashes``
+file would count as the process's memory for as long as the gather lasts."""
 
 
 class StoreWriter:
@@ -108,6 +115,7 @@ class Store:
             raise ValueError(f"{folder} is not a finished store (no meta.json)")
         self.folder = folder
         self.count, self.hashes, self.bands = int(meta["count"]), int(meta["hashes"]), int(meta["bands"])
+        self._headers: dict[str, tuple[np.dtype[Any], int]] = {}
 
     def mapped(self, name: str) -> NDArray[np.generic]:
         """Array ``name`` mapped read-only (drop it soon: its pages count as resident while mapped)."""
@@ -127,18 +135,49 @@ class Store:
         return sets
 
     def take(self, ids: NDArray[np.int64]) -> ShingleSets:
-        """Sets ``ids`` (in that order), copied."""
-        sets = ShingleSets(self.mapped("offsets"), self.mapped("hashes"))  # type: ignore[arg-type]
-        taken = sets.take(ids)
-        del sets
-        return taken
+        """Sets ``ids`` (in that order), copied; the ``hashes`` file is mapped a span at a time (:data:`SPAN_BYTES`)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if ids.size > 1 and bool((ids[1:] < ids[:-1]).any()):
+            order = np.argsort(ids, kind="stable")
+            back = np.empty_like(order)
+            back[order] = np.arange(order.size)
+            return self.take(ids[order]).take(back)
+        starts, ends = self.column("offsets", ids), self.column("offsets", ids + 1)
+        offsets = np.zeros(ids.size + 1, dtype=np.int64)
+        np.cumsum(ends - starts, out=offsets[1:])
+        out = np.empty(int(offsets[-1]), dtype=np.uint64)
+        for i, j in _runs(starts, ends, SPAN_BYTES // 8):
+            lo, hi = int(starts[i]), int(ends[j - 1])
+            piece = offsets[i : j + 1] - offsets[i]
+            shift = np.repeat(starts[i:j] - lo - piece[:-1], ends[i:j] - starts[i:j])
+            where = np.arange(piece[-1], dtype=np.int64) + shift  # each set's hashes, from the span's start
+            span = self._span("hashes", lo, hi)
+            out[offsets[i] : offsets[j]] = span[where]
+            del span
+        return ShingleSets(offsets, out)
 
     def column(self, name: str, ids: NDArray[np.int64]) -> NDArray[np.int64]:
-        """Values of an int64 column at ``ids``."""
-        array = self.mapped(name)
-        out = np.array(array[ids], dtype=np.int64)
-        del array
+        """Values of an int64 array (a column, or ``offsets``) at ``ids`` (any order), mapped a span at a time."""
+        ids = np.asarray(ids, dtype=np.int64)
+        order = np.argsort(ids, kind="stable")
+        ranked = ids[order]
+        out = np.empty(ids.size, dtype=np.int64)
+        for i, j in _runs(ranked, ranked + 1, SPAN_BYTES // 8):
+            lo, hi = int(ranked[i]), int(ranked[j - 1]) + 1
+            span = self._span(name, lo, hi)
+            out[order[i:j]] = span[ranked[i:j] - lo]
+            del span
         return out
+
+    def _span(self, name: str, lo: int, hi: int) -> NDArray[np.generic]:
+        """Elements ``lo .. hi - 1`` of a one-dimensional array, mapped read-only (only they are mapped)."""
+        if name not in self._headers:
+            self._headers[name] = _header(self.folder / f"{name}.npy")
+        dtype, start = self._headers[name]
+        if hi <= lo:
+            return np.empty(0, dtype=dtype)
+        return np.memmap(self.folder / f"{name}.npy", dtype=dtype, mode="r", offset=start + lo * dtype.itemsize,
+                         shape=(hi - lo,))  # fmt: skip
 
     def band(self, band: int, lo: int, hi: int) -> NDArray[np.uint64]:
         """Band hashes of band ``band`` for paragraphs ``lo .. hi - 1``, copied."""
@@ -230,6 +269,31 @@ class Stores:
                 np.searchsorted(ids, a), np.searchsorted(ids, b)
             )
         return jaccard, contained
+
+
+def _header(path: Path) -> tuple[np.dtype[Any], int]:
+    """The dtype of a one-dimensional ``.npy`` file and where its data starts."""
+    with path.open("rb") as f:
+        version = npformat.read_magic(f)
+        read = npformat.read_array_header_1_0 if version == (1, 0) else npformat.read_array_header_2_0
+        shape, _, dtype = read(f)
+        if len(shape) != 1:
+            raise ValueError(f"{path} is not a one-dimensional array")
+        return np.dtype(dtype), f.tell()
+
+
+def _runs(first: NDArray[np.int64], last: NDArray[np.int64], span: int) -> Iterator[tuple[int, int]]:
+    """Rows ``i .. j - 1`` at a time whose extent (``first[i]`` to ``last[j - 1]``, both ascending) stays within
+    ``span`` elements, or a single row when it alone is longer.
+
+    >>> list(_runs(np.array([0, 2, 9, 10]), np.array([2, 3, 10, 40]), 5))
+    [(0, 2), (2, 3), (3, 4)]
+    """
+    i = 0
+    while i < first.size:
+        j = max(i + 1, int(np.searchsorted(last, first[i] + span, side="right")))
+        yield i, j
+        i = j
 
 
 def joined(parts: Sequence[ShingleSets]) -> ShingleSets:
