@@ -36,6 +36,11 @@ def test_gathers_by_spans_equal_gathers_in_memory(tmp_path, monkeypatch, seed) -
         assert np.array_equal(got.hashes, want.hashes)
         assert store.column("text", ids).tolist() == (ids * 7).tolist()
         assert store.column("offsets", ids + 1).tolist() == sets.offsets[ids + 1].tolist()
+    assert store.sizes().tolist() == np.diff(sets.offsets).tolist()
+    lo, hi = sorted(rng.integers(0, count + 1, 2).tolist())
+    window = store.window(lo, hi)
+    assert np.array_equal(window.hashes, sets.take(np.arange(lo, hi)).hashes)
+    assert np.array_equal(window.offsets, sets.take(np.arange(lo, hi)).offsets)
 
 
 def test_a_gather_maps_no_more_than_a_span(tmp_path, monkeypatch) -> None:

@@ -7,7 +7,8 @@ the keep rule, then place in the document): ``offsets`` and ``hashes`` (the shin
 (:class:`StoreWriter`); an index is a list of them (its segments). :class:`Stores` serves several
 stores, one after the other, as one :class:`~dedup.near.sets.SetSource`: passes over the sets read
 windows of about a budget's worth, and pairs of sets are gathered a chunk at a time, so resident memory
-stays bounded whatever the corpus size. Arrays are mapped only while a window is read, then unmapped.
+stays bounded whatever the corpus size. Only the part of an array being read is mapped (a window, or
+a span of :data:`SPAN_BYTES` while rows are gathered at random), and only while it is read.
 
 >>> import tempfile, pathlib
 >>> from dedup.hashing import shingle_hashes
@@ -122,15 +123,23 @@ class Store:
         array: NDArray[np.generic] = np.load(self.folder / f"{name}.npy", mmap_mode="r")
         return array
 
-    def offsets(self) -> NDArray[np.int64]:
-        """Set offsets, read whole (``count + 1`` int64)."""
-        return np.array(self.mapped("offsets"), dtype=np.int64)
+    def sizes(self) -> NDArray[np.int32]:
+        """Each set's number of hashes (int32), from ``offsets`` read a span at a time."""
+        out = np.empty(self.count, dtype=np.int32)
+        step = max(1, SPAN_BYTES // 8)
+        for lo in range(0, self.count, step):
+            hi = min(self.count, lo + step)
+            span = self._span("offsets", lo, hi + 1)
+            out[lo:hi] = np.diff(span)
+            del span
+        return out
 
-    def window(self, lo: int, hi: int, offsets: NDArray[np.int64]) -> ShingleSets:
+    def window(self, lo: int, hi: int) -> ShingleSets:
         """Sets ``lo .. hi - 1`` as sets of their own, copied."""
-        hashes = self.mapped("hashes")
-        start, end = int(offsets[lo]), int(offsets[hi])
-        sets = ShingleSets(offsets[lo : hi + 1] - start, np.array(hashes[start:end], dtype=np.uint64))
+        offsets = np.array(self._span("offsets", lo, hi + 1), dtype=np.int64)
+        start, end = int(offsets[0]), int(offsets[-1])
+        hashes = self._span("hashes", start, end)
+        sets = ShingleSets(offsets - start, np.array(hashes, dtype=np.uint64))
         del hashes
         return sets
 
@@ -196,7 +205,7 @@ class Stores:
         self.budget = budget
         self.bases = np.zeros(len(self.stores) + 1, dtype=np.int64)
         np.cumsum([s.count for s in self.stores], out=self.bases[1:])
-        sizes = [np.diff(s.offsets()).astype(np.int32) for s in self.stores]  # 4 bytes a paragraph
+        sizes = [s.sizes() for s in self.stores]  # 4 bytes a paragraph
         self._sizes = np.concatenate(sizes or [np.empty(0, np.int32)])
 
     @property
@@ -228,12 +237,8 @@ class Stores:
 
     def parts(self) -> Iterator[tuple[NDArray[np.int64], ShingleSets]]:
         """Every set once, a window at a time."""
-        offsets: dict[int, NDArray[np.int64]] = {}
         for base, store, lo, hi in self.windows():
-            if base not in offsets:
-                offsets.clear()
-                offsets[base] = store.offsets()
-            yield np.arange(base + lo, base + hi, dtype=np.int64), store.window(lo, hi, offsets[base])
+            yield np.arange(base + lo, base + hi, dtype=np.int64), store.window(lo, hi)
 
     def take(self, ids: NDArray[np.int64]) -> ShingleSets:
         """Sets at positions ``ids`` (ascending), copied into one CSR."""
