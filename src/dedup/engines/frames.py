@@ -121,9 +121,9 @@ def clean_dataframe(
         parent.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="dedup-spark-", dir=parent))
     try:
-        shards.count()  # every partition cleaned at once; the driver then reads their arrays one at a time
+        count = shards.count()  # every partition cleaned at once; the driver then reads their arrays one at a time
         with WorkFolder.open(root, settings_of(config, engine="spark")) as folder:
-            marks = _decisions(shards, config, folder, memory or default_memory())
+            marks = _decisions(shards, count, config, folder, memory or default_memory())
         spark = df.sparkSession
         decided = spark.createDataFrame(marks, "key long, marks binary")
         rendered = shards.select("key", "results").join(decided, "key").mapInArrow(_render_shards, _RENDERED)
@@ -149,10 +149,18 @@ def _check_columns(df: DataFrame, columns: _Columns) -> None:
             raise ArgumentTypeError(f"clean_dataframe: column {name!r} must be a string column, not {types[name]}")
 
 
-def _decisions(shards: DataFrame, config: Config, folder: WorkFolder, budget: int) -> list[tuple[int, bytes]]:
-    """The corpus steps on the shards' arrays (read into ``folder``); each shard's key and pickled marks."""
+def _decisions(
+    shards: DataFrame, count: int, config: Config, folder: WorkFolder, budget: int
+) -> list[tuple[int, bytes]]:
+    """The corpus steps on the shards' arrays (read into ``folder``); each shard's key and pickled marks.
+
+    The arrays come to the driver a partition at a time, so they are first spread over about one partition
+    per shard (by key ranges, in key order): a partition of the input can hold hundreds of MB of text, and
+    its arrays as one task result would not fit the driver's heap.
+    """
     keys: list[int] = []
-    for number, row in enumerate(shards.select("key", "arrays").toLocalIterator()):
+    spread = shards.select("key", "arrays").repartitionByRange(max(1, count), "key").sortWithinPartitions("key")
+    for number, row in enumerate(spread.toLocalIterator()):
         arrays = pickle.loads(row["arrays"])
         write_shard(folder.shard(number), ShardTask(number, ""), [], arrays)  # its documents stay on the executors
         keys.append(int(row["key"]))

@@ -169,16 +169,19 @@ def match_corpus(docs: Documents, config: Config, work: WorkFolder, budget: int,
     run_base = int(stores.bases[-2])
     index_ranks = index.ranks() if index is not None else np.empty(0, np.int64)
     offset = int(index_ranks.max()) + 1 if index_ranks.size else 0
-    doc = np.concatenate([index_ranks, ranks_by_position(docs, inputs.counts) + offset]).astype(np.int32)
+    doc = np.empty(index_ranks.size + int(inputs.counts.sum()), dtype=np.int32)  # 4 bytes a paragraph, no more
+    doc[: index_ranks.size] = index_ranks
+    doc[index_ranks.size :] = ranks_by_position(docs, inputs.counts)
+    doc[index_ranks.size :] += offset
     sorters = functools.partial(_sorter, work.scratch, budget // SORT_SHARE)
     found = match_stores(stores, doc, config, sorters)
     index_ids: DocumentIds = index.ids if index is not None else (lambda numbers: [])
     near_removals(found, stores, run_base, docs, index_ids, work.corpus)
 
 
-def ranks_by_position(docs: Documents, counts: NDArray[np.int64]) -> NDArray[np.int64]:
-    """The rank of the document of every position (documents in rank order, each repeated per input)."""
-    return np.repeat(docs.rank[docs.by_rank], counts[docs.by_rank])
+def ranks_by_position(docs: Documents, counts: NDArray[np.int64]) -> NDArray[np.int32]:
+    """The rank of the document of every position (documents in rank order, each repeated per input), as int32."""
+    return np.repeat(docs.rank[docs.by_rank].astype(np.int32), counts[docs.by_rank])
 
 
 def _clean_shards(
