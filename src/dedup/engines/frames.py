@@ -18,6 +18,7 @@ with ``order="id"`` not on the input's order either.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import pickle
@@ -43,7 +44,7 @@ from dedup.records import CleanedDocument, Document
 
 if TYPE_CHECKING:
     import pyarrow as pa
-    from pyspark.sql import DataFrame
+    from pyspark.sql import DataFrame, SparkSession
 
 __all__ = ["SHARD_CHARS", "CleanedFrames", "clean_dataframe"]
 
@@ -122,19 +123,37 @@ def clean_dataframe(
     root = Path(tempfile.mkdtemp(prefix="dedup-spark-", dir=parent))
     try:
         count = shards.count()  # every partition cleaned at once; the driver then reads their arrays one at a time
-        with WorkFolder.open(root, settings_of(config, engine="spark")) as folder:
-            marks = _decisions(shards, count, config, folder, memory or default_memory())
         spark = df.sparkSession
-        decided = spark.createDataFrame(marks, "key long, marks binary")
-        rendered = shards.select("key", "results").join(decided, "key").mapInArrow(_render_shards, _RENDERED)
-        rendered = rendered.persist(StorageLevel.DISK_ONLY)
-        try:
-            return _frames(df, rendered, columns)
-        finally:
-            rendered.unpersist()
+        with _shard_batches(spark):
+            with WorkFolder.open(root, settings_of(config, engine="spark")) as folder:
+                marks = _decisions(shards, count, config, folder, memory or default_memory())
+            decided = spark.createDataFrame(marks, "key long, marks binary")
+            rendered = shards.select("key", "results").join(decided, "key").mapInArrow(_render_shards, _RENDERED)
+            rendered = rendered.persist(StorageLevel.DISK_ONLY)
+            try:
+                return _frames(df, rendered, columns)
+            finally:
+                rendered.unpersist()
     finally:
         shards.unpersist()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _shard_batches(spark: SparkSession) -> Iterator[None]:
+    """Arrow batches of one row while the jobs over shard rows run: a row is a whole shard (megabytes of
+    results or arrays), and Spark's default of 10,000 rows a batch would put a partition's shards in one
+    batch on the JVM's heap (a 100 MB input in two partitions ran a 1 GB heap out)."""
+    conf, key = spark.conf, "spark.sql.execution.arrow.maxRecordsPerBatch"
+    before = conf.get(key, None)
+    conf.set(key, "1")
+    try:
+        yield
+    finally:
+        if before is None:
+            conf.unset(key)
+        else:
+            conf.set(key, before)
 
 
 def _check_columns(df: DataFrame, columns: _Columns) -> None:
