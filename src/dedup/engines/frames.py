@@ -116,7 +116,8 @@ def clean_dataframe(
     _check_columns(df, columns)
     names = [c for c in (columns.id, columns.text, columns.url, columns.site) if c is not None]
     clean = functools.partial(_partition_shards, config=config, columns=columns, chars=SHARD_CHARS)
-    shards = df.select(*names).mapInArrow(clean, _SHARDS).persist(StorageLevel.DISK_ONLY)
+    with _settings(df.sparkSession, {"spark.sql.inMemoryColumnarStorage.batchSize": "1"}):  # a cached batch a shard
+        shards = df.select(*names).mapInArrow(clean, _SHARDS).persist(StorageLevel.DISK_ONLY)
     parent = Path(work) if work is not None else None
     if parent is not None:
         parent.mkdir(parents=True, exist_ok=True)
@@ -124,7 +125,7 @@ def clean_dataframe(
     try:
         count = shards.count()  # every partition cleaned at once; the driver then reads their arrays one at a time
         spark = df.sparkSession
-        with _shard_batches(spark):
+        with _settings(spark, {"spark.sql.execution.arrow.maxRecordsPerBatch": "1"}):  # an Arrow batch a shard
             with WorkFolder.open(root, settings_of(config, engine="spark")) as folder:
                 marks = _decisions(shards, count, config, folder, memory or default_memory())
             decided = spark.createDataFrame(marks, "key long, marks binary")
@@ -140,20 +141,25 @@ def clean_dataframe(
 
 
 @contextlib.contextmanager
-def _shard_batches(spark: SparkSession) -> Iterator[None]:
-    """Arrow batches of one row while the jobs over shard rows run: a row is a whole shard (megabytes of
-    results or arrays), and Spark's default of 10,000 rows a batch would put a partition's shards in one
-    batch on the JVM's heap (a 100 MB input in two partitions ran a 1 GB heap out)."""
-    conf, key = spark.conf, "spark.sql.execution.arrow.maxRecordsPerBatch"
-    before = conf.get(key, None)
-    conf.set(key, "1")
+def _settings(spark: SparkSession, settings: dict[str, str]) -> Iterator[None]:
+    """Spark SQL settings for the jobs planned inside, restored after.
+
+    The shard rows are megabytes each (a shard's results or arrays), and Spark's defaults of 10,000 rows a
+    cached batch and an Arrow batch put a whole partition's shards on the JVM's heap at once: a 100 MB
+    input in two partitions ran a 1 GB heap out. So the shards are cached, and sent to Python, one a batch.
+    """
+    conf = spark.conf
+    before = {key: conf.get(key, None) for key in settings}
+    for key, value in settings.items():
+        conf.set(key, value)
     try:
         yield
     finally:
-        if before is None:
-            conf.unset(key)
-        else:
-            conf.set(key, before)
+        for key, old in before.items():
+            if old is None:
+                conf.unset(key)
+            else:
+                conf.set(key, old)
 
 
 def _check_columns(df: DataFrame, columns: _Columns) -> None:
