@@ -28,7 +28,7 @@ from dedup.io.read import Skip
 from dedup.io.sinks import ResultSink
 from dedup.io.write import OutputTree
 from dedup.pipeline import clean_items
-from dedup.plan import Plan, index_plan, input_tasks, make_plan
+from dedup.plan import Plan, existing_input, index_plan, input_tasks, make_plan
 from dedup.records import CleanedDocument
 
 __all__ = [
@@ -127,13 +127,10 @@ def _run_parquet(args: argparse.Namespace, err: IO[str], config: Config) -> int:
         raise UsageError(f"Parquet input {source} needs --engine spark (the local engines read text and JSONL)")
     if getattr(args, "against", None):
         raise UsageError("--against does not take Parquet input yet: give JSONL records")
-    if not source.exists():
-        raise UsageError(f"input {source} does not exist")
-    plan = parquet_plan(source, args.output, args.report, force=args.force)
-    with contextlib.ExitStack() as stack:
-        from dedup.engines.spark import session_at
+    plan = parquet_plan(existing_input(args), args.output, args.report, force=args.force)
+    from dedup.engines.spark import session_at
 
-        spark = stack.enter_context(session_at(args.master or f"local[{max(1, args.jobs)}]"))
+    with session_at(_master(args)) as spark:
         memory = parse_memory(args.memory) if args.memory else None
         tally = clean_parquet(spark, plan, config, memory=memory, work=Path(args.work) if args.work else None)
     if not args.quiet:
@@ -172,7 +169,12 @@ def _spark_runner(args: argparse.Namespace, stack: contextlib.ExitStack) -> Runn
     stopped when the run ends."""
     from dedup.engines.spark import SparkRunner, session_at
 
-    return SparkRunner(stack.enter_context(session_at(args.master or f"local[{max(1, args.jobs)}]")))
+    return SparkRunner(stack.enter_context(session_at(_master(args))))
+
+
+def _master(args: argparse.Namespace) -> str:
+    """The Spark master of a run: ``--master``, or ``local[JOBS]``."""
+    return str(args.master or f"local[{max(1, args.jobs)}]")
 
 
 def progress_ticks(args: argparse.Namespace) -> Any:

@@ -28,7 +28,7 @@ from dedup.io.sinks import Tally
 from dedup.io.write import AtomicFile, is_within
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 __all__ = ["ParquetPlan", "clean_parquet", "is_parquet", "parquet_plan"]
 
@@ -131,9 +131,9 @@ def clean_parquet(
     return tally
 
 
-def _report_lines(report: object) -> Iterator[str]:
+def _report_lines(report: DataFrame) -> Iterator[str]:
     """The report DataFrame's lines in id order, one partition at a time."""
-    for row in report.orderBy("id").toLocalIterator():  # type: ignore[attr-defined]
+    for row in report.orderBy("id").toLocalIterator():
         yield row["report"]
 
 
