@@ -21,9 +21,9 @@ from numpy.typing import NDArray
 from dedup.config import Config
 from dedup.engines.documents import Documents
 from dedup.engines.shard import load_array
-from dedup.engines.store import Store, StoreWriter, joined
+from dedup.engines.store import Store, StoreWriter
 from dedup.engines.templates import Templates
-from dedup.hashing import ShingleSets, permutations
+from dedup.hashing import ShingleSets, _kernels, permutations
 from dedup.near.banding import choose_banding
 from dedup.near.screen import screen_pairs
 
@@ -140,8 +140,9 @@ def write_store(docs: Documents, inputs: Inputs, corpus: Path, config: Config, f
         for lo in range(0, inputs.total, per):
             hi = min(inputs.total, lo + per)
             meets = np.flatnonzero((ranges[:, 0] < hi) & (ranges[:, 1] >= lo))
-            sets, band_rows, columns = _window(docs, corpus, meets.tolist(), lo, hi)
+            sets, band_rows, columns = _window(docs, corpus, meets.tolist(), lo, hi, bands)
             out.write(lo, sets, band_rows, columns)
+            del sets, band_rows, columns  # else two windows are alive while the next one is gathered
     later = _screened_here(Store(folder), _later(docs, inputs), inputs, config)
     np.save(folder / "screen.npy", np.concatenate([*screened, later]))
 
@@ -163,30 +164,44 @@ def _save_positions(
 
 
 def _window(
-    docs: Documents, corpus: Path, shards: list[int], lo: int, hi: int
+    docs: Documents, corpus: Path, shards: list[int], lo: int, hi: int, bands: int
 ) -> tuple[ShingleSets, NDArray[np.uint64], dict[str, NDArray[np.int64]]]:
-    """The inputs at positions ``lo .. hi - 1``, from ``shards``, in position order: sets, band hashes, columns."""
-    where, sets, band_rows, texts, pars, owners = [], [], [], [], [], []
+    """The inputs at positions ``lo .. hi - 1``, from ``shards``, in position order: sets, band hashes, columns.
+
+    Each shard's inputs are copied straight to their rows (no gathered copy to reorder afterwards), so the
+    window holds one copy of its inputs and one shard's part of it in flight.
+    """
+    count = hi - lo
+    parts: list[tuple[Path, NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]] = []
+    sizes = np.zeros(count, dtype=np.int64)
+    seen = 0
     for k in shards:
         placed = np.load(corpus / f"pos-{k:06d}.npy")
         keep = (placed[0] >= lo) & (placed[0] < hi)
         if not keep.any():
             continue
-        ids = placed[1, keep]
-        shard = docs.shards[k]
-        where.append(placed[0, keep])
-        owners.append(placed[2, keep])
-        sets.append(ShingleSets(load_array(shard, "set_off", mapped=True),  # type: ignore[arg-type]
-                                load_array(shard, "set_hashes", mapped=True)).take(ids))  # type: ignore[arg-type]
-        band_rows.append(np.asarray(load_array(shard, "set_bands", mapped=True)[:, ids], dtype=np.uint64))
-        texts.append(np.asarray(load_array(shard, "set_text", mapped=True)[ids], dtype=np.int64))
-        pars.append(np.asarray(load_array(shard, "set_par", mapped=True)[ids], dtype=np.int64))
-    order = np.argsort(np.concatenate(where), kind="stable")
-    if order.size != hi - lo:
-        raise ValueError(f"positions {lo}..{hi - 1}: {order.size} inputs found")
-    columns = {"text": np.concatenate(texts)[order], "par": np.concatenate(pars)[order],
-               "doc": np.concatenate(owners)[order]}  # fmt: skip
-    return joined(sets).take(order), np.concatenate(band_rows, axis=1)[:, order], columns
+        rows, ids = placed[0, keep] - lo, placed[1, keep]
+        starts = load_array(docs.shards[k], "set_off", mapped=True)
+        sizes[rows] = starts[ids + 1] - starts[ids]
+        parts.append((docs.shards[k], rows, ids, placed[2, keep]))
+        seen += rows.size
+    if seen != count:
+        raise ValueError(f"positions {lo}..{hi - 1}: {seen} inputs found")
+    offsets = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    del sizes
+    hashes = np.empty(int(offsets[-1]), dtype=np.uint64)
+    band_rows = np.empty((bands, count), dtype=np.uint64)
+    columns = {name: np.empty(count, dtype=np.int64) for name in ("text", "par", "doc")}
+    for shard, rows, ids, owners in parts:
+        source = (load_array(shard, "set_off", mapped=True), load_array(shard, "set_hashes", mapped=True))
+        _kernels.place_sets(source, ids, rows, offsets, hashes)
+        del source
+        band_rows[:, rows] = load_array(shard, "set_bands", mapped=True)[:, ids]
+        columns["text"][rows] = load_array(shard, "set_text", mapped=True)[ids]
+        columns["par"][rows] = load_array(shard, "set_par", mapped=True)[ids]
+        columns["doc"][rows] = owners
+    return ShingleSets(offsets, hashes), band_rows, columns
 
 
 def _placed(

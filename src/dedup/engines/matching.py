@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from dedup._memory import release
 from dedup.config import Config
 from dedup.engines.store import Stores
 from dedup.near.banding import band_pair_chunks, choose_banding
@@ -33,6 +34,7 @@ def match_stores(stores: Stores, doc: NDArray[np.integer[Any]], config: Config, 
     found = sorters()
     try:
         _add_band_pairs(found, stores, doc, config, sorters)
+        release()
         for base, store in zip(stores.bases.tolist(), stores.stores, strict=False):
             screened = np.load(store.folder / "screen.npy") + base
             found.add(Pairs(screened[:, 0], screened[:, 1]).pack())
@@ -40,6 +42,8 @@ def match_stores(stores: Stores, doc: NDArray[np.integer[Any]], config: Config, 
             rows = np.flatnonzero(sizes >= max(dedup.min_shingles, dedup.min_contained_shingles))
             for pairs in containment_pair_chunks(stores, rows, doc, dedup.containment, sorters):
                 found.add(pairs.pack())
+            del rows
+            release()
 
         def text_hashes(nodes: NDArray[np.int64]) -> NDArray[np.int64]:
             return stores.column("text", nodes)

@@ -56,7 +56,7 @@ file would count as the process's memory for as long as the gather lasts."""
 
 class StoreWriter:
     """Writes a store of ``count`` paragraphs holding ``hashes`` shingle hashes, a window of consecutive
-    positions at a time, in order, each through mappings dropped right after (resident memory holds one window)."""
+    positions at a time, in order, by plain file writes (resident memory holds one window, no file pages)."""
 
     def __init__(self, folder: Path, *, count: int, hashes: int, bands: int) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -77,20 +77,25 @@ class StoreWriter:
         count = sets.offsets.size - 1
         if first != self._next:
             raise ValueError(f"store windows must come in order: expected {self._next}, got {first}")
+        if bands.shape != (self.bands, count):
+            raise ValueError(f"band hashes of shape {bands.shape} for {self.bands} bands of {count} paragraphs")
         end = self._base + int(sets.hashes.size)
-        self._put("offsets", slice(first + 1, first + count + 1), sets.offsets[1:] + self._base)
-        self._put("hashes", slice(self._base, end), sets.hashes)
-        self._put("bands", (slice(None), slice(first, first + count)), bands)
+        self._put("offsets", first + 1, sets.offsets[1:] + self._base)
+        self._put("hashes", self._base, sets.hashes)
+        for band in range(self.bands):
+            self._put("bands", band * self.count + first, bands[band])
         for name in COLUMNS:
-            self._put(name, slice(first, first + count), columns[name])
+            self._put(name, first, columns[name])
         self._next, self._base = first + count, end
 
-    def _put(self, name: str, where: slice | tuple[slice, slice], values: NDArray[np.generic]) -> None:
-        """Write ``values`` at ``where`` of array ``name`` through a mapping dropped right after."""
-        array: np.memmap[Any, np.dtype[Any]] = np.load(self.folder / f"{name}.npy", mmap_mode="r+")
-        array[where] = values
-        array.flush()
-        del array
+    def _put(self, name: str, at: int, values: NDArray[np.generic]) -> None:
+        """Write ``values`` from element ``at`` of array ``name`` (counted in its flat C order) by plain file
+        writes: pages of a writable mapping would count as the process's memory until it was dropped."""
+        dtype, start = _header(self.folder / f"{name}.npy", dims=None)
+        data = np.ascontiguousarray(values, dtype=dtype)
+        with open(self.folder / f"{name}.npy", "r+b") as out:
+            out.seek(start + at * dtype.itemsize)
+            out.write(data.data.cast("B"))
 
     def __enter__(self) -> StoreWriter:
         return self
@@ -276,14 +281,16 @@ class Stores:
         return jaccard, contained
 
 
-def _header(path: Path) -> tuple[np.dtype[Any], int]:
-    """The dtype of a one-dimensional ``.npy`` file and where its data starts."""
+def _header(path: Path, *, dims: int | None = 1) -> tuple[np.dtype[Any], int]:
+    """The dtype of an ``.npy`` file (of ``dims`` dimensions, unless ``None``) and where its data starts."""
     with path.open("rb") as f:
         version = npformat.read_magic(f)
         read = npformat.read_array_header_1_0 if version == (1, 0) else npformat.read_array_header_2_0
-        shape, _, dtype = read(f)
-        if len(shape) != 1:
-            raise ValueError(f"{path} is not a one-dimensional array")
+        shape, fortran, dtype = read(f)
+        if dims is not None and len(shape) != dims:
+            raise ValueError(f"{path} is not a {dims}-dimensional array")
+        if fortran and len(shape) > 1:
+            raise ValueError(f"{path} is in Fortran order")
         return np.dtype(dtype), f.tell()
 
 

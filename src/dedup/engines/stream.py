@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dedup._check import check_config, check_document, check_int, check_iterable, type_error
+from dedup._memory import release
 from dedup._workers import signals_held, stop_workers, watch_parent
 from dedup.config import Config
 from dedup.engines.budget import default_memory, parse_memory
@@ -143,9 +144,11 @@ def prepare_corpus(
     sorters = functools.partial(_sorter, work.scratch, budget // SORT_SHARE)
     if templates is None:
         templates = find_templates(docs, config.strip, sorters)
+        release()
     dropped = docs.dropped()
     for k, shard in enumerate(shards):
         mark_shard(shard, dropped[docs.bases[k] : docs.bases[k + 1]], templates, config, pre_path(work.corpus, k))
+    release()
     return docs
 
 
@@ -153,6 +156,7 @@ def store_inputs(docs: Documents, config: Config, work: WorkFolder, budget: int)
     """The paragraphs left to match, numbered by position and written to the run's store."""
     inputs = positions(docs, work.corpus)
     write_store(docs, inputs, work.corpus, config, work.corpus / "store", budget)
+    release()
     return inputs, Store(work.corpus / "store")
 
 
@@ -175,8 +179,11 @@ def match_corpus(docs: Documents, config: Config, work: WorkFolder, budget: int,
     doc[index_ranks.size :] += offset
     sorters = functools.partial(_sorter, work.scratch, budget // SORT_SHARE)
     found = match_stores(stores, doc, config, sorters)
+    del doc
+    release()
     index_ids: DocumentIds = index.ids if index is not None else (lambda numbers: [])
     near_removals(found, stores, run_base, docs, index_ids, work.corpus)
+    release()
 
 
 def ranks_by_position(docs: Documents, counts: NDArray[np.int64]) -> NDArray[np.int32]:

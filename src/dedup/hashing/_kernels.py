@@ -661,3 +661,18 @@ def take_sets(sets: tuple[np.ndarray, np.ndarray], ids: np.ndarray, offsets: np.
         start = src_offsets[ids[i]]
         length = offsets[i + 1] - offsets[i]
         out[offsets[i] : offsets[i] + length] = hashes[start : start + length]
+
+
+@jit(nogil=True)
+def place_sets(
+    sets: tuple[np.ndarray, np.ndarray], ids: np.ndarray, rows: np.ndarray, offsets: np.ndarray, out: np.ndarray
+) -> None:
+    """Copy set ``ids[i]`` of CSR ``sets`` to row ``rows[i]`` of CSR ``(offsets, out)`` (the caller sized them).
+
+    ``sets`` may be memory-mapped: only the copied ranges are read. O(len(ids) + copied hashes).
+    """
+    src_offsets, hashes = sets
+    for i in range(ids.size):
+        start, row = src_offsets[ids[i]], rows[i]
+        length = offsets[row + 1] - offsets[row]
+        out[offsets[row] : offsets[row] + length] = hashes[start : start + length]
