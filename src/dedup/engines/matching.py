@@ -20,7 +20,7 @@ from dedup.config import Config
 from dedup.engines.store import Stores
 from dedup.near.banding import band_pair_chunks, choose_banding
 from dedup.near.decide import Decisions, decide
-from dedup.near.pairs import Pairs
+from dedup.near.pairs import Pairs, narrowed
 from dedup.near.prefix import containment_pair_chunks
 from dedup.near.sorting import KeySorter, Sorters, distinct_chunks
 
@@ -39,7 +39,7 @@ def match_stores(stores: Stores, doc: NDArray[np.integer[Any]], config: Config, 
             screened = np.load(store.folder / "screen.npy") + base
             found.add(Pairs(screened[:, 0], screened[:, 1]).pack())
         if dedup.across_documents:
-            rows = np.flatnonzero(sizes >= max(dedup.min_shingles, dedup.min_contained_shingles))
+            rows = narrowed(np.flatnonzero(sizes >= max(dedup.min_shingles, dedup.min_contained_shingles)))
             for pairs in containment_pair_chunks(stores, rows, doc, dedup.containment, sorters):
                 found.add(pairs.pack())
             del rows
@@ -58,7 +58,7 @@ def _add_band_pairs(
 ) -> None:
     """Add the pairs of eligible paragraphs that share a band key (within a document only, unless across)."""
     sizes = stores.sizes()
-    eligible = np.flatnonzero(sizes >= config.dedup.min_shingles)
+    eligible = narrowed(np.flatnonzero(sizes >= config.dedup.min_shingles))
     bands = choose_banding(config.dedup.lsh_threshold, config.minhash.num_perm).bands
 
     def hashes_of(band: int) -> Iterator[tuple[NDArray[np.uint64], NDArray[np.int64]]]:

@@ -230,13 +230,13 @@ class Stores:
     def windows(self) -> Iterator[tuple[int, Store, int, int]]:
         """``(base, store, lo, hi)``: ranges of each store of about a budget's worth of hashes (a tenth of it)."""
         per = max(MIN_WINDOW, self.budget // 80)
+        most = max(1, per // 8)
         for base, store in zip(self.bases.tolist(), self.stores, strict=False):
             sizes = self._sizes[base : base + store.count]
-            ends = np.cumsum(sizes)
             lo = 0
             while lo < store.count:
-                hi = max(lo + 1, int(np.searchsorted(ends, (ends[lo - 1] if lo else 0) + per, side="right")))
-                hi = min(hi, lo + max(1, per // 8))
+                ends = np.cumsum(sizes[lo : lo + most], dtype=np.int64)  # a window's worth, not the store's
+                hi = lo + max(1, int(np.searchsorted(ends, per, side="right")))
                 yield base, store, lo, hi
                 lo = hi
 

@@ -97,7 +97,7 @@ def containment_pairs(
 
 def containment_pair_chunks(
     source: SetSource,
-    rows: NDArray[np.int64],
+    rows: NDArray[np.integer[Any]],
     group: NDArray[np.integer[Any]],
     containment: float,
     sorters: Sorters,
@@ -111,7 +111,7 @@ def containment_pair_chunks(
     bitmap of prefix shingles), then each part's holder keys. A key carries its set's number among
     ``rows`` in its low bits, so the sorted keys are the same whatever the parts.
     """
-    sizes = source.sizes()[rows].astype(np.int32)  # 4 bytes a row: a corpus has millions
+    sizes = np.asarray(source.sizes()[rows], dtype=np.int32)  # 4 bytes a row: a corpus has millions
     index_bits = index_bits_for(rows.size)
     layout = _kernels.KeyLayout(max(8, index_bits + 1), 1 << index_bits)
     table = np.zeros(_power_of_two(2 * source.total, _COUNT_TABLE_BITS), dtype=np.uint8)
@@ -130,7 +130,7 @@ def containment_pair_chunks(
             join.add(keys)
         for local, index, part in _joined_parts(source, rows):
             join.add(_relabel(_holder_keys(part, local, bitmap, layout), layout, index, rows.size))
-        group_rows = np.asarray(group)[rows].astype(np.int32)
+        group_rows = np.asarray(np.asarray(group)[rows], dtype=np.int32)
         for chunk in join.chunks(group_shift=layout.shift):
             yield _token_pairs(chunk, layout, sizes, group_rows, max_postings).of(rows)
     finally:
@@ -154,7 +154,7 @@ def _token_pairs(
 
 
 def _joined_parts(
-    source: SetSource, rows: NDArray[np.int64]
+    source: SetSource, rows: NDArray[np.integer[Any]]
 ) -> Iterator[tuple[NDArray[np.int64], NDArray[np.int64], ShingleSets]]:
     """Each part's sets that are among ``rows``: ``(their numbers in the part, their numbers among rows, part)``."""
     for positions, part in source.parts():
