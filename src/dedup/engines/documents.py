@@ -21,7 +21,7 @@ from dedup.config import Order
 from dedup.engines.shard import load_array
 from dedup.io.spill import rank_strings
 
-__all__ = ["Documents", "ids_of", "read_documents", "site_index"]
+__all__ = ["Documents", "IdBytes", "id_bytes", "ids_of", "read_documents", "site_index"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -92,6 +92,45 @@ def ids_of(docs: Documents, numbers: NDArray[np.int64]) -> list[bytes]:
         for i in order[cuts[k] : cuts[k + 1]].tolist():
             out[i] = ids[int(local[i])]
     return out
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class IdBytes:
+    """Ids as one byte array: id ``i`` is ``blob[offsets[i]:offsets[i + 1]]`` (UTF-8), a few bytes each where a
+    Python string takes some 60 bytes more."""
+
+    blob: NDArray[np.uint8]
+    offsets: NDArray[np.int64]
+
+    def text(self, i: int) -> str:
+        """Id ``i`` as a string."""
+        return self.blob[self.offsets[i] : self.offsets[i + 1]].tobytes().decode("utf-8", "surrogatepass")
+
+
+def id_bytes(docs: Documents, numbers: NDArray[np.int64]) -> IdBytes:
+    """The ids of documents ``numbers``, in that order, as :class:`IdBytes`; each shard's ids are read twice at
+    most (sizes, then bytes), whatever the order."""
+    shard, local = docs.locate(numbers)
+    order = np.argsort(shard, kind="stable")
+    cuts = np.searchsorted(shard[order], np.arange(len(docs.shards) + 1))
+    present = np.flatnonzero(np.diff(cuts)).tolist()
+    lengths = np.zeros(numbers.size, dtype=np.int64)
+    for k in present:
+        which = order[cuts[k] : cuts[k + 1]]
+        starts = np.asarray(load_array(docs.shards[k], "doc_id_off"), dtype=np.int64)
+        lengths[which] = starts[local[which] + 1] - starts[local[which]]
+    offsets = np.zeros(numbers.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    blob = np.empty(int(offsets[-1]), dtype=np.uint8)
+    for k in present:
+        which = order[cuts[k] : cuts[k + 1]]
+        starts = np.asarray(load_array(docs.shards[k], "doc_id_off"), dtype=np.int64)[local[which]]
+        sizes = lengths[which]
+        inside = np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        blob[np.repeat(offsets[which], sizes) + inside] = load_array(docs.shards[k], "doc_ids")[
+            np.repeat(starts, sizes) + inside
+        ]
+    return IdBytes(blob, offsets)
 
 
 def _shard_ids(shard: Path) -> list[bytes]:

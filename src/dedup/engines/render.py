@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dedup.engines.corpus import REPEAT, TEMPLATE, pre_path
-from dedup.engines.documents import Documents, ids_of
+from dedup.engines.documents import Documents, id_bytes, ids_of
 from dedup.engines.shard import load_array, load_results
 from dedup.engines.store import Stores
 from dedup.errors import InputError
@@ -52,27 +52,31 @@ def near_path(corpus: Path, shard: int) -> Path:
 def near_removals(
     found: Decisions, stores: Stores, run_base: int, docs: Documents, index_ids: DocumentIds, corpus: Path
 ) -> None:
-    """Save, per shard, the removals among the run's own paragraphs (positions from ``run_base`` on)."""
+    """Save, per shard, the removals among the run's own paragraphs (positions from ``run_base`` on).
+
+    Memory: a few numbers a removal, and its partner's id as bytes in one array; Python objects are made for
+    one shard's removals at a time (a string each for millions of removals took hundreds of MB).
+    """
     removed = (found.rep >= 0) & (found.nodes >= run_base)
-    nodes, reps = found.nodes[removed], found.rep[removed]
-    kinds, sims = found.kind[removed], found.similarity[removed]
-    doc = stores.column("doc", nodes)
-    par = stores.column("par", nodes)
-    rep_doc = stores.column("doc", reps)
-    rep_par = stores.column("par", reps)
-    rep_ids = np.empty(reps.size, dtype=object)
-    from_index = reps < run_base
-    rep_ids[from_index] = index_ids(reps[from_index])
-    rep_ids[~from_index] = _run_ids(docs, rep_doc[~from_index])
-    shard, local = docs.locate(doc)
+    shard, local = docs.locate(stores.column("doc", found.nodes[removed]))
     order = np.argsort(shard, kind="stable")
-    cuts = np.searchsorted(shard[order], np.arange(len(docs.shards) + 1))
+    shard, local = shard[order], local[order]
+    nodes, reps = found.nodes[removed][order], found.rep[removed][order]
+    kinds, sims = found.kind[removed][order], found.similarity[removed][order]
+    par, rep_par = stores.column("par", nodes), stores.column("par", reps)
+    from_index = reps < run_base
+    rep_doc = stores.column("doc", reps)
+    run_ids = id_bytes(docs, rep_doc[~from_index])  # an index's partners: ids asked of the index, below
+    slot = np.cumsum(~from_index) - 1  # each run partner's place in run_ids
+    cuts = np.searchsorted(shard, np.arange(len(docs.shards) + 1))
     for k in range(len(docs.shards)):
-        picked = order[cuts[k] : cuts[k + 1]]
+        lo, hi = int(cuts[k]), int(cuts[k + 1])
+        outside = iter(index_ids(reps[lo:hi][from_index[lo:hi]]))
         rows: list[NearRemoval] = [
-            (int(local[i]), int(par[i]), int(kinds[i]), str(rep_ids[i]), int(rep_par[i]), float(sims[i]))
-            for i in picked.tolist()
-        ]
+            (int(local[i]), int(par[i]), int(kinds[i]), next(outside) if from_index[i] else run_ids.text(int(slot[i])),
+             int(rep_par[i]), float(sims[i]))
+            for i in range(lo, hi)
+        ]  # fmt: skip
         with open(near_path(corpus, k), "wb") as out:
             pickle.dump(rows, out, protocol=pickle.HIGHEST_PROTOCOL)
 
