@@ -292,3 +292,16 @@ def test_parquet_output_is_never_overwritten_without_force(spark, run_cli, tmp_p
     assert again.code == 0, again.err
     assert any(p.suffix == ".parquet" for p in out.iterdir())
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # nothing staged is left
+
+
+def test_a_local_session_gets_a_driver_heap_sized_from_the_machine(spark) -> None:
+    from dedup.engines.spark import local_memory
+
+    wanted = local_memory("local[2]")
+    if not wanted:
+        pytest.skip("SPARK_DRIVER_MEMORY or PYSPARK_SUBMIT_ARGS sets the heap here")
+    gigabytes = int(wanted["spark.driver.memory"].removesuffix("g"))
+    heap = spark.sparkContext._jvm.java.lang.Runtime.getRuntime().maxMemory()
+    assert 1 <= gigabytes <= 8
+    assert heap >= 0.8 * (gigabytes << 30)  # the JVM started with it (Spark's default is 1 GB)
+    assert local_memory("spark://head:7077") == {}

@@ -2,7 +2,8 @@
 
 1. **Per document, on the executors.** ``mapInArrow`` cuts each partition into shards of about
    :data:`SHARD_CHARS` characters and cleans each one (:func:`dedup.engines.shard.clean_shard`). A shard
-   is one row: a key (partition and place), its cleaned results and its arrays, both pickled. The rows
+   is one row: a key (partition and place), its cleaned results, its arrays and its template rows (the
+   keys the template count shuffles: a small column, so that job never reads the arrays back), pickled. The rows
    are kept on the executors' disks (``DISK_ONLY``), all partitions computed by one job.
 2. **Over the corpus, in the driver.** Only the arrays come to the driver, one shard at a time, into a
    work folder; the streaming engine's corpus steps run on them (templates, exact repeats,
@@ -51,7 +52,7 @@ __all__ = ["SHARD_CHARS", "CleanedFrames", "clean_dataframe"]
 SHARD_CHARS = 1 << 21
 """Characters of text a shard of a partition gathers before it is cleaned (about 2 MB, as locally)."""
 
-_SHARDS = "key long, results binary, arrays binary"
+_SHARDS = "key long, results binary, arrays binary, templates binary"
 _RENDERED = "id string, text string, report string, document boolean"
 _TEMPLATE_ROWS = "k0 long, k1 long, s0 long, s1 long"
 _U64 = (1 << 64) - 1
@@ -211,7 +212,7 @@ def _templates(shards: DataFrame, config: StripConfig) -> Templates:
         return {}
     from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
 
-    rows = shards.select("arrays").mapInArrow(_template_rows, _TEMPLATE_ROWS)
+    rows = shards.select("templates").mapInArrow(_template_rows, _TEMPLATE_ROWS)
     pages = rows.where(F.col("k0").isNull()).groupBy("s0", "s1").agg(F.count("*").alias("pages"))
     lines = rows.where(F.col("k0").isNotNull()).groupBy("k0", "k1", "s0", "s1").agg(F.count("*").alias("n"))
     often = lines.where(F.col("n") >= config.template_min_docs).join(pages, ["s0", "s1"])
@@ -225,25 +226,31 @@ def _templates(shards: DataFrame, config: StripConfig) -> Templates:
 
 
 def _template_rows(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Per shard: its counted template keys and their sites, then a row per page of a site (keys null); the
-    unsigned 64-bit halves as Spark's signed longs (on an executor)."""
+    """Each shard's template rows (made by :func:`_shard_templates` when it was cleaned) as Arrow rows; only this
+    small column is read, not the shards' arrays (on an executor)."""
     import pyarrow as pa
 
     for batch in batches:
-        for blob in batch.column("arrays").to_pylist():
-            arrays = pickle.loads(blob)
-            doc_par = np.asarray(arrays["doc_par"], dtype=np.int64)
-            owner = np.repeat(np.arange(doc_par.size - 1), np.diff(doc_par))
-            counted = np.asarray(arrays["par_tvalid"], dtype=np.bool_) & np.asarray(arrays["par_tfirst"], np.bool_)
-            sites = np.asarray(arrays["doc_site"], dtype=np.uint64).reshape(-1, 2)
-            keys = np.asarray(arrays["par_tkey"], dtype=np.uint64).reshape(-1, 2)[counted]
-            paged = sites[np.asarray(arrays["doc_has_site"], dtype=np.bool_)]
-            lines, site_of = keys.view(np.int64), sites[owner[counted]].view(np.int64)
-            null = np.r_[np.zeros(lines.shape[0], np.bool_), np.ones(paged.shape[0], np.bool_)]
-            both = np.concatenate([site_of, paged.view(np.int64)])
-            columns = [pa.array(np.r_[lines[:, i], np.zeros(paged.shape[0], np.int64)], mask=null) for i in (0, 1)]
-            columns += [pa.array(both[:, i]) for i in (0, 1)]
+        for blob in batch.column("templates").to_pylist():
+            lines, sites = pickle.loads(blob)
+            null = np.r_[np.zeros(lines.shape[0], np.bool_), np.ones(sites.shape[0] - lines.shape[0], np.bool_)]
+            padded = np.concatenate([lines, np.zeros((null.size - lines.shape[0], 2), np.int64)])
+            columns = [pa.array(padded[:, i], mask=null) for i in (0, 1)] + [pa.array(sites[:, i]) for i in (0, 1)]
             yield pa.RecordBatch.from_arrays(columns, names=["k0", "k1", "s0", "s1"])
+
+
+def _shard_templates(arrays: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """A shard's counted template keys (valid, first in their page) and, after their sites, a site row per page
+    with a site; the unsigned 64-bit halves as Spark's signed longs: ``(lines (n, 2), sites (n + pages, 2))``."""
+    doc_par = np.asarray(arrays["doc_par"], dtype=np.int64)
+    owner = np.repeat(np.arange(doc_par.size - 1), np.diff(doc_par))
+    counted = np.asarray(arrays["par_tvalid"], dtype=np.bool_) & np.asarray(arrays["par_tfirst"], np.bool_)
+    sites = np.asarray(arrays["doc_site"], dtype=np.uint64).reshape(-1, 2)
+    keys = np.asarray(arrays["par_tkey"], dtype=np.uint64).reshape(-1, 2)[counted]
+    paged = sites[np.asarray(arrays["doc_has_site"], dtype=np.bool_)]
+    lines = np.ascontiguousarray(keys).view(np.int64)
+    both = np.concatenate([sites[owner[counted]], paged]).view(np.int64)
+    return lines, both
 
 
 def _partition_shards(
@@ -286,9 +293,9 @@ def _shard_batch(key: int, items: list[Document | Skip], config: Config) -> pa.R
     import pyarrow as pa
 
     results, arrays = clean_shard(ShardTask(0, "", items=tuple(items)), config, MAX_BYTES)
-    blobs = [pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL) for x in (results, arrays)]
+    blobs = [pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL) for x in (results, arrays, _shard_templates(arrays))]
     columns = [pa.array([key], pa.int64()), *(pa.array([b], pa.binary()) for b in blobs)]
-    return pa.RecordBatch.from_arrays(columns, names=["key", "results", "arrays"])
+    return pa.RecordBatch.from_arrays(columns, names=["key", "results", "arrays", "templates"])
 
 
 def _render_shards(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

@@ -30,7 +30,7 @@ from dedup.errors import UsageError
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["SparkRunner", "pyspark_module", "session_at", "spark_session"]
+__all__ = ["SparkRunner", "local_memory", "pyspark_module", "session_at", "spark_session"]
 
 def pyspark_module() -> Any:
     """The pyspark module, or a usage error that says how to install it."""
@@ -61,7 +61,7 @@ def spark_session(
     logging = f"-Dlog4j2.configurationFile={file_path('spark-log4j2.properties').as_uri()}"
     settings = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
                 "spark.driver.extraJavaOptions": logging, "spark.executor.extraJavaOptions": logging,
-                **(conf or {})}  # fmt: skip
+                **local_memory(master), **(conf or {})}  # fmt: skip
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
@@ -69,6 +69,23 @@ def spark_session(
     except Exception as exc:  # pyspark raises its own errors for a missing or broken Java runtime
         raise UsageError(f"could not start Spark ({master}): {exc}; it needs a Java runtime 17 or later "
                          "(Debian: apt-get install openjdk-17-jre-headless) or JAVA_HOME set") from exc  # fmt: skip
+
+
+def local_memory(master: str) -> dict[str, str]:
+    """For a local master, a driver heap of a quarter of the machine's memory (1 to 8 GB): in local mode the
+    driver's JVM is the executors too, and Spark's default 1 GB heap is too small for 100 MB of text. Nothing
+    for a cluster, or when ``SPARK_DRIVER_MEMORY`` or ``PYSPARK_SUBMIT_ARGS`` says it already.
+
+    >>> local_memory("spark://head:7077")
+    {}
+    """
+    if not master.startswith("local") or "SPARK_DRIVER_MEMORY" in os.environ or "PYSPARK_SUBMIT_ARGS" in os.environ:
+        return {}
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return {}
+    return {"spark.driver.memory": f"{min(8, max(1, total // 4 >> 30))}g"}
 
 
 @contextlib.contextmanager
