@@ -351,6 +351,7 @@ def container_tokens(
 def token_pairs(
     keys: np.ndarray,
     layout: KeyLayout,
+    rows: np.ndarray,
     sizes: np.ndarray,
     group: np.ndarray,
     max_postings: int,
@@ -359,9 +360,11 @@ def token_pairs(
     """Pairs ``(i, j)`` of a sorted join: ``i`` has the token in its prefix, ``j`` holds it.
 
     Keys sharing the bits above ``layout.shift`` form a token's group; prefix entries (``side`` bit
-    clear) sort before holders. A pair is kept when ``i != j``, they are in different groups and
-    ``sizes[j] >= sizes[i]``; tokens with more than ``max_postings`` holders are skipped. Two-pass:
-    counts the pairs, and writes them into ``pairs`` unless it is empty. O(len(keys) + pairs).
+    clear) sort before holders; a key's low bits number a set among ``rows`` (``sizes`` and ``group``
+    are by set number: row ``i`` is set ``rows[i]``). A pair is kept when ``i != j``, their sets are in
+    different groups and ``j``'s is at least as large; tokens with more than ``max_postings`` holders are
+    skipped. Two-pass: counts the pairs, and writes them into ``pairs`` unless it is empty.
+    O(len(keys) + pairs).
     """
     shift, side = layout
     left, right = pairs
@@ -378,9 +381,11 @@ def token_pairs(
             if split > start and e - split <= max_postings:
                 for x in range(start, split):
                     a = np.int64(keys[x] & index)
+                    ra = rows[a]
                     for y in range(split, e):
                         b = np.int64(keys[y] & index)
-                        if a != b and group[a] != group[b] and sizes[b] >= sizes[a]:
+                        rb = rows[b]
+                        if a != b and group[ra] != group[rb] and sizes[rb] >= sizes[ra]:
                             if fill:
                                 left[out] = a
                                 right[out] = b

@@ -111,7 +111,7 @@ def containment_pair_chunks(
     bitmap of prefix shingles), then each part's holder keys. A key carries its set's number among
     ``rows`` in its low bits, so the sorted keys are the same whatever the parts.
     """
-    sizes = np.asarray(source.sizes()[rows], dtype=np.int32)  # 4 bytes a row: a corpus has millions
+    sizes = source.sizes()  # by set number, not copied by row: a corpus has millions of rows
     index_bits = index_bits_for(rows.size)
     layout = _kernels.KeyLayout(max(8, index_bits + 1), 1 << index_bits)
     table = np.zeros(_power_of_two(2 * source.total, _COUNT_TABLE_BITS), dtype=np.uint8)
@@ -119,38 +119,39 @@ def containment_pair_chunks(
         _kernels.shingle_counts(part, 1, table)
     # Sized from the prefix lengths before unshared shingles are dropped: a larger bitmap only drops
     # more holder keys of shingles in no prefix, which join nothing.
-    total = sum(int(_lengths(sizes[lo : lo + _CHUNK], containment).sum()) for lo in range(0, sizes.size, _CHUNK))
+    total = sum(int(_lengths(sizes[rows[lo : lo + _CHUNK]], containment).sum()) for lo in range(0, rows.size, _CHUNK))
     bitmap = np.zeros(_power_of_two(8 * total, _TOKEN_BITMAP_BITS) // 64, dtype=np.uint64)
     join = sorters()
     try:
         for local, index, part in _joined_parts(source, rows):
-            lengths = _lengths(sizes[index], containment)
+            lengths = _lengths(sizes[rows[index]], containment)
             keys = _relabel(_prefix_keys(part, local, lengths, table, layout), layout, index, rows.size)
             _kernels.mark_tokens(keys, layout, bitmap)
             join.add(keys)
         for local, index, part in _joined_parts(source, rows):
             join.add(_relabel(_holder_keys(part, local, bitmap, layout), layout, index, rows.size))
-        group_rows = np.asarray(np.asarray(group)[rows], dtype=np.int32)
         for chunk in join.chunks(group_shift=layout.shift):
-            yield _token_pairs(chunk, layout, sizes, group_rows, max_postings).of(rows)
+            yield _token_pairs(chunk, layout, rows, sizes, np.asarray(group), max_postings).of(rows)
     finally:
         join.close()
 
 
-def _lengths(sizes: NDArray[np.int32], containment: float) -> NDArray[np.int64]:
+def _lengths(sizes: NDArray[np.integer[Any]], containment: float) -> NDArray[np.int64]:
     """Each set's prefix length, at most its size."""
-    return np.minimum(prefix_lengths(sizes, containment), sizes)
+    return np.minimum(prefix_lengths(sizes, containment), np.asarray(sizes, dtype=np.int64))
 
 
 def _token_pairs(
     keys: NDArray[np.uint64],
     layout: _kernels.KeyLayout,
-    sizes: NDArray[np.int32],
-    group: NDArray[np.int32],
+    rows: NDArray[np.integer[Any]],
+    sizes: NDArray[np.integer[Any]],
+    group: NDArray[np.integer[Any]],
     max_postings: int,
 ) -> Pairs:
-    """The pairs of rows that a sorted chunk of join keys (whole tokens only) joins."""
-    return Pairs.collect(lambda out: _kernels.token_pairs(keys, layout, sizes, group, max_postings, out))
+    """The pairs of rows that a sorted chunk of join keys (whole tokens only) joins; ``sizes`` and ``group`` by
+    set number."""
+    return Pairs.collect(lambda out: _kernels.token_pairs(keys, layout, rows, sizes, group, max_postings, out))
 
 
 def _joined_parts(
