@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,6 +26,7 @@ from dedup.engines.store import Store, StoreWriter
 from dedup.engines.templates import Templates
 from dedup.hashing import ShingleSets, _kernels, permutations
 from dedup.near.banding import choose_banding
+from dedup.near.pairs import narrowed
 from dedup.near.screen import screen_pairs
 
 __all__ = ["KEEP", "REPEAT", "TEMPLATE", "Inputs", "mark_shard", "positions", "pre_path", "write_store"]
@@ -103,8 +105,8 @@ def _repeats(
 class Inputs:
     """Where the paragraphs left to match go: each document's first position and count, in all ``total``."""
 
-    first: NDArray[np.int64]
-    counts: NDArray[np.int64]
+    first: NDArray[np.signedinteger[Any]]
+    counts: NDArray[np.signedinteger[Any]]
     total: int
     hashes: int
 
@@ -122,7 +124,7 @@ def positions(docs: Documents, corpus: Path) -> Inputs:
         inputs = np.load(pre_path(corpus, k))["inputs"]
         offsets = load_array(shard, "set_off")
         hashes += int((offsets[inputs + 1] - offsets[inputs]).sum())
-    return Inputs(first, counts, int(counts.sum()), hashes)
+    return Inputs(narrowed(first), narrowed(counts), int(counts.sum()), hashes)  # int32: 8 bytes a document
 
 
 def write_store(docs: Documents, inputs: Inputs, corpus: Path, config: Config, folder: Path, budget: int) -> None:

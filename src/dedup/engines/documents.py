@@ -13,6 +13,7 @@ import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,6 +21,7 @@ from numpy.typing import NDArray
 from dedup.config import Order
 from dedup.engines.shard import load_array
 from dedup.io.spill import rank_strings
+from dedup.near.pairs import narrowed
 
 __all__ = ["Documents", "IdBytes", "id_bytes", "ids_of", "read_documents", "site_index"]
 
@@ -40,8 +42,8 @@ class Documents:
 
     shards: tuple[Path, ...]
     bases: NDArray[np.int64]
-    rank: NDArray[np.int64]
-    by_rank: NDArray[np.int64]
+    rank: NDArray[np.signedinteger[Any]]
+    by_rank: NDArray[np.signedinteger[Any]]
     first_of: dict[int, int]
     sites: NDArray[np.uint64]
     pages: NDArray[np.int64]
@@ -71,9 +73,9 @@ def read_documents(shards: Sequence[Path], order: Order, scratch: Path, budget: 
     sorted_ids = rank_strings(_id_batches(shards), scratch, budget)
     first_of = {int(later): int(first) for first, later in sorted_ids.duplicates.tolist()}
     n = int(bases[-1])
-    by_rank = np.asarray(sorted_ids.order, dtype=np.int64) if order == "id" else np.arange(n, dtype=np.int64)
-    rank = np.empty(n, dtype=np.int64)
-    rank[by_rank] = np.arange(n, dtype=np.int64)
+    by_rank = narrowed(np.asarray(sorted_ids.order) if order == "id" else np.arange(n))  # int32: 4 bytes a document
+    rank = np.empty_like(by_rank)
+    rank[by_rank] = np.arange(n, dtype=by_rank.dtype)
     dropped = np.zeros(n, dtype=np.bool_)
     dropped[list(first_of)] = True
     sites, pages = _site_pages(shards, dropped, bases)
