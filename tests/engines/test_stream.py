@@ -25,7 +25,7 @@ CHROME = ["Home", "Subscribe to our newsletter", "© 2024 Example News", "Share 
 
 def corpus(seed: int, count: int) -> list[Document]:
     """Documents whose paragraphs copy, edit, truncate and extend a few base paragraphs, on a few sites that
-    repeat chrome lines; ids in an order other than the input's."""
+    repeat chrome lines; ids (some not ASCII) in an order other than the input's."""
     rng = random.Random(seed)
     bases = [[rng.choice(WORDS) for _ in range(rng.randint(4, 40))] for _ in range(rng.randint(2, 6))]
     docs = []
@@ -46,7 +46,7 @@ def corpus(seed: int, count: int) -> list[Document]:
         if rng.random() < 0.3:
             paragraphs.append(rng.choice(CHROME))
         site = rng.choice(["a.org", "b.org", None])
-        doc_id = f"{rng.randrange(10**6):06d}-{d}"
+        doc_id = f"{rng.randrange(10**6):06d}-{d}{rng.choice(['', 'é', '東京', '😀'])}"  # partners' ids as UTF-8 bytes
         docs.append(Document(doc_id, "\n\n".join(paragraphs) or "x", site=site))
     return docs
 
