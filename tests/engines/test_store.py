@@ -3,6 +3,7 @@ never more than a span of a file mapped at once."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -61,3 +62,39 @@ def test_a_gather_maps_no_more_than_a_span(tmp_path, monkeypatch) -> None:
     longest = int(np.diff(sets.offsets).max()) * 8
     assert len(mapped) > 10
     assert max(mapped) <= max(4096, longest)
+
+
+def test_a_store_written_in_windows_reads_back_whole(tmp_path) -> None:
+    rng = np.random.default_rng(9)
+    count, bands = 300, 3
+    sizes = rng.integers(0, 20, count)
+    offsets = np.zeros(count + 1, np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    sets = ShingleSets(offsets, rng.integers(0, 2**63, int(offsets[-1]), dtype=np.uint64))
+    band_hashes = rng.integers(0, 2**63, (bands, count), dtype=np.uint64)
+    columns = {name: rng.integers(0, 10**9, count) for name in ("text", "par", "doc")}
+    cuts = [0, 1, 57, 58, 200, count]  # windows of one paragraph and of many
+    with StoreWriter(tmp_path, count=count, hashes=int(sets.hashes.size), bands=bands) as out:
+        for lo, hi in itertools.pairwise(cuts):
+            window = sets.take(np.arange(lo, hi))
+            out.write(lo, window, band_hashes[:, lo:hi], {k: v[lo:hi] for k, v in columns.items()})
+    store = Store(tmp_path)
+    assert np.array_equal(store.window(0, count).hashes, sets.hashes)
+    assert store.sizes().tolist() == sizes.tolist()
+    for band in range(bands):
+        assert np.array_equal(store.band(band, 0, count), band_hashes[band])
+    for name, values in columns.items():
+        assert store.column(name, np.arange(count)).tolist() == values.tolist()
+
+
+def test_a_store_writer_refuses_windows_out_of_order_or_of_the_wrong_shape(tmp_path) -> None:
+    sets = ShingleSets(np.array([0, 2, 3]), np.arange(3, dtype=np.uint64))
+    columns = {name: np.zeros(2, np.int64) for name in ("text", "par", "doc")}
+    out = StoreWriter(tmp_path, count=4, hashes=6, bands=2)
+    with pytest.raises(ValueError, match="in order"):
+        out.write(2, sets, np.zeros((2, 2), np.uint64), columns)
+    with pytest.raises(ValueError, match="shape"):
+        out.write(0, sets, np.zeros((3, 2), np.uint64), columns)
+    out.write(0, sets, np.zeros((2, 2), np.uint64), columns)
+    with pytest.raises(ValueError, match="holds 2 of 4"):
+        out.close()
