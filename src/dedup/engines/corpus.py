@@ -24,7 +24,7 @@ from dedup.engines.documents import Documents
 from dedup.engines.shard import load_array
 from dedup.engines.store import Store, StoreWriter
 from dedup.engines.templates import Templates
-from dedup.hashing import ShingleSets, _kernels, permutations
+from dedup.hashing import ShingleSets, permutations
 from dedup.near.banding import choose_banding
 from dedup.near.pairs import narrowed
 from dedup.near.screen import screen_pairs
@@ -192,18 +192,19 @@ def _window(
     offsets = np.zeros(count + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
     del sizes
-    hashes = np.empty(int(offsets[-1]), dtype=np.uint64)
+    sets = ShingleSets(offsets, np.empty(int(offsets[-1]), dtype=np.uint64))
     band_rows = np.empty((bands, count), dtype=np.uint64)
     columns = {name: np.empty(count, dtype=np.int64) for name in ("text", "par", "doc")}
     for shard, rows, ids, owners in parts:
-        source = (load_array(shard, "set_off", mapped=True), load_array(shard, "set_hashes", mapped=True))
-        _kernels.place_sets(source, ids, rows, offsets, hashes)
+        source = ShingleSets(load_array(shard, "set_off", mapped=True),  # type: ignore[arg-type]
+                             load_array(shard, "set_hashes", mapped=True))  # type: ignore[arg-type]
+        source.put(ids, rows, sets)
         del source
         band_rows[:, rows] = load_array(shard, "set_bands", mapped=True)[:, ids]
         columns["text"][rows] = load_array(shard, "set_text", mapped=True)[ids]
         columns["par"][rows] = load_array(shard, "set_par", mapped=True)[ids]
         columns["doc"][rows] = owners
-    return ShingleSets(offsets, hashes), band_rows, columns
+    return sets, band_rows, columns
 
 
 def _placed(

@@ -117,6 +117,18 @@ class ShingleSets(NamedTuple):
         _kernels.take_sets(self, ids, offsets, out)
         return ShingleSets(offsets, out)
 
+    def put(self, ids: NDArray[np.int64], rows: NDArray[np.int64], out: ShingleSets) -> None:
+        """Copy sets ``ids`` to rows ``rows`` of ``out``, whose offsets already give each row its size (the source
+        may be memory-mapped: only the copied ranges are read).
+
+        >>> out = ShingleSets(np.array([0, 1, 3]), np.zeros(3, dtype=np.uint64))
+        >>> ShingleSets(np.array([0, 2, 3]), np.arange(3, dtype=np.uint64)).put(np.array([1, 0]), np.array([0, 1]), out)
+        >>> out.hashes.tolist()
+        [2, 0, 1]
+        """
+        _kernels.place_sets(self, np.asarray(ids, dtype=np.int64), np.asarray(rows, dtype=np.int64), out.offsets,
+                            out.hashes)  # fmt: skip
+
     def signatures(self, perms: Permutations) -> NDArray[np.uint32]:
         """MinHash signatures of the sets (any order, repeats allowed), one row per set; batches run on all
         cores. See :func:`dedup.hashing.minhash.signatures_from_hashes`."""
