@@ -11,7 +11,7 @@ import pytest
 import dedup
 
 PACKAGE = Path(dedup.__file__).parent
-BASE = {"records", "config", "errors", "_check", "_jit", "_resources", "_blas", "_workers"}
+BASE = {"records", "config", "errors", "_check", "_jit", "_resources", "_blas", "_workers", "_memory"}
 """Top-level modules every part may import; they import only each other."""
 CROSSING = {"__init__", "__main__", "pipeline", "cli", "commands", "plan", "evaluation"}
 """The modules (and the measuring subpackage) that may import from several subpackages."""
