@@ -110,23 +110,25 @@ class IdBytes:
 
 
 def id_bytes(docs: Documents, numbers: NDArray[np.int64]) -> IdBytes:
-    """The ids of documents ``numbers``, in that order, as :class:`IdBytes`; each shard's ids are read twice at
-    most (sizes, then bytes), whatever the order."""
+    """The ids of documents ``numbers``, in that order, as :class:`IdBytes`; each shard's id offsets, then its id
+    bytes, are read once, whatever the order."""
     shard, local = docs.locate(numbers)
     order = np.argsort(shard, kind="stable")
     cuts = np.searchsorted(shard[order], np.arange(len(docs.shards) + 1))
     present = np.flatnonzero(np.diff(cuts)).tolist()
+    begins = np.zeros(numbers.size, dtype=np.int64)  # where each id starts in its shard's id bytes
     lengths = np.zeros(numbers.size, dtype=np.int64)
     for k in present:
         which = order[cuts[k] : cuts[k + 1]]
         starts = np.asarray(load_array(docs.shards[k], "doc_id_off"), dtype=np.int64)
-        lengths[which] = starts[local[which] + 1] - starts[local[which]]
+        begins[which] = starts[local[which]]
+        lengths[which] = starts[local[which] + 1] - begins[which]
     offsets = np.zeros(numbers.size + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     blob = np.empty(int(offsets[-1]), dtype=np.uint8)
     for k in present:
         which = order[cuts[k] : cuts[k + 1]]
-        starts = np.asarray(load_array(docs.shards[k], "doc_id_off"), dtype=np.int64)[local[which]]
+        starts = begins[which]
         sizes = lengths[which]
         inside = np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
         blob[np.repeat(offsets[which], sizes) + inside] = load_array(docs.shards[k], "doc_ids")[
