@@ -98,3 +98,28 @@ def test_a_store_writer_refuses_windows_out_of_order_or_of_the_wrong_shape(tmp_p
     out.write(0, sets, np.zeros((2, 2), np.uint64), columns)
     with pytest.raises(ValueError, match="holds 2 of 4"):
         out.close()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_similarity_in_chunks_bounded_by_hashes_equals_similarity_in_memory(tmp_path, monkeypatch, seed) -> None:
+    rng = np.random.default_rng(seed)
+    store, sets = written(tmp_path, rng, 600)
+    stores = stores_module.Stores([store], budget=1)
+    monkeypatch.setattr(stores_module, "MIN_WINDOW", int(rng.integers(1, 200)))  # a few pairs' hashes a chunk
+    gathered: list[int] = []
+    real = Store.take
+
+    def watched(self, ids):  # the hashes each chunk gathers
+        out = real(self, ids)
+        gathered.append(int(out.hashes.size))
+        return out
+
+    monkeypatch.setattr(Store, "take", watched)
+    left, right = rng.integers(0, 600, 500), rng.integers(0, 600, 500)
+    jaccard, contained = stores.similarity(left, right)
+    want_j, want_c = sets.similarity(left, right)
+    assert np.array_equal(jaccard, want_j, equal_nan=True)
+    assert np.array_equal(contained, want_c, equal_nan=True)
+    longest = 2 * int(np.diff(sets.offsets).max())
+    assert len(gathered) > 5
+    assert max(gathered) <= max(stores_module.MIN_WINDOW, longest)

@@ -158,6 +158,20 @@ def test_without_spilling_one_chunk_sorted_in_place(tmp_path: Path) -> None:
     assert not np.array_equal(keys, np.zeros_like(keys))
 
 
+def test_without_spilling_the_keys_still_come_in_chunks_of_an_eighth_of_the_budget(tmp_path: Path) -> None:
+    budget = 1 << 16  # a buffer of 4096 keys, chunks of about 1024
+    keys = random_keys(2, 3000, 0)
+    keys[100:400] = keys[100]  # one group of 300 equal keys
+    with SortedKeys(tmp_path, budget) as sk:
+        sk.add(keys)
+        assert not sk.spilled
+        chunks = list(sk.chunks(group_shift=4))
+    assert np.array_equal(np.concatenate(chunks), np.sort(keys))
+    assert len(chunks) >= 3
+    assert all(len(c) <= budget // 64 + 300 for c in chunks)
+    assert all(a[-1] >> np.uint64(4) != b[0] >> np.uint64(4) for a, b in itertools.pairwise(chunks))  # groups whole
+
+
 def test_empty_input(tmp_path: Path) -> None:
     with SortedKeys(tmp_path, MIN_BUDGET) as sk:
         sk.add(u64([]))

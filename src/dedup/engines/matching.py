@@ -24,7 +24,10 @@ from dedup.near.pairs import Pairs, narrowed
 from dedup.near.prefix import containment_pair_chunks
 from dedup.near.sorting import KeySorter, Sorters, distinct_chunks
 
-__all__ = ["match_stores"]
+__all__ = ["CANDIDATE_CHUNK", "match_stores"]
+
+CANDIDATE_CHUNK = 1 << 20
+"""Candidate pairs verified at a time (8 MB packed; unpacked, oriented and scored, some 60 MB in all)."""
 
 
 def match_stores(stores: Stores, doc: NDArray[np.integer[Any]], config: Config, sorters: Sorters) -> Decisions:
@@ -48,7 +51,8 @@ def match_stores(stores: Stores, doc: NDArray[np.integer[Any]], config: Config, 
         def text_hashes(nodes: NDArray[np.int64]) -> NDArray[np.int64]:
             return stores.column("text", nodes)
 
-        return decide(stores, doc, _unpacked(distinct_chunks(found.chunks())), text_hashes, dedup)
+        candidates = _unpacked(distinct_chunks(found.chunks(chunk_keys=CANDIDATE_CHUNK)))
+        return decide(stores, doc, candidates, text_hashes, dedup)
     finally:
         found.close()
 

@@ -44,8 +44,10 @@ COLUMNS = ("text", "par", "doc")
 MIN_WINDOW = 1 << 16
 """Hashes in the smallest window of :meth:`Stores.windows` (0.5 MB: smaller ones cost more in calls than they save)."""
 
-PAIR_BYTES = 512
-"""Bytes a pair of gathered sets takes, about (sizes the chunks of :meth:`Stores.similarity`)."""
+GATHER_SHARE = 16
+"""The sets of one chunk of :meth:`Stores.similarity` hold at most a sixteenth of the budget in hashes (16 MB of a
+256 MB sort share), and the temporaries that gather them a few times that: a chunk's pairs are counted by their
+sets' sizes, not by number, so large paragraphs make smaller chunks."""
 
 SPAN_BYTES = 32 << 20
 """Bytes of a store array mapped at once while rows are gathered from it at random. The pages a gather
@@ -270,15 +272,24 @@ class Stores:
         """Exact ``(jaccard, containment)`` of set pairs, a chunk of pairs at a time."""
         jaccard = np.empty(left.size, dtype=np.float64)
         contained = np.empty(left.size, dtype=np.float64)
-        step = max(1024, self.budget // PAIR_BYTES)
-        for lo in range(0, left.size, step):
-            a, b = left[lo : lo + step], right[lo : lo + step]
+        for lo, hi in self._pair_chunks(left, right):
+            a, b = left[lo:hi], right[lo:hi]
             ids = np.unique(np.concatenate([a, b]))
             sets = self.take(ids)
-            jaccard[lo : lo + a.size], contained[lo : lo + a.size] = sets.similarity(
-                np.searchsorted(ids, a), np.searchsorted(ids, b)
-            )
+            jaccard[lo:hi], contained[lo:hi] = sets.similarity(np.searchsorted(ids, a), np.searchsorted(ids, b))
+            del sets
         return jaccard, contained
+
+    def _pair_chunks(self, left: NDArray[np.int64], right: NDArray[np.int64]) -> Iterator[tuple[int, int]]:
+        """Ranges of pairs whose sets hold at most :data:`GATHER_SHARE` of the budget in hashes (at least one pair)."""
+        limit = max(MIN_WINDOW, self.budget // (GATHER_SHARE * 8))
+        ends = np.cumsum(np.add(self._sizes[left], self._sizes[right], dtype=np.int64))
+        lo = 0
+        while lo < left.size:
+            before = int(ends[lo - 1]) if lo else 0
+            hi = max(lo + 1, int(np.searchsorted(ends, before + limit, side="right")))
+            yield lo, hi
+            lo = hi
 
 
 def _header(path: Path, *, dims: int | None = 1) -> tuple[np.dtype[Any], int]:

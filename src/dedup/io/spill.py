@@ -121,6 +121,8 @@ class SortedKeys:
 
     Keys go into a buffer of half the budget; when it is full and more come, it is sorted in place and written
     to ``folder`` as a run. Reading merges the runs a block at a time; without runs, it is one sort in place.
+    The buffer is reserved whole at the first key: its pages take memory only as keys fill them, and it is
+    never copied to grow (a doubling buffer would hold its old and new halves at once).
 
     Args:
         folder: an existing private scratch folder; run files get names unique to this object.
@@ -183,8 +185,8 @@ class SortedKeys:
         Args:
             group_shift: if above 0, no chunk boundary falls between two keys with equal ``key >> group_shift``:
                 every such group comes whole in one chunk, even if that makes the chunk larger than usual.
-            chunk_keys: about how many keys per chunk; 0 takes it from the budget (an eighth of it), or, when
-                nothing was spilled, yields all the keys as one chunk.
+            chunk_keys: about how many keys per chunk; 0 takes it from the budget (an eighth of it), spilled or
+                not, so what a caller makes from a chunk stays bounded however many keys came.
 
         Raises:
             UsageError: the keys were already read, or the object is closed (the keys can be read once).
@@ -226,11 +228,9 @@ class SortedKeys:
             raise UsageError(f"SortedKeys.{method}: the object is closed")
 
     def _reserve(self, size: int) -> None:
-        """Grow the buffer (doubling, up to its capacity) to hold at least ``size`` keys."""
+        """Reserve the whole buffer when it has to hold keys (``size`` of them) for the first time."""
         if size > len(self._buffer):
-            grown = np.empty(min(self._capacity, max(size, 2 * len(self._buffer))), dtype=np.uint64)
-            grown[: self._fill] = self._buffer[: self._fill]
-            self._buffer = grown
+            self._buffer = np.empty(self._capacity, dtype=np.uint64)
 
     def _spill(self) -> None:
         """Sort the buffer in place and write it as a run."""
@@ -246,10 +246,8 @@ class SortedKeys:
                 keys = self._buffer[: self._fill]
                 self._buffer = np.empty(0, dtype=np.uint64)
                 keys.sort()
-                if size and len(keys):
-                    yield from _split(keys, size, shift, final=True)[0]
-                elif len(keys):
-                    yield keys
+                if len(keys):
+                    yield from _split(keys, size or self._chunk_keys(), shift, final=True)[0]
                 return
             if self._fill:
                 self._spill()
@@ -257,9 +255,13 @@ class SortedKeys:
             fan_in = max(2, self._budget // (8 * KEY_BYTES * MIN_BLOCK_KEYS))
             reduce_runs(self._runs, fan_in, self._merge_to_run, lambda run: run.path.unlink(missing_ok=True))
             pieces = merge_keys(self._runs, self._block(len(self._runs)))
-            yield from _rechunk(pieces, size or max(1, self._budget // (8 * KEY_BYTES)), shift)
+            yield from _rechunk(pieces, size or self._chunk_keys(), shift)
         finally:
             self.close()
+
+    def _chunk_keys(self) -> int:
+        """Keys per chunk when the caller does not say: an eighth of the budget's worth."""
+        return max(1, self._budget // (8 * KEY_BYTES))
 
     def _block(self, runs: int) -> int:
         """Keys to read from each of ``runs`` runs at a time: all blocks together take an eighth of the budget."""
