@@ -42,7 +42,7 @@ from dedup.engines.render import repeated_id_skips
 from dedup.engines.shard import ShardTask, load_skips
 from dedup.engines.sources import item_tasks
 from dedup.engines.store import Store
-from dedup.engines.stream import SORT_SHARE, Progress, prepare_corpus, settings_of, store_inputs
+from dedup.engines.stream import Progress, prepare_corpus, settings_of, sort_budget, store_inputs
 from dedup.engines.work import WorkFolder, read_json, remove_tree, write_json
 from dedup.errors import IndexMismatchError, OutputError, OutputWriteError, UsageError
 from dedup.io.read import MAX_BYTES, Skip
@@ -252,7 +252,7 @@ class Index(HeldFolder):
             doc[lo : lo + (1 << 20)] = docs.rank[doc[lo : lo + (1 << 20)]]
         doc.flush()
         del doc
-        _save_ids(docs, store.folder, budget // SORT_SHARE)
+        _save_ids(docs, store.folder, sort_budget(budget))
         os.rename(store.folder, segments / name)  # not listed yet: an add killed now leaves the index as it was
         entry = {"name": name, "documents": docs.count, "paragraphs": paragraphs, "hashes": store.hashes}
         manifest = {**self.manifest, "segments": [*self.manifest["segments"], entry]}

@@ -50,21 +50,32 @@ from dedup.engines.store import Store, Stores
 from dedup.engines.templates import Templates, find_templates
 from dedup.engines.work import WorkFolder
 from dedup.io.read import MAX_BYTES, Skip
-from dedup.io.spill import SortedKeys
+from dedup.io.spill import MIN_BUDGET, SortedKeys
 from dedup.near.sorting import KeySorter
 from dedup.pipeline import DocumentLike, as_document, warm_up
 from dedup.records import CleanedDocument
 
 __all__ = [
     "Prior", "Progress", "Runner", "clean_stream", "match_corpus", "prepare_corpus", "ranks_by_position",
-    "run_in_processes", "run_stream", "settings_of", "store_inputs",
+    "run_in_processes", "run_stream", "settings_of", "sort_budget", "store_inputs",
 ]
 
 Progress = Callable[[int], None]
 """Called with the number of results (documents and skips) of each shard as it is finished or found done."""
 
-SORT_SHARE = 4
-"""A sort may hold a quarter of the budget (several sorts and windows can be alive at once)."""
+SORT_SHARE = 8
+"""A sort may hold an eighth of the budget: several sorts and windows are alive at once (the candidate pairs
+found so far, one band's keys or the prefix join's keys, the merge's blocks, a window of the store), and with
+a quarter each a corpus of 3 M records filled them where 1 M did not, so its peak grew with the corpus."""
+
+
+def sort_budget(budget: int) -> int:
+    """The bytes one sort may hold under a run's ``budget``: a :data:`SORT_SHARE` of it, at least what a sort takes.
+
+    >>> sort_budget(1 << 30) >> 20, sort_budget(16384)
+    (128, 4096)
+    """
+    return max(MIN_BUDGET, budget // SORT_SHARE)
 
 
 def settings_of(config: Config, **extra: object) -> str:
@@ -140,8 +151,8 @@ def prepare_corpus(
     exact repeats marked: what matching, indexing and rendering start from. ``templates``: the corpus's
     template lines when they were counted elsewhere (by Spark: :mod:`dedup.engines.frames`)."""
     shards = _clean_shards(tasks, config, work, jobs, max_bytes, progress, runner)
-    docs = read_documents(shards, config.dedup.order, work.scratch, budget // SORT_SHARE)
-    sorters = functools.partial(_sorter, work.scratch, budget // SORT_SHARE)
+    docs = read_documents(shards, config.dedup.order, work.scratch, sort_budget(budget))
+    sorters = functools.partial(_sorter, work.scratch, sort_budget(budget))
     if templates is None:
         templates = find_templates(docs, config.strip, sorters)
         release()
@@ -155,6 +166,7 @@ def prepare_corpus(
 def store_inputs(docs: Documents, config: Config, work: WorkFolder, budget: int) -> tuple[Inputs, Store]:
     """The paragraphs left to match, numbered by position and written to the run's store."""
     inputs = positions(docs, work.corpus)
+    release()  # the temporaries of numbering 3 M documents held 136 MB of heap into the store's windows
     write_store(docs, inputs, work.corpus, config, work.corpus / "store", budget)
     release()
     return inputs, Store(work.corpus / "store")
@@ -169,7 +181,7 @@ def match_corpus(docs: Documents, config: Config, work: WorkFolder, budget: int,
     """Near-duplicates of the run's paragraphs among themselves and against ``index``; removals saved per shard."""
     inputs, store = store_inputs(docs, config, work, budget)
     segments = index.stores() if index is not None else []
-    stores = Stores([*segments, store], budget=budget // SORT_SHARE)
+    stores = Stores([*segments, store], budget=sort_budget(budget))
     run_base = int(stores.bases[-2])
     index_ranks = index.ranks() if index is not None else np.empty(0, np.int64)
     offset = int(index_ranks.max()) + 1 if index_ranks.size else 0
@@ -177,7 +189,8 @@ def match_corpus(docs: Documents, config: Config, work: WorkFolder, budget: int,
     doc[: index_ranks.size] = index_ranks
     doc[index_ranks.size :] = ranks_by_position(docs, inputs.counts)
     doc[index_ranks.size :] += offset
-    sorters = functools.partial(_sorter, work.scratch, budget // SORT_SHARE)
+    del inputs  # 8 bytes a document, not needed past here
+    sorters = functools.partial(_sorter, work.scratch, sort_budget(budget))
     found = match_stores(stores, doc, config, sorters)
     del doc
     release()

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from dedup.config import DedupConfig
 from dedup.near import _kernels
-from dedup.near.pairs import Pairs
+from dedup.near.pairs import Pairs, narrowed
 from dedup.near.sets import SetSource
 from dedup.records import Kind
 
@@ -95,8 +95,10 @@ def decide(
     """
     sizes = source.sizes()
     left, right, extends, count = _verified(source, sizes, candidates, dedup)
+    verified = int(left.size)
     nodes = _distinct(np.concatenate([left, right]))
-    pairs = Pairs(np.searchsorted(nodes, left), np.searchsorted(nodes, right))
+    pairs = Pairs(narrowed(np.searchsorted(nodes, left)), narrowed(np.searchsorted(nodes, right)))
+    del left, right  # the pairs as node numbers replace them (4 bytes a number where nodes are fewer than 2**31)
     labels = _kernels.components(nodes.size, pairs)
 
     def similarity(a: NDArray[np.int64], b: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -104,23 +106,24 @@ def decide(
 
     ext = Pairs(pairs.left[extends], pairs.right[extends])
     rep, kind, sim = _keep_rule(labels, doc[nodes], sizes[nodes], ext, similarity, text_hashes(nodes), dedup)
-    rep = np.where(rep >= 0, nodes[np.maximum(rep, 0)], -1)
-    return Decisions(nodes, rep, kind, sim, count, int(left.size))
+    rep = np.where(rep >= 0, nodes[np.maximum(rep, 0)], -1).astype(np.int64)
+    return Decisions(nodes.astype(np.int64), rep, kind, sim, count, verified)
 
 
 def _verified(
     source: SetSource, sizes: NDArray[np.integer[Any]], candidates: Iterable[Pairs], dedup: DedupConfig
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_], int]:
     """The candidates that are duplicates, oriented, whether each one *extends* (the larger contains the
-    smaller but is no near-duplicate of it), and how many candidates were checked."""
-    lefts, rights, extends = [np.empty(0, np.int64)], [np.empty(0, np.int64)], [np.empty(0, np.bool_)]
+    smaller but is no near-duplicate of it), and how many candidates were checked; positions held as int32 where
+    they fit (:func:`~dedup.near.pairs.narrowed`)."""
+    lefts, rights, extends = [np.empty(0, np.int32)], [np.empty(0, np.int32)], [np.empty(0, np.bool_)]
     count = 0
     for chunk in candidates:
         left, right = oriented(chunk, sizes)
         jaccard, contained = source.similarity(left, right)
         ok = is_duplicate(jaccard, contained, sizes[left], dedup)
-        lefts.append(left[ok])
-        rights.append(right[ok])
+        lefts.append(narrowed(left[ok]))
+        rights.append(narrowed(right[ok]))
         extends.append(((jaccard < dedup.threshold) & (sizes[left] < sizes[right]))[ok])
         count += left.size
     return np.concatenate(lefts), np.concatenate(rights), np.concatenate(extends), count
