@@ -20,7 +20,7 @@ from dedup.config import Config
 from dedup.engines.store import Stores
 from dedup.near.banding import band_pair_chunks, choose_banding
 from dedup.near.decide import Decisions, decide
-from dedup.near.pairs import Pairs, narrowed
+from dedup.near.pairs import Pairs, nonzero_positions
 from dedup.near.prefix import containment_pair_chunks
 from dedup.near.sorting import KeySorter, Sorters, distinct_chunks
 
@@ -42,7 +42,7 @@ def match_stores(stores: Stores, doc: NDArray[np.integer[Any]], config: Config, 
             screened = np.load(store.folder / "screen.npy") + base
             found.add(Pairs(screened[:, 0], screened[:, 1]).pack())
         if dedup.across_documents:
-            rows = narrowed(np.flatnonzero(sizes >= max(dedup.min_shingles, dedup.min_contained_shingles)))
+            rows = nonzero_positions(sizes >= max(dedup.min_shingles, dedup.min_contained_shingles))
             for pairs in containment_pair_chunks(stores, rows, doc, dedup.containment, sorters):
                 found.add(pairs.pack())
             del rows
@@ -62,14 +62,16 @@ def _add_band_pairs(
 ) -> None:
     """Add the pairs of eligible paragraphs that share a band key (within a document only, unless across)."""
     sizes = stores.sizes()
-    eligible = narrowed(np.flatnonzero(sizes >= config.dedup.min_shingles))
+    eligible = nonzero_positions(sizes >= config.dedup.min_shingles)
     bands = choose_banding(config.dedup.lsh_threshold, config.minhash.num_perm).bands
 
     def hashes_of(band: int) -> Iterator[tuple[NDArray[np.uint64], NDArray[np.int64]]]:
+        before = 0  # eligible positions in the windows before: windows come in position order
         for base, store, lo, hi in stores.windows():
-            where = np.arange(base + lo, base + hi, dtype=np.int64)
-            keep = sizes[where] >= config.dedup.min_shingles
-            yield store.band(band, lo, hi)[keep], np.searchsorted(eligible, where[keep])
+            keep = sizes[base + lo : base + hi] >= config.dedup.min_shingles
+            count = int(np.count_nonzero(keep))
+            yield store.band(band, lo, hi)[keep], np.arange(before, before + count, dtype=np.int64)
+            before += count
 
     for pairs in band_pair_chunks(hashes_of, bands, eligible.size, sorters):
         left, right = pairs.of(eligible)

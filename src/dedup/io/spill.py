@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dedup._check import check_int, check_type, type_error
+from dedup._memory import release
 from dedup.errors import ArgumentTypeError, ArgumentValueError, UsageError
 from dedup.io._runs import (
     ENTRY_BYTES,
@@ -205,13 +206,22 @@ class SortedKeys:
         return self._chunks(int(group_shift), int(chunk_keys))
 
     def close(self) -> None:
-        """Delete the run files and drop the buffer; calling it again does nothing."""
+        """Delete the run files, drop the buffer and hand the heap's freed memory back; calling it again does
+        nothing.
+
+        A sort leaves the heap full of freed blocks of a few megabytes (its chunks and what the caller made
+        from them): handed back (:func:`dedup._memory.release`), they no longer add to the next sort's peak
+        (100 MB of the band step's peak at 3 M records, one sort per band).
+        """
+        if self._state == "closed":
+            return
         for run in self._runs:
             run.path.unlink(missing_ok=True)
         self._runs = []
         self._buffer = np.empty(0, dtype=np.uint64)
         self._fill = 0
         self._state = "closed"
+        release()
 
     def __enter__(self) -> SortedKeys:
         return self

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Pairs", "distinct", "narrowed"]
+__all__ = ["Pairs", "distinct", "narrowed", "nonzero_positions", "searched"]
 
 
 class Pairs(NamedTuple):
@@ -66,6 +66,44 @@ def narrowed(positions: NDArray[np.integer[Any]]) -> NDArray[np.signedinteger[An
     per-paragraph arrays take 4 bytes a paragraph instead of 8 (pairs pack positions into 32 bits anyway)."""
     fits = positions.size == 0 or int(positions.max()) < 2**31
     return np.asarray(positions, dtype=np.int32 if fits else np.int64)
+
+
+_NONZERO_CHUNK = 1 << 22
+"""Elements of a mask :func:`nonzero_positions` scans at a time."""
+
+
+def nonzero_positions(mask: NDArray[np.bool_]) -> NDArray[np.signedinteger[Any]]:
+    """``np.flatnonzero(mask)`` made straight as int32 where the positions fit (see :func:`narrowed`), a chunk at a
+    time: no int64 array of them all, twice the size of the result, is ever held.
+
+    >>> nonzero_positions(np.array([False, True, True, False, True])).tolist()
+    [1, 2, 4]
+    """
+    if mask.size > 2**31:
+        return np.flatnonzero(mask)
+    out = np.empty(int(np.count_nonzero(mask)), dtype=np.int32)
+    fill = 0
+    for lo in range(0, mask.size, _NONZERO_CHUNK):
+        found = np.flatnonzero(mask[lo : lo + _NONZERO_CHUNK])
+        out[fill : fill + found.size] = found + lo
+        fill += found.size
+    return out
+
+
+def searched(rows: NDArray[np.integer[Any]], values: NDArray[np.integer[Any]]) -> NDArray[np.intp]:
+    """``np.searchsorted(rows, values)`` with ``values`` cast to the narrower dtype of ``rows`` where they fit.
+
+    numpy searches in the common dtype: int64 values in int32 rows make it copy all of ``rows`` to int64 on
+    every call, which on a window of a corpus's positions cost more than the search itself.
+
+    >>> searched(np.array([2, 5, 9], dtype=np.int32), np.array([5, 6, 2**40])).tolist()
+    [1, 2, 3]
+    """
+    if values.dtype != rows.dtype and values.size and np.can_cast(rows.dtype, values.dtype):
+        info = np.iinfo(rows.dtype)
+        if info.min <= int(values.min()) and int(values.max()) <= info.max:
+            values = values.astype(rows.dtype)
+    return np.searchsorted(rows, values)
 
 
 def distinct(values: NDArray[np.uint64]) -> NDArray[np.uint64]:

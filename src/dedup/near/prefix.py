@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 from dedup.hashing.shingle import ShingleSets
 from dedup.near import _kernels
 from dedup.near.banding import index_bits_for
-from dedup.near.pairs import Pairs
+from dedup.near.pairs import Pairs, searched
 from dedup.near.sets import MemorySets, SetSource
 from dedup.near.sorting import MemoryKeys, Sorters, distinct_chunks, memory_sorters
 
@@ -159,7 +159,7 @@ def _joined_parts(
 ) -> Iterator[tuple[NDArray[np.int64], NDArray[np.int64], ShingleSets]]:
     """Each part's sets that are among ``rows``: ``(their numbers in the part, their numbers among rows, part)``."""
     for positions, part in source.parts():
-        at = np.searchsorted(rows, positions)
+        at = searched(rows, positions)
         hit = at < rows.size
         hit[hit] = rows[at[hit]] == positions[hit]
         if hit.any():
