@@ -431,3 +431,20 @@ def test_rank_strings_of_nothing(tmp_path: Path) -> None:
     found = rank_strings([[], []], tmp_path, MIN_BUDGET)
     assert found.order.shape == (0,)
     assert found.duplicates.shape == (0, 2)
+
+
+def test_flush_writes_the_buffer_as_a_run_and_the_keys_still_come_back(tmp_path: Path) -> None:
+    keys = random_keys(3, 3000, 0)
+    with SortedKeys(tmp_path, 1 << 20) as sk:  # room for every key: nothing would spill
+        sk.flush()  # nothing buffered: no run
+        assert (sk.spilled, files(tmp_path)) == (False, [])
+        sk.add(keys[:1000])
+        sk.flush()
+        assert sk.spilled
+        assert len(files(tmp_path)) == 1
+        sk.add(keys[1000:])
+        chunks = list(sk.chunks())
+        with pytest.raises(UsageError):
+            sk.flush()
+    assert np.array_equal(np.concatenate(chunks), np.sort(keys))
+    assert files(tmp_path) == []

@@ -37,6 +37,7 @@ def match_stores(stores: Stores, doc: NDArray[np.integer[Any]], config: Config, 
     found = sorters()
     try:
         _add_band_pairs(found, stores, doc, config, sorters)
+        found.flush()  # the band pairs so far go to disk: the prefix join's sort needs the room
         release()
         for base, store in zip(stores.bases.tolist(), stores.stores, strict=False):
             screened = np.load(store.folder / "screen.npy") + base

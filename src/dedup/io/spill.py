@@ -205,6 +205,19 @@ class SortedKeys:
         self._state = "read"
         return self._chunks(int(group_shift), int(chunk_keys))
 
+    def flush(self) -> None:
+        """Write the buffered keys as a run now and give the buffer back (its memory returns to the system); a
+        later :meth:`add` reserves a new one. Lets a long-lived sort make room for another one's buffer.
+
+        Raises:
+            UsageError: the keys were already read, or the object is closed.
+        """
+        self._check_open("flush")
+        if self._fill:
+            self._spill()
+        self._buffer = np.empty(0, dtype=np.uint64)
+        release()
+
     def close(self) -> None:
         """Delete the run files, drop the buffer and hand the heap's freed memory back; calling it again does
         nothing.

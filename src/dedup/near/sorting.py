@@ -36,6 +36,10 @@ class KeySorter(Protocol):
         ``key >> group_shift`` are never split across chunks."""
         ...
 
+    def flush(self) -> None:
+        """Let go of the memory that holds the keys added so far, where the sorter can (a spilling sorter writes
+        them as a sorted run); they still come back from :meth:`chunks`."""
+
     def close(self) -> None:
         """Release what the sorter holds (files, memory)."""
 
@@ -64,6 +68,9 @@ class MemoryKeys:
         del parts
         keys.sort()
         yield keys
+
+    def flush(self) -> None:
+        """Nothing to do: the keys live in memory."""
 
     def close(self) -> None:
         """Drop the keys."""
