@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from dedup._memory import release
 from dedup.hashing.shingle import ShingleSets
 from dedup.near import _kernels
 from dedup.near.banding import index_bits_for
@@ -130,8 +131,12 @@ def containment_pair_chunks(
             keys = _relabel(_prefix_keys(part, local, lengths, table, layout), layout, index, rows.size)
             _kernels.mark_tokens(keys, layout, bitmap)
             join.add(keys)
+        del table  # the counts served the prefixes only
+        release()
         for local, index, part in _joined_parts(source, rows):
             join.add(_relabel(_holder_keys(part, local, bitmap, layout), layout, index, rows.size))
+        del bitmap  # the holder keys are in
+        release()
         for chunk in join.chunks(group_shift=layout.shift):
             yield _token_pairs(chunk, layout, rows, sizes, np.asarray(group), max_postings).of(rows)
     finally:
