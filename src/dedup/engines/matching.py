@@ -30,11 +30,17 @@ CANDIDATE_CHUNK = 1 << 20
 """Candidate pairs verified at a time (8 MB packed; unpacked, oriented and scored, some 60 MB in all)."""
 
 
-def match_stores(stores: Stores, doc: NDArray[np.integer[Any]], config: Config, sorters: Sorters) -> Decisions:
-    """The keep rule's decisions for the paragraphs of ``stores``, ``doc`` giving each position's document rank."""
+def match_stores(
+    stores: Stores, doc: NDArray[np.integer[Any]], config: Config, sorters: Sorters, *, found: KeySorter | None = None
+) -> Decisions:
+    """The keep rule's decisions for the paragraphs of ``stores``, ``doc`` giving each position's document rank.
+
+    ``found`` gathers the candidate pairs (default: one of ``sorters``; it takes ownership). It lives through
+    the band step and the prefix join, beside their own sorts, so a streaming run gives it a smaller share.
+    """
     dedup = config.dedup
     sizes = stores.sizes()
-    found = sorters()
+    found = sorters() if found is None else found
     try:
         _add_band_pairs(found, stores, doc, config, sorters)
         found.flush()  # the band pairs so far go to disk: the prefix join's sort needs the room
