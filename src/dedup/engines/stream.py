@@ -191,7 +191,7 @@ def match_corpus(docs: Documents, config: Config, work: WorkFolder, budget: int,
     doc[index_ranks.size :] += offset
     del inputs  # 8 bytes a document, not needed past here
     sorters = functools.partial(_sorter, work.scratch, sort_budget(budget))
-    candidates = _sorter(work.scratch, max(MIN_BUDGET, sort_budget(budget) // 2))  # alive beside the other sorts
+    candidates = _sorter(work.scratch, sort_budget(budget // 2))  # half a share: alive beside the other sorts
     found = match_stores(stores, doc, config, sorters, found=candidates)
     del doc
     release()
