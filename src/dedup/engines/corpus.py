@@ -12,6 +12,7 @@ at a time, gathering each window from every shard that holds part of it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,11 @@ from dedup.near.banding import choose_banding
 from dedup.near.pairs import narrowed
 from dedup.near.screen import screen_pairs
 
-__all__ = ["KEEP", "REPEAT", "TEMPLATE", "Inputs", "mark_shard", "positions", "pre_path", "write_store"]
+__all__ = [
+    "KEEP", "REPEAT", "TEMPLATE", "FolderArrays", "Inputs", "mark_shard", "positions", "pre_path",
+    "screened_positions",
+    "screened_within", "shard_marks", "write_store",
+]  # fmt: skip
 
 KEEP, TEMPLATE, REPEAT = 0, 1, 2
 """Codes of a paragraph's mark in a ``pre`` file: kept so far, a template line, an exact repeat."""
@@ -44,40 +49,66 @@ def pre_path(corpus: Path, shard: int) -> Path:
 
 
 def mark_shard(shard: Path, dropped: NDArray[np.bool_], templates: Templates, config: Config, out: Path) -> None:
-    """Mark a shard's template lines and exact repeats; save the marks, ``aux`` values and the inputs to ``out``.
+    """Mark a shard's template lines and exact repeats (:func:`shard_marks`) and save them to ``out``."""
+    np.savez(out, **shard_marks(FolderArrays(shard), dropped, templates, config))
 
-    ``aux`` is, for a template line, the number of its site's pages carrying it (``aux2``: the site's
-    pages); for an exact repeat, the index of the paragraph it repeats.
+
+class FolderArrays(Mapping[str, NDArray[np.generic]]):
+    """A finished shard's arrays by name, each read from its folder when asked for."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def __getitem__(self, name: str) -> NDArray[np.generic]:
+        return load_array(self.folder, name)
+
+    def __iter__(self) -> Iterator[str]:
+        raise TypeError("a shard folder's arrays are read by name")
+
+    def __len__(self) -> int:
+        raise TypeError("a shard folder's arrays are read by name")
+
+
+def shard_marks(
+    arrays: Mapping[str, NDArray[np.generic]], dropped: NDArray[np.bool_], templates: Templates, config: Config
+) -> dict[str, NDArray[np.generic]]:
+    """A shard's template lines and exact repeats within each document, and its paragraphs left to match.
+
+    Returns ``code`` per paragraph (:data:`KEEP`, :data:`TEMPLATE`, :data:`REPEAT`) with ``aux``: for a
+    template line, the number of its site's pages carrying it (``aux2``: the site's pages); for an exact
+    repeat, the index of the paragraph it repeats. ``inputs``: the set numbers of the paragraphs left to
+    match, in paragraph order; ``counts``: how many each document has. A pure function of the shard's
+    arrays (:mod:`dedup.engines.extract`), so a Spark executor makes the same marks as a local run.
     """
-    doc_par = load_array(shard, "doc_par")
+    doc_par = arrays["doc_par"]
     owner = np.repeat(np.arange(doc_par.size - 1), np.diff(doc_par))
-    alive = np.asarray(load_array(shard, "par_kept"), dtype=np.bool_) & ~dropped[owner]
+    alive = np.asarray(arrays["par_kept"], dtype=np.bool_) & ~dropped[owner]
     code = np.zeros(alive.size, dtype=np.uint8)
     aux = np.zeros(alive.size, dtype=np.int64)
     aux2 = np.zeros(alive.size, dtype=np.int64)
     if templates:
-        found, total = _template_lines(shard, alive, templates)
+        found, total = _template_lines(arrays, alive, templates)
         code[found] = TEMPLATE
         aux[found], aux2[found] = total
         alive[found] = False
     if config.dedup.enabled:
-        repeat, original = _repeats(load_array(shard, "par_same"), owner, doc_par, alive)
+        repeat, original = _repeats(arrays["par_same"], owner, doc_par, alive)
         code[repeat], aux[repeat] = REPEAT, original
         alive[repeat] = False
     if not config.dedup.enabled:  # nothing is matched
         alive[:] = False
-    inputs = np.asarray(load_array(shard, "par_set"), dtype=np.int64)[alive]
+    inputs = np.asarray(arrays["par_set"], dtype=np.int64)[alive]
     counts = np.bincount(owner[alive], minlength=doc_par.size - 1).astype(np.int64)
-    np.savez(out, code=code, aux=aux, aux2=aux2, inputs=inputs, counts=counts)
+    return {"code": code, "aux": aux, "aux2": aux2, "inputs": inputs, "counts": counts}
 
 
 def _template_lines(
-    shard: Path, alive: NDArray[np.bool_], templates: Templates
+    arrays: Mapping[str, NDArray[np.generic]], alive: NDArray[np.bool_], templates: Templates
 ) -> tuple[NDArray[np.int64], tuple[NDArray[np.int64], NDArray[np.int64]]]:
     """The kept paragraphs whose template key is in the table, and their ``(found, pages)``."""
-    keys = np.asarray(load_array(shard, "par_tkey"), dtype=np.uint64)
+    keys = np.asarray(arrays["par_tkey"], dtype=np.uint64)
     firsts = np.array(sorted({k for k, _ in templates}), dtype=np.uint64)
-    maybe = alive & np.asarray(load_array(shard, "par_tvalid"), dtype=np.bool_) & np.isin(keys[:, 0], firsts)
+    maybe = alive & np.asarray(arrays["par_tvalid"], dtype=np.bool_) & np.isin(keys[:, 0], firsts)
     hits = [(i, found) for i in np.flatnonzero(maybe).tolist()
             if (found := templates.get((int(keys[i, 0]), int(keys[i, 1])))) is not None]  # fmt: skip
     index = np.array([i for i, _ in hits], dtype=np.int64)
@@ -221,9 +252,17 @@ def _placed(
 
 def _screened(shard: Path, where: NDArray[np.int64], ids: NDArray[np.int64]) -> NDArray[np.int64]:
     """The screen's pairs of a shard (made in the worker) whose paragraphs are both inputs, as positions."""
-    position = np.full(int(load_array(shard, "set_off").size) - 1, -1, dtype=np.int64)
+    return screened_positions(FolderArrays(shard), where, ids)
+
+
+def screened_positions(
+    arrays: Mapping[str, NDArray[np.generic]], where: NDArray[np.int64], ids: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """The screen's pairs of a shard whose paragraphs are both inputs (set numbers ``ids``, at ``where``), as
+    positions, shape ``(n, 2)``."""
+    position = np.full(int(arrays["set_off"].size) - 1, -1, dtype=np.int64)
     position[ids] = where
-    pairs = position[np.asarray(load_array(shard, "screen"), dtype=np.int64)]
+    pairs = position[np.asarray(arrays["screen"], dtype=np.int64)]
     return pairs[(pairs >= 0).all(axis=1)]
 
 
@@ -237,15 +276,20 @@ def _later(docs: Documents, inputs: Inputs) -> NDArray[np.int64]:
 def _screened_here(store: Store, later: NDArray[np.int64], inputs: Inputs, config: Config) -> NDArray[np.int64]:
     """The screen's pairs within each of the documents ``later``, on their inputs in the store, as positions."""
     found = [np.zeros((0, 2), dtype=np.int64)]
-    perms = permutations(config.minhash.num_perm, config.minhash.seed)
-    dedup = config.dedup
     for doc in later.tolist():
         first, count = int(inputs.first[doc]), int(inputs.counts[doc])
-        sets = store.take(np.arange(first, first + count, dtype=np.int64))
-        sizes = sets.sizes()
-        rows = np.flatnonzero(sizes >= dedup.min_shingles)
-        pairs = screen_pairs(sets.signatures(perms), rows, np.array([0, rows.size], dtype=np.int64), sizes,
-                             threshold=dedup.threshold, containment=dedup.containment,
-                             min_contained=dedup.min_contained_shingles)  # fmt: skip
-        found.append(np.stack([pairs.left, pairs.right], axis=1).reshape(-1, 2) + first)
+        found.append(screened_within(store.take(np.arange(first, first + count, dtype=np.int64)), config) + first)
     return np.concatenate(found)
+
+
+def screened_within(sets: ShingleSets, config: Config) -> NDArray[np.int64]:
+    """The screen's pairs among one document's inputs (``sets``, in position order), as their indices ``(n, 2)``:
+    for a document with too many paragraphs for the worker to screen (``screen_later``)."""
+    perms = permutations(config.minhash.num_perm, config.minhash.seed)
+    dedup = config.dedup
+    sizes = sets.sizes()
+    rows = np.flatnonzero(sizes >= dedup.min_shingles)
+    pairs = screen_pairs(sets.signatures(perms), rows, np.array([0, rows.size], dtype=np.int64), sizes,
+                         threshold=dedup.threshold, containment=dedup.containment,
+                         min_contained=dedup.min_contained_shingles)  # fmt: skip
+    return np.stack([pairs.left, pairs.right], axis=1).reshape(-1, 2).astype(np.int64)

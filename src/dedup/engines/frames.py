@@ -23,22 +23,18 @@ import contextlib
 import functools
 import json
 import pickle
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from dedup.config import Config, StripConfig
-from dedup.engines.budget import default_memory
-from dedup.engines.render import ShardMarks, check_unique_ids
-from dedup.engines.shard import ShardTask, clean_shard, write_shard
-from dedup.engines.stream import match_corpus, prepare_corpus, settings_of
+from dedup.engines.frame_matching import NEAR, near_by_shard
+from dedup.engines.frame_paragraphs import paragraph_rows, ranked_documents, shard_pre
+from dedup.engines.render import NearRemoval, ShardMarks
+from dedup.engines.shard import ShardTask, clean_shard
 from dedup.engines.templates import Templates, least_pages
-from dedup.engines.work import WorkFolder
 from dedup.errors import ArgumentTypeError, ArgumentValueError
 from dedup.io.read import MAX_BYTES, Skip, site_of_url
 from dedup.records import CleanedDocument, Document
@@ -56,6 +52,8 @@ _SHARDS = "key long, results binary, arrays binary, templates binary"
 _RENDERED = "id string, text string, report string, document boolean"
 _TEMPLATE_ROWS = "k0 long, k1 long, s0 long, s1 long"
 _U64 = (1 << 64) - 1
+_MATCH_BATCH = 1 << 16
+"""Rows an Arrow batch carries in the matching stages (paragraphs, band rows, pairs: small rows)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +89,6 @@ def clean_dataframe(
     text_column: str = "text",
     url_column: str | None = None,
     site_column: str | None = None,
-    memory: int | None = None,
-    work: str | Path | None = None,
 ) -> CleanedFrames:
     """Clean a DataFrame of documents on Spark: the same documents and report as :func:`dedup.clean_stream`.
 
@@ -100,8 +96,6 @@ def clean_dataframe(
         df: one row per document; ``id_column`` and ``text_column`` are strings, ids unique.
         config: the pipeline's settings; ``dedup.order`` must be ``"id"`` (a DataFrame has no input order).
         url_column, site_column: where a document's site comes from (the site column, else the URL's host).
-        memory: the driver's memory budget for the corpus steps (bytes; default from the machine).
-        work: the driver's folder for the corpus steps (default: a temporary one); removed at the end.
 
     Raises:
         ArgumentValueError: a column is missing or ``order`` is not ``"id"``.
@@ -117,28 +111,35 @@ def clean_dataframe(
     _check_columns(df, columns)
     names = [c for c in (columns.id, columns.text, columns.url, columns.site) if c is not None]
     clean = functools.partial(_partition_shards, config=config, columns=columns, chars=SHARD_CHARS)
-    with _settings(df.sparkSession, {"spark.sql.inMemoryColumnarStorage.batchSize": "1"}):  # a cached batch a shard
-        shards = df.select(*names).mapInArrow(clean, _SHARDS).persist(StorageLevel.DISK_ONLY)
-    parent = Path(work) if work is not None else None
-    if parent is not None:
-        parent.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix="dedup-spark-", dir=parent))
+    spark = df.sparkSession
+    held: list[DataFrame] = []
     try:
-        count = shards.count()  # every partition cleaned at once; the driver then reads their arrays one at a time
-        spark = df.sparkSession
-        with _settings(spark, {"spark.sql.execution.arrow.maxRecordsPerBatch": "1"}):  # an Arrow batch a shard
-            with WorkFolder.open(root, settings_of(config, engine="spark")) as folder:
-                marks = _decisions(shards, count, config, folder, memory or default_memory())
-            decided = spark.createDataFrame(marks, "key long, marks binary")
-            rendered = shards.select("key", "results").join(decided, "key").mapInArrow(_render_shards, _RENDERED)
-            rendered = rendered.persist(StorageLevel.DISK_ONLY)
-            try:
-                return _frames(df, rendered, columns)
-            finally:
-                rendered.unpersist()
+        one = {"spark.sql.inMemoryColumnarStorage.batchSize": "1", "spark.sql.execution.arrow.maxRecordsPerBatch": "1"}
+        with _settings(spark, one):  # a cached batch, and an Arrow batch, a shard
+            shards = _held(df.select(*names).mapInArrow(clean, _SHARDS), held, StorageLevel.DISK_ONLY)
+            shards.count()  # every partition cleaned by one job
+            pre = _held(shard_pre(shards, _templates(shards, config.strip), config), held, StorageLevel.DISK_ONLY)
+            docs = ranked_documents(pre)
+            if config.dedup.enabled:
+                paragraphs = _held(paragraph_rows(shards, pre, docs, config), held, StorageLevel.DISK_ONLY)
+                paragraphs.count()  # made from the shards' arrays a shard a batch, before the settings below
+                with _settings(spark, {"spark.sql.execution.arrow.maxRecordsPerBatch": str(_MATCH_BATCH)}):
+                    near = _held(near_by_shard(paragraphs, docs, config), held, StorageLevel.DISK_ONLY)
+            else:
+                near = spark.createDataFrame([], NEAR)
+            marks = pre.select("key", "pre").join(near, "key", "left")
+            rendered = shards.select("key", "results").join(marks, "key").mapInArrow(_render_shards, _RENDERED)
+            rendered = _held(rendered, held, StorageLevel.DISK_ONLY)
+            return _frames(df, rendered, columns)
     finally:
-        shards.unpersist()
-        shutil.rmtree(root, ignore_errors=True)
+        for frame in held:
+            frame.unpersist()
+
+
+def _held(frame: DataFrame, held: list[DataFrame], level: Any) -> DataFrame:
+    """``frame`` persisted at ``level``, and listed to be unpersisted when the call ends."""
+    held.append(frame.persist(level))
+    return frame
 
 
 @contextlib.contextmanager
@@ -173,31 +174,6 @@ def _check_columns(df: DataFrame, columns: _Columns) -> None:
             raise ArgumentValueError(f"clean_dataframe: no column {name!r} (columns: {', '.join(df.columns)})")
         if types[name] != "string":
             raise ArgumentTypeError(f"clean_dataframe: column {name!r} must be a string column, not {types[name]}")
-
-
-def _decisions(
-    shards: DataFrame, count: int, config: Config, folder: WorkFolder, budget: int
-) -> list[tuple[int, bytes]]:
-    """The corpus steps on the shards' arrays (read into ``folder``); each shard's key and pickled marks.
-
-    The arrays come to the driver a partition at a time, so they are first spread over about one partition
-    per shard (by key ranges, in key order): a partition of the input can hold hundreds of MB of text, and
-    its arrays as one task result would not fit the driver's heap.
-    """
-    keys: list[int] = []
-    spread = shards.select("key", "arrays").repartitionByRange(max(1, count), "key").sortWithinPartitions("key")
-    for number, row in enumerate(spread.toLocalIterator()):
-        arrays = pickle.loads(row["arrays"])
-        write_shard(folder.shard(number), ShardTask(number, ""), [], arrays)  # its documents stay on the executors
-        keys.append(int(row["key"]))
-    tasks = [ShardTask(number, "") for number in range(len(keys))]  # all written: none is cleaned again
-    docs = prepare_corpus(tasks, config, folder, jobs=1, max_bytes=MAX_BYTES, budget=budget,
-                          templates=_templates(shards, config.strip))  # fmt: skip
-    check_unique_ids(docs)
-    if config.dedup.enabled:
-        match_corpus(docs, config, folder, budget, None)
-    marks = (ShardMarks.load(folder.corpus, k, shard, near=config.dedup.enabled) for k, shard in enumerate(docs.shards))
-    return [(key, pickle.dumps(m, protocol=pickle.HIGHEST_PROTOCOL)) for key, m in zip(keys, marks, strict=True)]
 
 
 def _templates(shards: DataFrame, config: StripConfig) -> Templates:
@@ -305,15 +281,25 @@ def _render_shards(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch
     for batch in batches:
         for row in batch.to_pylist():
             results: list[CleanedDocument | Skip] = pickle.loads(row["results"])
-            marks: ShardMarks = pickle.loads(row["marks"])
             out: dict[str, list[Any]] = {"id": [], "text": [], "report": [], "document": []}
-            for result in marks.render(results):
+            for result in _marks(row["pre"], row["near"]).render(results):
                 is_doc = isinstance(result, CleanedDocument)
                 out["id"].append(result.id if isinstance(result, CleanedDocument) else result.doc_id)
                 out["text"].append(result.text if isinstance(result, CleanedDocument) else None)
                 out["report"].append(json.dumps(result.report(), ensure_ascii=False))
                 out["document"].append(is_doc)
             yield pa.RecordBatch.from_pydict(out, schema=_rendered_schema())
+
+
+def _marks(pre: bytes, near: list[dict[str, Any]] | None) -> ShardMarks:
+    """A shard's marks: its template lines and exact repeats, and its near-duplicate removals by document."""
+    marks = pickle.loads(pre)
+    rows = np.flatnonzero(marks["code"])
+    removals: dict[int, list[NearRemoval]] = {}
+    for r in near or []:
+        removals.setdefault(r["local"], []).append((r["local"], r["par"], r["kind"], r["rep_id"], r["rep_par"],
+                                                    r["similarity"]))  # fmt: skip
+    return ShardMarks(marks["doc_par"], rows, marks["code"][rows], marks["aux"][rows], marks["aux2"][rows], removals)
 
 
 def _rendered_schema() -> pa.Schema:

@@ -31,7 +31,7 @@ from dedup.near.pairs import Pairs, narrowed
 from dedup.near.sets import SetSource
 from dedup.records import Kind
 
-__all__ = ["KINDS", "Decisions", "decide", "oriented"]
+__all__ = ["KINDS", "Decisions", "decide", "is_duplicate", "keep_rule", "oriented"]
 
 KINDS: tuple[Kind, ...] = ("kept", "exact", "near", "contained")
 """The kinds by their codes in :attr:`Decisions.kind`."""
@@ -105,7 +105,7 @@ def decide(
         return source.similarity(nodes[a], nodes[b])
 
     ext = Pairs(pairs.left[extends], pairs.right[extends])
-    rep, kind, sim = _keep_rule(labels, doc[nodes], sizes[nodes], ext, similarity, text_hashes(nodes), dedup)
+    rep, kind, sim = keep_rule(labels, doc[nodes], sizes[nodes], ext, similarity, text_hashes(nodes), dedup)
     rep = np.where(rep >= 0, nodes[np.maximum(rep, 0)], -1).astype(np.int64)
     return Decisions(nodes.astype(np.int64), rep, kind, sim, count, verified)
 
@@ -137,7 +137,7 @@ def _distinct(values: NDArray[np.int64]) -> NDArray[np.int64]:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
 
 
-def _keep_rule(
+def keep_rule(
     labels: NDArray[np.int64],
     doc: NDArray[np.integer[Any]],
     sizes: NDArray[np.integer[Any]],

@@ -25,7 +25,10 @@ from dedup.near.pairs import Pairs, searched
 from dedup.near.sets import MemorySets, SetSource
 from dedup.near.sorting import MemoryKeys, Sorters, distinct_chunks, memory_sorters
 
-__all__ = ["MAX_POSTINGS", "containment_pair_chunks", "containment_pairs", "prefix_lengths"]
+__all__ = [
+    "MAX_POSTINGS", "containment_pair_chunks", "containment_pairs", "count_shingles", "count_table", "holder_keys",
+    "join_layout", "prefix_keys", "prefix_lengths", "prefix_sizes",
+]  # fmt: skip
 
 MAX_POSTINGS = 1 << 14
 """Shingles held by more sets than this are not joined on (see :func:`containment_pairs`)."""
@@ -115,26 +118,25 @@ def containment_pair_chunks(
     ``rows`` in its low bits, so the sorted keys are the same whatever the parts.
     """
     sizes = source.sizes()  # by set number, not copied by row: a corpus has millions of rows
-    index_bits = index_bits_for(rows.size)
-    layout = _kernels.KeyLayout(max(8, index_bits + 1), 1 << index_bits)
-    table = np.zeros(_power_of_two(2 * source.total, _COUNT_TABLE_BITS), dtype=np.uint8)
+    layout = join_layout(rows.size)
+    table = count_table(source.total)
     for _, part in source.parts():
-        _kernels.shingle_counts(part, 1, table)
+        count_shingles(part, table)
     # Sized from the prefix lengths before unshared shingles are dropped: a larger bitmap only drops
     # more holder keys of shingles in no prefix, which join nothing.
-    total = sum(int(_lengths(sizes[rows[lo : lo + _CHUNK]], containment).sum()) for lo in range(0, rows.size, _CHUNK))
+    total = sum(int(prefix_sizes(sizes[rows[lo : lo + _CHUNK]], containment).sum()) for lo in range(0, rows.size, _CHUNK))
     bitmap = np.zeros(_power_of_two(8 * total, _TOKEN_BITMAP_BITS) // 64, dtype=np.uint64)
     join = sorters()
     try:
         for local, index, part in _joined_parts(source, rows):
-            lengths = _lengths(sizes[rows[index]], containment)
-            keys = _relabel(_prefix_keys(part, local, lengths, table, layout), layout, index, rows.size)
+            lengths = prefix_sizes(sizes[rows[index]], containment)
+            keys = _relabel(prefix_keys(part, local, lengths, table, layout), layout, index, rows.size)
             _kernels.mark_tokens(keys, layout, bitmap)
             join.add(keys)
         del table  # the counts served the prefixes only
         release()
         for local, index, part in _joined_parts(source, rows):
-            join.add(_relabel(_holder_keys(part, local, bitmap, layout), layout, index, rows.size))
+            join.add(_relabel(holder_keys(part, local, bitmap, layout), layout, index, rows.size))
         del bitmap  # the holder keys are in
         release()
         for chunk in join.chunks(group_shift=layout.shift):
@@ -143,7 +145,31 @@ def containment_pair_chunks(
         join.close()
 
 
-def _lengths(sizes: NDArray[np.integer[Any]], containment: float) -> NDArray[np.int64]:
+def join_layout(rows: int) -> _kernels.KeyLayout:
+    """The layout of the join keys of ``rows`` sets: the token above bit ``shift``, the holder bit, the set's number.
+
+    >>> join_layout(1000)
+    KeyLayout(shift=11, side=1024)
+    """
+    index_bits = index_bits_for(rows)
+    return _kernels.KeyLayout(max(8, index_bits + 1), 1 << index_bits)
+
+
+def count_table(total: int) -> NDArray[np.uint8]:
+    """The empty table of approximate shingle counts for sets holding ``total`` hashes in all (at most 16 MB).
+
+    >>> count_table(3000).size
+    8192
+    """
+    return np.zeros(_power_of_two(2 * total, _COUNT_TABLE_BITS), dtype=np.uint8)
+
+
+def count_shingles(sets: ShingleSets, table: NDArray[np.uint8]) -> None:
+    """Add the shingles of ``sets`` to ``table``'s counts (saturating at 255: counts of parts add up, capped)."""
+    _kernels.shingle_counts(sets, 1, table)
+
+
+def prefix_sizes(sizes: NDArray[np.integer[Any]], containment: float) -> NDArray[np.int64]:
     """Each set's prefix length, at most its size."""
     return np.minimum(prefix_lengths(sizes, containment), np.asarray(sizes, dtype=np.int64))
 
@@ -188,7 +214,7 @@ def _relabel(
     return np.asarray((keys & ~low) | index[local].astype(np.uint64), dtype=np.uint64)
 
 
-def _prefix_keys(
+def prefix_keys(
     sets: ShingleSets,
     rows: NDArray[np.int64],
     lengths: NDArray[np.int64],
@@ -204,7 +230,7 @@ def _prefix_keys(
     return kept
 
 
-def _holder_keys(
+def holder_keys(
     sets: ShingleSets, rows: NDArray[np.int64], bitmap: NDArray[np.uint64], layout: _kernels.KeyLayout
 ) -> NDArray[np.uint64]:
     """Join keys of the shingles of sets ``rows`` that may be in some prefix (a bitmap of prefix shingles)."""
