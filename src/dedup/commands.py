@@ -130,9 +130,12 @@ def _run_parquet(args: argparse.Namespace, err: IO[str], config: Config) -> int:
     plan = parquet_plan(existing_input(args), args.output, args.report, force=args.force)
     from dedup.engines.spark import session_at
 
+    unused = [name for name in ("memory", "work") if getattr(args, name, None)]
+    if unused and not args.quiet:
+        err.write(f"dedup: {' and '.join('--' + n for n in unused)} not used: Parquet on Spark runs every step "
+                  "on the executors, in Spark's memory and on its disks\n")  # fmt: skip
     with session_at(_master(args)) as spark:
-        memory = parse_memory(args.memory) if args.memory else None
-        tally = clean_parquet(spark, plan, config, memory=memory, work=Path(args.work) if args.work else None)
+        tally = clean_parquet(spark, plan, config)
     if not args.quiet:
         err.write(tally.summary((), [str(plan.out), str(plan.report)]))
     return EXIT_INPUT_ERRORS if tally.errors else EXIT_OK

@@ -77,7 +77,8 @@ def column_rows(column: Any, dtype: Any, width: int) -> NDArray[Any]:
         raise ValueError(f"rows of {width} numbers of {np.dtype(dtype).name} expected")
     start = int(offsets[0])
     raw = np.frombuffer(data[start : start + size * (offsets.size - 1)], dtype=np.uint8)
-    return raw.view(dtype).reshape(-1, width).copy()
+    out: NDArray[Any] = raw.view(dtype).reshape(-1, width).copy()
+    return out
 
 
 def _binary_parts(column: Any) -> tuple[NDArray[np.int64], memoryview]:

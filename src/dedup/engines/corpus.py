@@ -50,7 +50,9 @@ def pre_path(corpus: Path, shard: int) -> Path:
 
 def mark_shard(shard: Path, dropped: NDArray[np.bool_], templates: Templates, config: Config, out: Path) -> None:
     """Mark a shard's template lines and exact repeats (:func:`shard_marks`) and save them to ``out``."""
-    np.savez(out, **shard_marks(FolderArrays(shard), dropped, templates, config))
+    marks = shard_marks(FolderArrays(shard), dropped, templates, config)
+    np.savez(out, code=marks["code"], aux=marks["aux"], aux2=marks["aux2"], inputs=marks["inputs"],
+             counts=marks["counts"])  # fmt: skip
 
 
 class FolderArrays(Mapping[str, NDArray[np.generic]]):

@@ -73,7 +73,7 @@ def near_by_shard(paragraphs: DataFrame, docs: DataFrame, config: Config) -> Dat
     ).first()
     assert totals is not None
     candidates = _band_pairs(paragraphs, int(totals["eligible"]), config).union(_screen_pairs(paragraphs))
-    if dedup.across_documents:
+    if dedup.across_documents and int(totals["rows"]):
         candidates = candidates.union(_containment_pairs(paragraphs, int(totals["rows"]), int(totals["hashes"]),
                                                          dedup))  # fmt: skip
     distinct = candidates.select(F.least("a", "b").alias("a"), F.greatest("a", "b").alias("b")).distinct()

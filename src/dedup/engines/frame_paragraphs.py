@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import pickle
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -60,9 +61,9 @@ def _pre_batches(batches: Iterator[pa.RecordBatch], templates: Templates, config
             doc_par = np.asarray(arrays["doc_par"], dtype=np.int64)
             marks = shard_marks(arrays, np.zeros(doc_par.size - 1, dtype=np.bool_), templates, config)
             marks["doc_par"] = doc_par
-            starts = np.asarray(arrays["doc_id_off"], dtype=np.int64)
+            starts = np.asarray(arrays["doc_id_off"], dtype=np.int64).tolist()
             raw = np.asarray(arrays["doc_ids"], dtype=np.uint8).tobytes()
-            ids = [raw[a:b].decode("utf-8", "surrogatepass") for a, b in zip(starts[:-1], starts[1:], strict=True)]
+            ids = [raw[a:b].decode("utf-8", "surrogatepass") for a, b in itertools.pairwise(starts)]
             blob = pickle.dumps(marks, protocol=pickle.HIGHEST_PROTOCOL)
             columns = [pa.array([key], pa.int64()), pa.array([blob]), pa.array([ids], pa.list_(pa.string())),
                        pa.array([marks["counts"].tolist()], pa.list_(pa.int64()))]  # fmt: skip

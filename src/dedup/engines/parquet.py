@@ -101,9 +101,7 @@ def parquet_plan(source: Path, output: str | None, report: Path | None, *, force
     return ParquetPlan(source, out, report, force)
 
 
-def clean_parquet(
-    spark: SparkSession, plan: ParquetPlan, config: Config, *, memory: int | None = None, work: Path | None = None
-) -> Tally:
+def clean_parquet(spark: SparkSession, plan: ParquetPlan, config: Config) -> Tally:
     """Clean the plan's dataset on ``spark`` into its output dataset and report; return the run's tally.
 
     Raises:
@@ -114,8 +112,7 @@ def clean_parquet(
 
     df = spark.read.parquet(str(plan.source))
     present = {name: name if name in df.columns else None for name in SITE_COLUMNS}
-    frames = clean_dataframe(df, config, url_column=present["url"], site_column=present["site"],
-                             memory=memory, work=work)  # fmt: skip
+    frames = clean_dataframe(df, config, url_column=present["url"], site_column=present["site"])
     tally = Tally()
     staged = plan.out.parent / f".{plan.out.name}.dedup-{uuid.uuid4().hex[:12]}"
     try:
