@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import re
 import shutil
 import subprocess
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from test_cli_engines import jsonl_corpus, tree_of
 from test_stream import corpus
@@ -21,6 +24,7 @@ from test_stream import corpus
 from dedup import Document
 from dedup.config import Config, DedupConfig, StripConfig
 from dedup.engines import sources
+from dedup.engines.extract import MAX_SCREEN_GROUP
 from dedup.engines.stream import clean_stream
 from dedup.errors import ArgumentTypeError, ArgumentValueError, InputError
 from dedup.evaluation.near import make_eval
@@ -117,6 +121,77 @@ def test_random_corpora_are_cleaned_as_locally(spark, monkeypatch, seed, partiti
     }
     docs = corpus(seed, 60)
     assert cleaned(spark, docs, partitions, configs[name]) == expected(docs, configs[name])
+
+
+def hard_documents(seed: int = 11) -> list[Document]:
+    """Documents that reach the rarer paths: a paragraph shared by 40 documents (a band bucket over
+    ``MAX_FULL_BUCKET``: a star), chains of near-duplicates (each edits the one before: the keep rule's rounds),
+    short paragraphs contained in longer ones elsewhere (the prefix join), and one document of more paragraphs
+    than a worker screens (``MAX_SCREEN_GROUP``: screened later) with edited copies inside it."""
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(3000)]
+
+    def sentence(n: int) -> list[str]:
+        return [rng.choice(words) for _ in range(n)]
+
+    shared = " ".join(sentence(30)) + "."
+    docs = [Document(f"star-{i:02d}", f"{' '.join(sentence(20))}.\n\n{shared}") for i in range(40)]
+    for c in range(3):  # each a word away from the one before: near it, further from those before
+        words_now = sentence(60)
+        for step in range(6):
+            words_now = list(words_now)
+            words_now[5 + 9 * step] = rng.choice(words)
+            docs.append(Document(f"chain-{c}-{step}", " ".join(words_now) + "."))
+    for c in range(5):
+        long = sentence(60)
+        start = rng.randrange(30)
+        docs.append(Document(f"long-{c}", " ".join(long) + "."))
+        docs.append(Document(f"part-{c}", " ".join(long[start : start + 20]) + "."))
+    paragraphs = [" ".join(sentence(20)) + "." for _ in range(MAX_SCREEN_GROUP + 60)]
+    for i in range(0, 40, 4):
+        edited = paragraphs[i].split()
+        edited[-1] = "changed."
+        paragraphs[len(paragraphs) - 1 - i] = " ".join(edited)
+    docs.append(Document("huge", "\n\n".join(paragraphs)))
+    rng.shuffle(docs)
+    return docs
+
+
+@pytest.mark.parametrize("partitions", [1, 7])
+def test_stars_chains_containment_and_long_documents_are_cleaned_as_locally(spark, partitions) -> None:
+    docs = hard_documents()
+    config = Config(strip=StripConfig(enabled=False))  # every paragraph of the long document stays to be matched
+    want = expected(docs, config)
+    rules = Counter((doc_id.split("-")[0], rule) for doc_id, line in want[1]
+                    for rule in re.findall(r'"rule": "(\w+)"', line))  # fmt: skip
+    assert rules[("star", "exact_duplicate")] == 39
+    assert rules[("chain", "near_duplicate")] == 12
+    assert rules[("part", "contained_in")] == 5
+    assert rules[("huge", "near_duplicate")] == 10  # found by the screen within the document, made late
+    assert cleaned(spark, docs, partitions, config) == want
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_connected_components_match_union_find(spark, seed) -> None:
+    """Random graphs with chains (long diameters), stars, repeated edges and self-loops: the same labels as the
+    local union-find (each node's smallest component member)."""
+    from dedup.engines.components import connected_components
+    from dedup.near import _kernels
+    from dedup.near.pairs import Pairs
+
+    rng = random.Random(seed)
+    n = 400
+    edges = [(i, i + 1) for i in range(0, 120)]  # a chain of 121 nodes
+    edges += [(200, j) for j in range(201, 260)]  # a star
+    edges += [(rng.randrange(260, n), rng.randrange(260, n)) for _ in range(150)]  # random, loops and repeats
+    rng.shuffle(edges)
+    df = spark.createDataFrame([(a, b) for a, b in edges], "left long, right long").repartition(5)
+    got = {r["node"]: r["label"] for r in connected_components(df).collect()}
+    left = np.array([a for a, _ in edges], dtype=np.int64)
+    right = np.array([b for _, b in edges], dtype=np.int64)
+    labels = _kernels.components(n, Pairs(left, right))
+    nodes = {a for a, b in edges if a != b} | {b for a, b in edges if a != b}
+    assert got == {i: int(labels[i]) for i in sorted(nodes)}
 
 
 @pytest.mark.parametrize("partitions", [1, 7])

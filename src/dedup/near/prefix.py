@@ -124,7 +124,8 @@ def containment_pair_chunks(
         count_shingles(part, table)
     # Sized from the prefix lengths before unshared shingles are dropped: a larger bitmap only drops
     # more holder keys of shingles in no prefix, which join nothing.
-    total = sum(int(prefix_sizes(sizes[rows[lo : lo + _CHUNK]], containment).sum()) for lo in range(0, rows.size, _CHUNK))
+    total = sum(int(prefix_sizes(sizes[rows[lo : lo + _CHUNK]], containment).sum())
+                for lo in range(0, rows.size, _CHUNK))  # fmt: skip
     bitmap = np.zeros(_power_of_two(8 * total, _TOKEN_BITMAP_BITS) // 64, dtype=np.uint64)
     join = sorters()
     try:
