@@ -74,7 +74,7 @@ def expected(docs: list[Document], config: Config | None = None) -> tuple[list[t
 def cleaned(spark: Any, docs: list[Document], partitions: int, config: Config | None = None) -> tuple[list, list]:
     from dedup.spark import clean_dataframe
 
-    out = clean_dataframe(frame(spark, docs, partitions), config, url_column="url")
+    out = clean_dataframe(frame(spark, docs, partitions), config, url_column="url", partitions=partitions)
     texts = sorted((r["id"], r["text"]) for r in out.documents.collect())
     report = sorted((r["id"], r["report"]) for r in out.report.collect())
     return texts, report

@@ -2,9 +2,10 @@
 same candidates, verification, clusters and keep rule as :func:`dedup.engines.matching.match_stores`.
 
 1. **Band buckets**: each eligible paragraph's band hashes exploded to ``(band, bucket, position)`` rows, the
-   bucket being the hash above the local engine's index bits; a bucket of two to :data:`MAX_FULL_BUCKET` rows
-   gives all its pairs (a self-join), a larger one a star on its smallest position, as
-   :func:`dedup.near._kernels.bucket_pairs` does.
+   bucket being the hash above the local engine's index bits; shuffled by bucket and sorted, so each
+   partition holds whole buckets, which the local kernel (:func:`dedup.near._kernels.bucket_pairs`) pairs:
+   every pair of a bucket of at most :data:`~dedup.near.banding.MAX_FULL_BUCKET` rows, a star on the
+   smallest position of a larger one.
 2. **Prefix join** (across documents): the shingle counts (a table of saturating counters per partition,
    added in a tree), broadcast; each set's prefix tokens (:func:`dedup.near.prefix.prefix_keys`) and a bitmap
    of them (ORed in a tree); the holders of marked tokens (:func:`~dedup.near.prefix.holder_keys`); tokens
@@ -20,7 +21,7 @@ same candidates, verification, clusters and keep rule as :func:`dedup.engines.ma
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,22 +48,27 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import DataFrame
 
-__all__ = ["NEAR", "near_by_shard"]
+__all__ = ["NEAR", "Hold", "near_by_shard"]
 
 NEAR = "key long, near array<struct<local:long,par:long,kind:long,rep_id:string,rep_par:long,similarity:double>>"
 """A shard's near-duplicate removals: the rows of :data:`dedup.engines.render.NearRemoval`."""
 
 _BUCKETS = "band long, bucket long, pos long, doc long"
 _TOKENS = "token long, pos long, doc long, size long"
+_PAIRS = "a long, b long"
 _VERIFIED = "left long, right long, extends boolean"
 _DECIDED = "pos long, rep long, kind long, similarity double"
 _BITMAP_BITS = 27
 """The bitmap of prefix tokens is at most 2**27 bits (16 MB), as locally: it only filters holders."""
 
 
-def near_by_shard(paragraphs: DataFrame, docs: DataFrame, config: Config) -> DataFrame:
+Hold = Callable[["DataFrame"], "DataFrame"]
+"""Persists a DataFrame that more than one stage reads (it would be computed again for each), until the job ends."""
+
+
+def near_by_shard(paragraphs: DataFrame, docs: DataFrame, config: Config, hold: Hold) -> DataFrame:
     """Each shard's near-duplicate removals (:data:`NEAR`), from the paragraphs left to match and the documents
-    (``key, local, id``)."""
+    (``key, local, id``); ``hold`` persists the stages read more than once."""
     from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
 
     dedup = config.dedup
@@ -75,7 +81,7 @@ def near_by_shard(paragraphs: DataFrame, docs: DataFrame, config: Config) -> Dat
     candidates = _band_pairs(paragraphs, int(totals["eligible"]), config).union(_screen_pairs(paragraphs))
     if dedup.across_documents and int(totals["rows"]):
         candidates = candidates.union(_containment_pairs(paragraphs, int(totals["rows"]), int(totals["hashes"]),
-                                                         dedup))  # fmt: skip
+                                                         dedup, hold))  # fmt: skip
     distinct = candidates.select(F.least("a", "b").alias("a"), F.greatest("a", "b").alias("b")).distinct()
     verified = _verified(distinct, paragraphs, dedup).localCheckpoint(eager=True)
     decided = _decided(verified, paragraphs, dedup)
@@ -83,27 +89,38 @@ def near_by_shard(paragraphs: DataFrame, docs: DataFrame, config: Config) -> Dat
 
 
 def _band_pairs(paragraphs: DataFrame, eligible: int, config: Config) -> DataFrame:
-    """Pairs ``(a, b)`` of positions sharing a band bucket (all pairs of a small bucket, a star of a large one)."""
+    """Pairs ``(a, b)`` of positions sharing a band bucket (all pairs of a small bucket, a star of a large one):
+    the band rows shuffled by bucket and sorted, each partition's buckets paired by the local kernel."""
     from pyspark.sql import functions as F  # noqa: N812
 
     dedup = config.dedup
     bands = choose_banding(dedup.lsh_threshold, config.minhash.num_perm).bands
     explode = functools.partial(_bucket_rows, bands=bands, index_bits=index_bits_for(eligible))
     rows = paragraphs.where(F.col("size") >= dedup.min_shingles).select("pos", "doc", "bands")
-    keyed = rows.mapInArrow(explode, _BUCKETS)
-    stats = keyed.groupBy("band", "bucket").agg(F.count("*").alias("n"), F.min(F.struct("pos", "doc")).alias("head"))
-    joined = keyed.join(stats.where(F.col("n") >= 2), ["band", "bucket"])
-    star = joined.where((F.col("n") > MAX_FULL_BUCKET) & (F.col("pos") != F.col("head.pos"))).select(
-        F.col("head.pos").alias("a"), F.col("pos").alias("b"), F.col("head.doc").alias("da"), F.col("doc").alias("db"))
-    small = joined.where(F.col("n") <= MAX_FULL_BUCKET).select("band", "bucket", "pos", "doc")
-    x, y = small.alias("x"), small.alias("y")
-    same = (F.col("x.band") == F.col("y.band")) & (F.col("x.bucket") == F.col("y.bucket"))
-    full = x.join(y, same & (F.col("x.pos") < F.col("y.pos"))).select(
-        F.col("x.pos").alias("a"), F.col("y.pos").alias("b"), F.col("x.doc").alias("da"), F.col("y.doc").alias("db"))
-    pairs = star.union(full)
-    if not dedup.across_documents:
-        pairs = pairs.where(F.col("da") == F.col("db"))
-    return pairs.select("a", "b")
+    buckets = rows.mapInArrow(explode, _BUCKETS).repartition("band", "bucket").sortWithinPartitions("band", "bucket",
+                                                                                                   "pos")  # fmt: skip
+    return buckets.mapInArrow(functools.partial(_bucket_pairs, within=not dedup.across_documents), _PAIRS)
+
+
+def _bucket_pairs(batches: Iterator[pa.RecordBatch], within: bool) -> Iterator[pa.RecordBatch]:
+    """The pairs of one partition's buckets (rows sorted by band, bucket and position; a bucket wholly here)."""
+    import pyarrow as pa
+
+    got = [b for b in batches if b.num_rows]
+    if not got:
+        return
+    table = pa.Table.from_batches(got)
+    band, bucket, pos, doc = (longs(table.column(c)) for c in ("band", "bucket", "pos", "doc"))
+    starts = np.r_[True, (band[1:] != band[:-1]) | (bucket[1:] != bucket[:-1])]
+    group = np.cumsum(starts) - 1
+    bits = index_bits_for(pos.size)
+    keys = (group.astype(np.uint64) << np.uint64(bits)) | np.arange(pos.size, dtype=np.uint64)
+    pairs = Pairs.collect(lambda out: _kernels.bucket_pairs(keys, bits, MAX_FULL_BUCKET, out))
+    left, right = pairs.left, pairs.right
+    if within:
+        same = doc[left] == doc[right]
+        left, right = left[same], right[same]
+    yield pa.RecordBatch.from_pydict({"a": pos[left], "b": pos[right]})
 
 
 def _bucket_rows(batches: Iterator[pa.RecordBatch], bands: int, index_bits: int) -> Iterator[pa.RecordBatch]:
@@ -128,7 +145,7 @@ def _screen_pairs(paragraphs: DataFrame) -> DataFrame:
     return paragraphs.select(F.col("pos").alias("a"), F.explode("partners").alias("b"))
 
 
-def _containment_pairs(paragraphs: DataFrame, rows: int, total: int, dedup: DedupConfig) -> DataFrame:
+def _containment_pairs(paragraphs: DataFrame, rows: int, total: int, dedup: DedupConfig, hold: Hold) -> DataFrame:
     """The prefix join's pairs ``(a, b)``: ``b`` may contain ``a`` (another document, at least as many shingles)."""
     from pyspark.sql import functions as F  # noqa: N812
 
@@ -140,12 +157,12 @@ def _containment_pairs(paragraphs: DataFrame, rows: int, total: int, dedup: Dedu
     joined = paragraphs.where(F.col("size") >= max(dedup.min_shingles, dedup.min_contained_shingles))
     joined = joined.select("pos", "doc", "size", "hashes")
     keys = functools.partial(_prefix_rows, table=counted, layout=layout, containment=dedup.containment)
-    prefix = joined.mapInArrow(keys, _TOKENS).localCheckpoint(eager=True)
+    prefix = hold(joined.mapInArrow(keys, _TOKENS))
     words = _power_of_two_words(8 * total)
     marks = functools.partial(_marked, words=words)
     bitmap = prefix.select("token").mapInArrow(marks, "bitmap binary").rdd.map(_blob).treeReduce(_ored)
     marked = spark.sparkContext.broadcast(bitmap)
-    holders = joined.mapInArrow(functools.partial(_holder_rows, bitmap=marked, layout=layout), _TOKENS)
+    holders = hold(joined.mapInArrow(functools.partial(_holder_rows, bitmap=marked, layout=layout), _TOKENS))
     common = holders.groupBy("token").count().where(F.col("count") <= MAX_POSTINGS).select("token")
     p, h = prefix.join(common, "token").alias("p"), holders.alias("h")
     pairs = p.join(h, "token").where((F.col("p.pos") != F.col("h.pos")) & (F.col("p.doc") != F.col("h.doc"))

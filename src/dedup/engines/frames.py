@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["SHARD_CHARS", "CleanedFrames", "clean_dataframe"]
+__all__ = ["SHARDS_PER_PARTITION", "SHARD_CHARS", "CleanedFrames", "clean_dataframe"]
 
 SHARD_CHARS = 1 << 21
 """Characters of text a shard of a partition gathers before it is cleaned (about 2 MB, as locally)."""
@@ -52,6 +52,13 @@ _SHARDS = "key long, results binary, arrays binary, templates binary"
 _RENDERED = "id string, text string, report string, document boolean"
 _TEMPLATE_ROWS = "k0 long, k1 long, s0 long, s1 long"
 _U64 = (1 << 64) - 1
+SHARDS_PER_PARTITION = 16
+"""Shards (about 2 MB of text each) per partition of the corpus steps, at least: a partition's paragraphs, its
+candidate pairs or its clusters are held by one task."""
+_ONE_ROW = "spark.sql.execution.arrow.maxRecordsPerBatch"
+_SHARD_ROWS = {"spark.sql.inMemoryColumnarStorage.batchSize": "1", _ONE_ROW: "1"}
+"""Settings while shard rows are made and cached: a cached batch and an Arrow batch of one row (see :func:`_settings`).
+Rows of paragraphs, pairs or documents get Spark's cached batches and :data:`_MATCH_BATCH` rows an Arrow batch."""
 _MATCH_BATCH = 1 << 16
 """Rows an Arrow batch carries in the matching stages (paragraphs, band rows, pairs: small rows)."""
 
@@ -89,6 +96,7 @@ def clean_dataframe(
     text_column: str = "text",
     url_column: str | None = None,
     site_column: str | None = None,
+    partitions: int | None = None,
 ) -> CleanedFrames:
     """Clean a DataFrame of documents on Spark: the same documents and report as :func:`dedup.clean_stream`.
 
@@ -96,6 +104,8 @@ def clean_dataframe(
         df: one row per document; ``id_column`` and ``text_column`` are strings, ids unique.
         config: the pipeline's settings; ``dedup.order`` must be ``"id"`` (a DataFrame has no input order).
         url_column, site_column: where a document's site comes from (the site column, else the URL's host).
+        partitions: the partitions of the corpus steps' shuffles (default: two per core of the cluster, or one
+            per :data:`SHARDS_PER_PARTITION` shards where that is more).
 
     Raises:
         ArgumentValueError: a column is missing or ``order`` is not ``"id"``.
@@ -112,24 +122,34 @@ def clean_dataframe(
     names = [c for c in (columns.id, columns.text, columns.url, columns.site) if c is not None]
     clean = functools.partial(_partition_shards, config=config, columns=columns, chars=SHARD_CHARS)
     spark = df.sparkSession
+    parallelism = spark.sparkContext.defaultParallelism
+    source = df.select(*names)
+    if source.rdd.getNumPartitions() < parallelism:  # one Parquet file is one partition: every core cleans
+        source = source.repartition(2 * parallelism)
     held: list[DataFrame] = []
+    disk = StorageLevel.DISK_ONLY
     try:
-        one = {"spark.sql.inMemoryColumnarStorage.batchSize": "1", "spark.sql.execution.arrow.maxRecordsPerBatch": "1"}
-        with _settings(spark, one):  # a cached batch, and an Arrow batch, a shard
-            shards = _held(df.select(*names).mapInArrow(clean, _SHARDS), held, StorageLevel.DISK_ONLY)
-            shards.count()  # every partition cleaned by one job
-            pre = _held(shard_pre(shards, _templates(shards, config.strip), config), held, StorageLevel.DISK_ONLY)
+        with _settings(spark, _SHARD_ROWS):
+            shards = _held(source.mapInArrow(clean, _SHARDS), held, disk)
+            count = shards.count()  # every partition cleaned by one job
+            pre = _held(shard_pre(shards, _templates(shards, config.strip), config), held, disk)
+            pre.count()
+        parts = partitions or max(2 * parallelism, -(-count // SHARDS_PER_PARTITION))
+        with _settings(spark, {"spark.sql.shuffle.partitions": str(parts), _ONE_ROW: str(_MATCH_BATCH)}):
             docs = ranked_documents(pre)
             if config.dedup.enabled:
-                paragraphs = _held(paragraph_rows(shards, pre, docs, config), held, StorageLevel.DISK_ONLY)
-                paragraphs.count()  # made from the shards' arrays a shard a batch, before the settings below
-                with _settings(spark, {"spark.sql.execution.arrow.maxRecordsPerBatch": str(_MATCH_BATCH)}):
-                    near = _held(near_by_shard(paragraphs, docs, config), held, StorageLevel.DISK_ONLY)
+                paragraphs = _held(paragraph_rows(shards, pre, docs, config), held, disk)
+                with _settings(spark, {_ONE_ROW: "1"}):
+                    paragraphs.count()  # made from the shards' arrays, a shard a batch
+                hold = functools.partial(_held, held=held, level=disk)
+                near = hold(near_by_shard(paragraphs, docs, config, hold))
             else:
                 near = spark.createDataFrame([], NEAR)
             marks = pre.select("key", "pre").join(near, "key", "left")
             rendered = shards.select("key", "results").join(marks, "key").mapInArrow(_render_shards, _RENDERED)
-            rendered = _held(rendered, held, StorageLevel.DISK_ONLY)
+            rendered = _held(rendered, held, disk)
+            with _settings(spark, {_ONE_ROW: "1"}):
+                rendered.count()  # the shards' results, a shard a batch
             return _frames(df, rendered, columns)
     finally:
         for frame in held:
