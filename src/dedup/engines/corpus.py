@@ -12,7 +12,7 @@ at a time, gathering each window from every shard that holds part of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from dedup.config import Config
 from dedup.engines.documents import Documents
-from dedup.engines.shard import load_array
+from dedup.engines.shard import FolderArrays, load_array
 from dedup.engines.store import Store, StoreWriter
 from dedup.engines.templates import Templates
 from dedup.hashing import ShingleSets, permutations
@@ -31,7 +31,7 @@ from dedup.near.pairs import narrowed
 from dedup.near.screen import screen_pairs
 
 __all__ = [
-    "KEEP", "REPEAT", "TEMPLATE", "FolderArrays", "Inputs", "mark_shard", "positions", "pre_path",
+    "KEEP", "REPEAT", "TEMPLATE", "Inputs", "mark_shard", "positions", "pre_path",
     "screened_positions",
     "screened_within", "shard_marks", "write_store",
 ]  # fmt: skip
@@ -53,22 +53,6 @@ def mark_shard(shard: Path, dropped: NDArray[np.bool_], templates: Templates, co
     marks = shard_marks(FolderArrays(shard), dropped, templates, config)
     np.savez(out, code=marks["code"], aux=marks["aux"], aux2=marks["aux2"], inputs=marks["inputs"],
              counts=marks["counts"])  # fmt: skip
-
-
-class FolderArrays(Mapping[str, NDArray[np.generic]]):
-    """A finished shard's arrays by name, each read from its folder when asked for."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def __getitem__(self, name: str) -> NDArray[np.generic]:
-        return load_array(self.folder, name)
-
-    def __iter__(self) -> Iterator[str]:
-        raise TypeError("a shard folder's arrays are read by name")
-
-    def __len__(self) -> int:
-        raise TypeError("a shard folder's arrays are read by name")
 
 
 def shard_marks(

@@ -34,7 +34,7 @@ from dedup.engines.frame_matching import NEAR, near_by_shard
 from dedup.engines.frame_paragraphs import paragraph_rows, ranked_documents, shard_pre
 from dedup.engines.render import NearRemoval, ShardMarks
 from dedup.engines.shard import ShardTask, clean_shard
-from dedup.engines.templates import Templates, least_pages
+from dedup.engines.templates import Templates, counted, least_pages
 from dedup.errors import ArgumentTypeError, ArgumentValueError
 from dedup.io.read import MAX_BYTES, Skip, site_of_url
 from dedup.records import CleanedDocument, Document
@@ -236,16 +236,17 @@ def _template_rows(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch
 
 
 def _shard_templates(arrays: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """A shard's counted template keys (valid, first in their page) and, after their sites, a site row per page
-    with a site; the unsigned 64-bit halves as Spark's signed longs: ``(lines (n, 2), sites (n + pages, 2))``."""
+    """A shard's counted template keys (:func:`~dedup.engines.templates.counted`) and, after their sites, a site
+    row per page with a site; the unsigned 64-bit halves as Spark's signed longs:
+    ``(lines (n, 2), sites (n + pages, 2))``."""
     doc_par = np.asarray(arrays["doc_par"], dtype=np.int64)
     owner = np.repeat(np.arange(doc_par.size - 1), np.diff(doc_par))
-    counted = np.asarray(arrays["par_tvalid"], dtype=np.bool_) & np.asarray(arrays["par_tfirst"], np.bool_)
+    kept = counted(arrays, np.zeros(doc_par.size - 1, dtype=np.bool_))  # ids are unique in a DataFrame
     sites = np.asarray(arrays["doc_site"], dtype=np.uint64).reshape(-1, 2)
-    keys = np.asarray(arrays["par_tkey"], dtype=np.uint64).reshape(-1, 2)[counted]
+    keys = np.asarray(arrays["par_tkey"], dtype=np.uint64).reshape(-1, 2)[kept]
     paged = sites[np.asarray(arrays["doc_has_site"], dtype=np.bool_)]
     lines = np.ascontiguousarray(keys).view(np.int64)
-    both = np.concatenate([sites[owner[counted]], paged]).view(np.int64)
+    both = np.concatenate([sites[owner[kept]], paged]).view(np.int64)
     return lines, both
 
 

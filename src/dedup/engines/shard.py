@@ -24,7 +24,7 @@ import dataclasses
 import hashlib
 import os
 import pickle
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,8 @@ from dedup.pipeline import FileItem, prepare_document
 from dedup.records import CleanedDocument, Document
 
 __all__ = [
-    "Arrays", "Line", "ShardDone", "ShardTask", "clean_shard", "fingerprint", "load_array", "load_results",
+    "Arrays", "FolderArrays", "Line", "ShardDone", "ShardTask", "clean_shard", "fingerprint", "load_array",
+    "load_results",
     "load_skips", "run_shard", "write_shard",
 ]
 
@@ -176,3 +177,19 @@ def load_array(folder: Path, name: str, *, mapped: bool = False) -> NDArray[np.g
         return found
     array: NDArray[np.generic] = np.load(folder / f"{name}.npy", mmap_mode="r" if mapped else None, allow_pickle=False)
     return array
+
+
+class FolderArrays(Mapping[str, NDArray[np.generic]]):
+    """A finished shard's arrays by name, each read from its folder when asked for."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def __getitem__(self, name: str) -> NDArray[np.generic]:
+        return load_array(self.folder, name)
+
+    def __iter__(self) -> Iterator[str]:
+        raise TypeError("a shard folder's arrays are read by name")
+
+    def __len__(self) -> int:
+        raise TypeError("a shard folder's arrays are read by name")

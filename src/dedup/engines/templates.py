@@ -12,18 +12,17 @@ only those, with their site's page count.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 from numpy.typing import NDArray
 
 from dedup.config import StripConfig
 from dedup.engines.documents import Documents, site_index
-from dedup.engines.shard import load_array
+from dedup.engines.shard import FolderArrays, load_array
 from dedup.near.sorting import Sorters
 
-__all__ = ["Templates", "find_templates", "least_pages"]
+__all__ = ["Templates", "counted", "find_templates", "least_pages"]
 
 Templates = dict[tuple[int, int], tuple[int, int]]
 """Template keys (128-bit digests, as two ints) and, for each, ``(pages carrying it, pages of its site)``."""
@@ -60,12 +59,12 @@ def least_pages(config: StripConfig, pages: int) -> int:
     return max(config.template_min_docs, math.ceil(config.template_share * pages))
 
 
-def _counted(shard: Path, dropped: NDArray[np.bool_]) -> NDArray[np.bool_]:
+def counted(arrays: Mapping[str, NDArray[np.generic]], dropped: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """The paragraphs of a shard whose template key counts: valid, first in its page, of a document kept."""
-    doc_par = load_array(shard, "doc_par")
+    doc_par = arrays["doc_par"]
     owner = np.repeat(np.arange(doc_par.size - 1), np.diff(doc_par))
-    valid = np.asarray(load_array(shard, "par_tvalid"), dtype=np.bool_)
-    first = np.asarray(load_array(shard, "par_tfirst"), dtype=np.bool_)
+    valid = np.asarray(arrays["par_tvalid"], dtype=np.bool_)
+    first = np.asarray(arrays["par_tfirst"], dtype=np.bool_)
     return valid & first & ~dropped[owner]
 
 
@@ -73,7 +72,7 @@ def _first_halves(docs: Documents, dropped: NDArray[np.bool_]) -> Iterator[NDArr
     """Each shard's counted template keys, first 64 bits."""
     for k, shard in enumerate(docs.shards):
         keys = np.asarray(load_array(shard, "par_tkey"), dtype=np.uint64)
-        yield keys[_counted(shard, dropped[docs.bases[k] : docs.bases[k + 1]]), 0]
+        yield keys[counted(FolderArrays(shard), dropped[docs.bases[k] : docs.bases[k + 1]]), 0]
 
 
 def _often(halves: Iterator[NDArray[np.uint64]], least: int, sorters: Sorters) -> NDArray[np.uint64]:
@@ -107,7 +106,7 @@ def _exact_counts(
     for k, shard in enumerate(docs.shards):
         all_keys = np.asarray(load_array(shard, "par_tkey"), dtype=np.uint64)
         at = np.searchsorted(candidates, all_keys[:, 0])
-        hit = _counted(shard, dropped[docs.bases[k] : docs.bases[k + 1]]) & (at < candidates.size)
+        hit = counted(FolderArrays(shard), dropped[docs.bases[k] : docs.bases[k + 1]]) & (at < candidates.size)
         hit[hit] = candidates[at[hit]] == all_keys[hit, 0]
         if not hit.any():
             continue
