@@ -171,7 +171,7 @@ def test_stars_chains_containment_and_long_documents_are_cleaned_as_locally(spar
     assert cleaned(spark, docs, partitions, config) == want
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2])
 def test_connected_components_match_union_find(spark, seed) -> None:
     """Random graphs with chains (long diameters), stars, repeated edges and self-loops: the same labels as the
     local union-find (each node's smallest component member)."""

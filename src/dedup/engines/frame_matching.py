@@ -151,8 +151,11 @@ def _containment_pairs(paragraphs: DataFrame, rows: int, total: int, dedup: Dedu
 
     spark = paragraphs.sparkSession
     layout = join_layout(rows)
+    tables = max(1, spark.sparkContext.defaultParallelism)  # a table (up to 16 MB) a core, added in a tree
     counts = functools.partial(_counts, size=count_table(total).size)
-    table = paragraphs.select("hashes").mapInArrow(counts, "table binary").rdd.map(_blob).treeReduce(_added)
+    empty = bytes(count_table(total).size)  # the sum of no tables (an empty partition is planned as none)
+    table = paragraphs.select("hashes").coalesce(tables).mapInArrow(counts, "table binary").rdd.map(
+        _blob).treeAggregate(empty, _added, _added)  # fmt: skip
     counted = spark.sparkContext.broadcast(table)
     joined = paragraphs.where(F.col("size") >= max(dedup.min_shingles, dedup.min_contained_shingles))
     joined = joined.select("pos", "doc", "size", "hashes")
@@ -160,7 +163,8 @@ def _containment_pairs(paragraphs: DataFrame, rows: int, total: int, dedup: Dedu
     prefix = hold(joined.mapInArrow(keys, _TOKENS))
     words = _power_of_two_words(8 * total)
     marks = functools.partial(_marked, words=words)
-    bitmap = prefix.select("token").mapInArrow(marks, "bitmap binary").rdd.map(_blob).treeReduce(_ored)
+    bitmap = prefix.select("token").coalesce(tables).mapInArrow(marks, "bitmap binary").rdd.map(
+        _blob).treeAggregate(bytes(8 * words), _ored, _ored)  # fmt: skip
     marked = spark.sparkContext.broadcast(bitmap)
     holders = hold(joined.mapInArrow(functools.partial(_holder_rows, bitmap=marked, layout=layout), _TOKENS))
     common = holders.groupBy("token").count().where(F.col("count") <= MAX_POSTINGS).select("token")
