@@ -11,8 +11,8 @@ run is ``170000``, about 100 MB of JSONL; kept in ``--scale-dir``) go through
 
 each started by ``benchmarks/measure.py`` (N is ``--scale-jobs``, default 1). The second reads the JSONL
 as the streaming engine does and cleans its shards on Spark; the third reads the same records as a Parquet
-file (made once with pyarrow, kept beside the JSONL) and runs ``dedup.spark.clean_dataframe``: per document,
-templates and rendering on the executors. The JSONL outputs and reports must be byte-identical and pass
+file (made once with pyarrow, kept beside the JSONL) and runs ``dedup.spark.clean_dataframe``: every step on
+the executors, as Spark stages. The JSONL outputs and reports must be byte-identical and pass
 :func:`cli_runs.check_clean`; the Parquet output must hold the same ids and texts, and its report the
 same lines less their line numbers. CPU seconds count every process of the
 run's tree, the JVM and Spark's Python workers included (``tree_cpu_s``). The table (wall and CPU
