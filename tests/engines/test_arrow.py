@@ -38,7 +38,8 @@ def test_sets_come_back_whole_sliced_and_chunked(seed: int) -> None:
 
 def test_empty_columns_give_no_sets_and_no_rows() -> None:
     empty = column_sets(pa.array([], pa.binary()))
-    assert empty.offsets.tolist() == [0] and empty.hashes.size == 0
+    assert empty.offsets.tolist() == [0]
+    assert empty.hashes.size == 0
     assert column_rows(pa.array([], pa.binary()), np.uint64, 3).shape == (0, 3)
 
 
