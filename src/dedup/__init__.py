@@ -33,7 +33,7 @@ from dedup.text.normalize import normalize, normalize_paragraph
 from dedup.text.segment import segment
 
 try:
-    __version__ = version("dedup")
+    __version__ = version("dedup-text")  # the distribution's name: "dedup" is taken on PyPI
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0+unknown"
 

@@ -70,7 +70,7 @@ def _add_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", choices=["stream", "memory", "spark"], default="stream",
                         help="stream (default): shards in a work folder, bounded memory, a rerun resumes; "
                         "memory: the whole corpus in memory; spark: as stream, the shards cleaned on Apache Spark "
-                        "(needs dedup[spark] and a Java runtime); the same output from all three")
+                        "(needs dedup-text[spark] and a Java runtime); the same output from all three")
     parser.add_argument("--master", default=None, metavar="URL",
                         help="with --engine spark: the Spark master, such as local[4] or spark://host:7077 "
                         "(default: local[JOBS])")

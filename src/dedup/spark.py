@@ -1,4 +1,4 @@
-"""dedup on Apache Spark (the ``spark`` extra: ``pip install 'dedup[spark]'``, and a Java runtime 17 or later).
+"""dedup on Apache Spark (the ``spark`` extra: ``pip install 'dedup-text[spark]'``, and a Java runtime 17 or later).
 
 Clean a DataFrame of documents, with the same documents and report as the local engine whatever its
 partitions::

@@ -304,7 +304,7 @@ def test_without_pyspark_the_spark_engine_says_how_to_install_it(run_cli, tmp_pa
     monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark fails
     result = run_cli("clean", str(SEEDS), "-o", str(tmp_path / "out"), "--engine", "spark")
     assert result.code == 2
-    assert "pip install 'dedup[spark]'" in result.err
+    assert "pip install 'dedup-text[spark]'" in result.err
     assert not (tmp_path / "out").exists()
 
 

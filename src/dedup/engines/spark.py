@@ -37,7 +37,7 @@ def pyspark_module() -> Any:
     try:
         import pyspark
     except ImportError as exc:
-        raise UsageError("the Spark engine needs pyspark and pyarrow: pip install 'dedup[spark]'") from exc
+        raise UsageError("the Spark engine needs pyspark and pyarrow: pip install 'dedup-text[spark]'") from exc
     return pyspark
 
 
