@@ -241,6 +241,8 @@ def test_bad_arguments_are_refused_before_any_job(spark) -> None:
         clean_dataframe(df, id_column="n", text_column="body")
     with pytest.raises(ArgumentValueError, match="no input order"):
         clean_dataframe(df, Config(dedup=DedupConfig(order="input")), text_column="body")
+    with pytest.raises(ArgumentValueError, match="partitions must be a positive int or None, not 0"):
+        clean_dataframe(df, text_column="body", partitions=0)
 
 
 def test_repeated_ids_are_refused(spark) -> None:

@@ -108,7 +108,7 @@ def clean_dataframe(
             per :data:`SHARDS_PER_PARTITION` shards where that is more).
 
     Raises:
-        ArgumentValueError: a column is missing or ``order`` is not ``"id"``.
+        ArgumentValueError: a column is missing, ``order`` is not ``"id"``, or ``partitions`` is not positive.
         ArgumentTypeError: a column is not a string column.
         InputError: two rows have the same id.
     """
@@ -119,6 +119,8 @@ def clean_dataframe(
         raise ArgumentValueError("clean_dataframe: a DataFrame has no input order: use DedupConfig(order='id')")
     columns = _Columns(id_column, text_column, url_column, site_column)
     _check_columns(df, columns)
+    if partitions is not None and (isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1):
+        raise ArgumentValueError(f"clean_dataframe: partitions must be a positive int or None, not {partitions!r}")
     names = [c for c in (columns.id, columns.text, columns.url, columns.site) if c is not None]
     clean = functools.partial(_partition_shards, config=config, columns=columns, chars=SHARD_CHARS)
     spark = df.sparkSession
