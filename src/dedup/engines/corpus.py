@@ -31,9 +31,18 @@ from dedup.near.pairs import narrowed
 from dedup.near.screen import screen_pairs
 
 __all__ = [
-    "KEEP", "REPEAT", "TEMPLATE", "Inputs", "mark_shard", "positions", "pre_path",
+    "KEEP",
+    "REPEAT",
+    "TEMPLATE",
+    "Inputs",
+    "mark_shard",
+    "placed",
+    "positions",
+    "pre_path",
     "screened_positions",
-    "screened_within", "shard_marks", "write_store",
+    "screened_within",
+    "shard_marks",
+    "write_store",
 ]  # fmt: skip
 
 KEEP, TEMPLATE, REPEAT = 0, 1, 2
@@ -230,10 +239,23 @@ def _placed(
     """Shard ``k``'s inputs: their positions, their set numbers in the shard, and their documents' numbers."""
     with np.load(pre_path(corpus, k)) as saved:
         counts, ids = saved["counts"], saved["inputs"]
-    owner = docs.bases[k] + np.repeat(np.arange(counts.size), counts)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if counts.size else counts
-    where = inputs.first[owner] + np.arange(owner.size) - np.repeat(starts, counts)
-    return where.astype(np.int64), ids.astype(np.int64), owner.astype(np.int64)
+    where, owner = placed(np.asarray(inputs.first[docs.bases[k] : docs.bases[k + 1]]), counts)
+    return where, ids.astype(np.int64), docs.bases[k] + owner
+
+
+def placed(
+    first: NDArray[np.integer[Any]], counts: NDArray[np.integer[Any]]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The positions of a shard's inputs, and each one's document in the shard, from its documents' first
+    positions and counts of inputs (inputs in document order, then paragraph order).
+
+    >>> [a.tolist() for a in placed(np.array([5, 0, 9]), np.array([2, 0, 1]))]
+    [[5, 6, 9], [0, 0, 2]]
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    owner = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+    starts = np.cumsum(counts) - counts
+    return np.asarray(first, dtype=np.int64)[owner] + np.arange(owner.size) - starts[owner], owner
 
 
 def _screened(shard: Path, where: NDArray[np.int64], ids: NDArray[np.int64]) -> NDArray[np.int64]:

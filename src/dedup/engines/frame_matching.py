@@ -42,6 +42,7 @@ from dedup.near.prefix import (
     join_layout,
     prefix_keys,
     prefix_sizes,
+    token_bitmap,
 )  # fmt: skip
 
 if TYPE_CHECKING:
@@ -58,8 +59,6 @@ _TOKENS = "token long, pos long, doc long, size long"
 _PAIRS = "a long, b long"
 _VERIFIED = "left long, right long, extends boolean"
 _DECIDED = "pos long, rep long, kind long, similarity double"
-_BITMAP_BITS = 27
-"""The bitmap of prefix tokens is at most 2**27 bits (16 MB), as locally: it only filters holders."""
 
 
 Hold = Callable[["DataFrame"], "DataFrame"]
@@ -161,7 +160,7 @@ def _containment_pairs(paragraphs: DataFrame, rows: int, total: int, dedup: Dedu
     joined = joined.select("pos", "doc", "size", "hashes")
     keys = functools.partial(_prefix_rows, table=counted, layout=layout, containment=dedup.containment)
     prefix = hold(joined.mapInArrow(keys, _TOKENS))
-    words = _power_of_two_words(8 * total)
+    words = token_bitmap(total).size  # sized from the hashes, more than the prefixes: it only filters holders
     marks = functools.partial(_marked, words=words)
     bitmap = prefix.select("token").coalesce(tables).mapInArrow(marks, "bitmap binary").rdd.map(
         _blob).treeAggregate(bytes(8 * words), _ored, _ored)  # fmt: skip
@@ -197,11 +196,6 @@ def _added(a: bytes, b: bytes) -> bytes:
 
 def _ored(a: bytes, b: bytes) -> bytes:
     return (np.frombuffer(a, dtype=np.uint64) | np.frombuffer(b, dtype=np.uint64)).tobytes()
-
-
-def _power_of_two_words(bits: int) -> int:
-    """64-bit words of a bitmap of at least ``bits`` bits (a power of two, 1024 to 2**27 bits)."""
-    return (1 << min(_BITMAP_BITS, max(10, (max(bits, 1) - 1).bit_length()))) // 64
 
 
 def _prefix_rows(batches: Iterator[pa.RecordBatch], table: Any, layout: _kernels.KeyLayout, containment: float

@@ -24,7 +24,7 @@ import numpy as np
 
 from dedup.config import Config
 from dedup.engines.arrow import longs, rows_column, sets_column
-from dedup.engines.corpus import screened_positions, screened_within, shard_marks
+from dedup.engines.corpus import placed, screened_positions, screened_within, shard_marks
 from dedup.engines.templates import Templates
 from dedup.errors import InputError
 from dedup.hashing import ShingleSets
@@ -147,9 +147,8 @@ def _shard_paragraphs(row: dict[str, Any], config: Config) -> pa.RecordBatch:
     firsts = np.array([p["first"] for p in places], dtype=np.int64)
     counts = np.asarray(marks["counts"], dtype=np.int64)
     ids = np.asarray(marks["inputs"], dtype=np.int64)
-    owner = np.repeat(np.arange(counts.size), counts)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if counts.size else counts
-    where = firsts[owner] + np.arange(owner.size) - starts[owner]
+    where, owner = placed(firsts, counts)
+    starts = np.cumsum(counts) - counts
     sets = ShingleSets(np.asarray(arrays["set_off"], dtype=np.int64), np.asarray(arrays["set_hashes"], np.uint64))
     mine = sets.take(ids)
     pairs = [screened_positions(arrays, where, ids)]

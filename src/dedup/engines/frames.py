@@ -317,12 +317,11 @@ def _render_shards(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch
 def _marks(pre: bytes, near: list[dict[str, Any]] | None) -> ShardMarks:
     """A shard's marks: its template lines and exact repeats, and its near-duplicate removals by document."""
     marks = pickle.loads(pre)
-    rows = np.flatnonzero(marks["code"])
     removals: dict[int, list[NearRemoval]] = {}
     for r in near or []:
         removals.setdefault(r["local"], []).append((r["local"], r["par"], r["kind"], r["rep_id"], r["rep_par"],
                                                     r["similarity"]))  # fmt: skip
-    return ShardMarks(marks["doc_par"], rows, marks["code"][rows], marks["aux"][rows], marks["aux2"][rows], removals)
+    return ShardMarks.of(marks["doc_par"], marks, removals)
 
 
 def _rendered_schema() -> pa.Schema:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,11 +109,20 @@ class ShardMarks:
     def load(cls, corpus: Path, k: int, shard: Path, *, near: bool) -> ShardMarks:
         """Shard ``k``'s marks, from the files of the corpus steps (``near``: its near-duplicate removals too)."""
         with np.load(pre_path(corpus, k)) as npz:
-            code, aux, aux2 = npz["code"], npz["aux"], npz["aux2"]
-        rows = np.flatnonzero(code)
+            marks = {name: npz[name] for name in ("code", "aux", "aux2")}
         removals = _by_document(near_path(corpus, k)) if near else {}
-        return cls(np.asarray(load_array(shard, "doc_par"), dtype=np.int64), rows, code[rows], aux[rows], aux2[rows],
-                   removals)  # fmt: skip
+        return cls.of(np.asarray(load_array(shard, "doc_par"), dtype=np.int64), marks, removals)
+
+    @classmethod
+    def of(
+        cls, doc_par: NDArray[np.int64], marks: Mapping[str, NDArray[np.generic]], near: dict[int, list[NearRemoval]]
+    ) -> ShardMarks:
+        """A shard's marks from its ``code``, ``aux`` and ``aux2`` per paragraph
+        (:func:`dedup.engines.corpus.shard_marks`), the marked paragraphs only, and its removals by document."""
+        code = np.asarray(marks["code"], dtype=np.uint8)
+        rows = np.flatnonzero(code)
+        aux, aux2 = np.asarray(marks["aux"], dtype=np.int64), np.asarray(marks["aux2"], dtype=np.int64)
+        return cls(doc_par, rows, code[rows], aux[rows], aux2[rows], near)
 
     def apply(self, doc: CleanedDocument, local: int) -> CleanedDocument:
         """Document ``local`` of the shard (counting documents only) with its removals marked."""

@@ -27,7 +27,7 @@ from dedup.near.sorting import MemoryKeys, Sorters, distinct_chunks, memory_sort
 
 __all__ = [
     "MAX_POSTINGS", "containment_pair_chunks", "containment_pairs", "count_shingles", "count_table", "holder_keys",
-    "join_layout", "prefix_keys", "prefix_lengths", "prefix_sizes",
+    "join_layout", "prefix_keys", "prefix_lengths", "prefix_sizes", "token_bitmap",
 ]  # fmt: skip
 
 MAX_POSTINGS = 1 << 14
@@ -126,7 +126,7 @@ def containment_pair_chunks(
     # more holder keys of shingles in no prefix, which join nothing.
     total = sum(int(prefix_sizes(sizes[rows[lo : lo + _CHUNK]], containment).sum())
                 for lo in range(0, rows.size, _CHUNK))  # fmt: skip
-    bitmap = np.zeros(_power_of_two(8 * total, _TOKEN_BITMAP_BITS) // 64, dtype=np.uint64)
+    bitmap = token_bitmap(total)
     join = sorters()
     try:
         for local, index, part in _joined_parts(source, rows):
@@ -163,6 +163,15 @@ def count_table(total: int) -> NDArray[np.uint8]:
     8192
     """
     return np.zeros(_power_of_two(2 * total, _COUNT_TABLE_BITS), dtype=np.uint8)
+
+
+def token_bitmap(prefixes: int) -> NDArray[np.uint64]:
+    """The empty bitmap of prefix tokens for about ``prefixes`` prefix entries (8 bits each, 16 MB at most).
+
+    >>> token_bitmap(1000).size
+    128
+    """
+    return np.zeros(_power_of_two(8 * prefixes, _TOKEN_BITMAP_BITS) // 64, dtype=np.uint64)
 
 
 def count_shingles(sets: ShingleSets, table: NDArray[np.uint8]) -> None:
